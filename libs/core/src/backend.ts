@@ -1,0 +1,119 @@
+/**
+ * Backend selection: `auto | tensorflow | webgpu | wasm | cpu`.
+ * `auto` prefers native TensorFlow (tfjs-node-gpu / tfjs-node, when a user installed one), then WebGPU when Dawn
+ * finds a GPU adapter, then wasm. Backends are imported lazily: importing the wasm backend makes it the
+ * highest-priority backend, so it must only happen when it is chosen.
+ */
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import { BackendError, ConfigError } from './errors';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  requested: BackendName;
+  /** tfjs backend name actually in use (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
+  name: string;
+  /** Human-readable device: GPU adapter or CPU model. */
+  device: string;
+  tfjsVersion: string;
+  /** Why each preferred backend was skipped under `auto`. */
+  skipped: string[];
+}
+
+export function parseBackendName(value: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new ConfigError(`unknown backend "${value}": use one of ${BACKEND_NAMES.join(', ')}`);
+}
+
+const cpuDevice = () => `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} (${os.cpus().length} cores)`;
+
+async function useTensorflow(): Promise<string> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(/* @vite-ignore */ pkg);
+      await activate('tensorflow');
+      return `${pkg} (${cpuDevice()})`;
+    } catch (e) {
+      if (!isModuleMissing(e)) throw new BackendError(`${pkg} is installed but failed to load: ${(e as Error).message}`);
+    }
+  }
+  throw new BackendError(
+    'backend "tensorflow" needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node (CPU): ' +
+      'run `npm install @tensorflow/tfjs-node@4.22.0` (it downloads libtensorflow at install time), or use --backend wasm',
+  );
+}
+
+async function useWebgpu(): Promise<string> {
+  let gpu: { requestAdapter(): Promise<unknown> };
+  try {
+    const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): typeof gpu; globals: object };
+    Object.assign(globalThis, dawn.globals);
+    gpu = dawn.create([]);
+  } catch (e) {
+    throw new BackendError(`backend "webgpu" needs the npm package "webgpu" (Dawn): ${(e as Error).message}`);
+  }
+  const adapter = (await gpu.requestAdapter()) as { info?: Record<string, string> } | null;
+  if (!adapter) {
+    throw new BackendError(
+      'backend "webgpu": Dawn found no GPU adapter. On Linux install an NVIDIA/AMD/Intel driver with Vulkan ' +
+        '(check with `vulkaninfo --summary`); on macOS Metal and on Windows D3D12 are used. Or use --backend wasm',
+    );
+  }
+  // tfjs-backend-webgpu reads navigator.gpu; Node 20 has no navigator.
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await activate('webgpu');
+  const info = adapter.info ?? {};
+  return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+}
+
+async function useWasm(): Promise<string> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  await activate('wasm');
+  return `${cpuDevice()}, wasm SIMD, 1 thread`;
+}
+
+async function useCpu(): Promise<string> {
+  await activate('cpu');
+  return `${cpuDevice()}, pure JS`;
+}
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new BackendError(`tfjs could not initialise backend "${name}"`);
+  await tf.ready();
+}
+
+function isModuleMissing(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+const loaders: Record<Exclude<BackendName, 'auto'>, () => Promise<string>> = {
+  tensorflow: useTensorflow,
+  webgpu: useWebgpu,
+  wasm: useWasm,
+  cpu: useCpu,
+};
+
+/** Selects and initialises a backend; fails with a BackendError that says what is missing. */
+export async function initBackend(requested: BackendName = 'auto'): Promise<BackendInfo> {
+  tf.env().set('PROD', true); // silences the "install tfjs-node" banner
+  const skipped: string[] = [];
+  const order: Exclude<BackendName, 'auto'>[] = requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm'] : [requested];
+  for (const name of order) {
+    try {
+      const device = await loaders[name]();
+      return { requested, name: tf.getBackend(), device, tfjsVersion: tf.version.tfjs, skipped };
+    } catch (e) {
+      if (requested !== 'auto' || !(e instanceof BackendError)) throw e;
+      skipped.push(`${name}: ${e.message}`);
+    }
+  }
+  throw new BackendError(`no backend available:\n${skipped.join('\n')}`);
+}
+
+export function describeBackend(info: BackendInfo): string {
+  return `backend ${info.name} on ${info.device}`;
+}

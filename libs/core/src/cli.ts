@@ -1,0 +1,143 @@
+/**
+ * Command-line flags shared by every experiment: `--name value`, `--name=value`, `--flag` / `--no-flag`.
+ * Unknown or invalid flags raise a UsageError carrying the usage text; `runMain` prints it and exits 2.
+ */
+
+type FlagType = 'int' | 'float' | 'string' | 'bool' | 'enum';
+
+export interface FlagDef {
+  type: FlagType;
+  help: string;
+  choices?: readonly string[];
+  default?: number | string | boolean;
+  min?: number;
+  max?: number;
+}
+
+export type FlagSpec = Record<string, FlagDef>;
+
+type ValueOf<D> = D extends { type: 'int' | 'float' }
+  ? number
+  : D extends { type: 'bool' }
+    ? boolean
+    : D extends { type: 'enum'; choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+export type ParsedFlags<S extends FlagSpec> = {
+  [K in keyof S]: S[K] extends { default: number | string | boolean } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+};
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(message: string, readonly usage: string) {
+    super(message);
+  }
+}
+
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+  constructor(readonly usage: string) {
+    super('help requested');
+  }
+}
+
+export function defineFlags<const S extends FlagSpec>(spec: S): S {
+  return spec;
+}
+
+export function formatUsage(spec: FlagSpec, synopsis: string): string {
+  const rows = Object.entries(spec).map(([name, d]) => {
+    const arg = d.type === 'bool' ? '' : d.type === 'enum' ? ` <${d.choices?.join('|')}>` : ` <${d.type}>`;
+    const def = d.default === undefined ? '' : ` (default: ${d.default})`;
+    return [`  --${name}${arg}`, `${d.help}${def}`];
+  });
+  const width = Math.max(...rows.map(([a]) => a.length)) + 2;
+  return `usage: ${synopsis}\n\nflags:\n${rows.map(([a, b]) => a.padEnd(width) + b).join('\n')}\n  --help${' '.repeat(Math.max(1, width - 8))}show this help`;
+}
+
+function convert(name: string, d: FlagDef, raw: string, fail: (m: string) => never): number | string | boolean {
+  switch (d.type) {
+    case 'int':
+    case 'float': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (d.type === 'int' && !Number.isInteger(n))) fail(`--${name} needs ${d.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"`);
+      if (d.min !== undefined && n < d.min) fail(`--${name} must be at least ${d.min}, got ${n}`);
+      if (d.max !== undefined && n > d.max) fail(`--${name} must be at most ${d.max}, got ${n}`);
+      return n;
+    }
+    case 'enum':
+      if (!d.choices?.includes(raw)) fail(`--${name} must be one of ${d.choices?.join(', ')}, got "${raw}"`);
+      return raw;
+    case 'bool':
+      if (raw !== 'true' && raw !== 'false') fail(`--${name} takes no value or true/false, got "${raw}"`);
+      return raw === 'true';
+    default:
+      return raw;
+  }
+}
+
+export function parseFlags<S extends FlagSpec>(spec: S, argv: string[], { usage }: { usage: string }): ParsedFlags<S> {
+  const text = formatUsage(spec, usage);
+  const fail = (message: string): never => {
+    throw new UsageError(message, text);
+  };
+  const out: Record<string, number | string | boolean | undefined> = {};
+  for (const [name, d] of Object.entries(spec)) out[name] = d.default;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') throw new HelpRequested(text);
+    if (!arg.startsWith('--')) fail(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    let name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    let raw: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (!(name in spec) && name.startsWith('no-') && spec[name.slice(3)]?.type === 'bool' && raw === undefined) {
+      name = name.slice(3);
+      raw = 'false';
+    }
+    const d = spec[name];
+    if (!d) fail(`unknown flag --${name}`);
+    if (raw === undefined) {
+      if (d.type === 'bool') raw = 'true';
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) raw = argv[++i];
+      else fail(`--${name} needs a value`);
+    }
+    out[name] = convert(name, d, raw as string, fail);
+  }
+  return out as ParsedFlags<S>;
+}
+
+const KNOWN_ERRORS = new Set(['ConfigError', 'DataError', 'BackendError', 'TrainingDivergedError']);
+
+export interface MainIo {
+  exit: (code: number) => void;
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+/**
+ * Runs an entry point and turns errors into exit codes: usage errors print the usage and exit 2, known errors
+ * print one line and exit 1, anything else prints its stack and exits 1. (Once the tfjs wasm backend is loaded
+ * an uncaught error prints a huge minified line, so entry points never let one escape.)
+ */
+export async function runMain(main: () => Promise<void>, io: MainIo = { exit: (c) => process.exit(c), stdout: process.stdout, stderr: process.stderr }): Promise<void> {
+  try {
+    await main();
+    io.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.stdout.write(`${e.usage}\n`);
+      io.exit(0);
+    } else if (e instanceof UsageError) {
+      io.stderr.write(`error: ${e.message}\n\n${e.usage}\n`);
+      io.exit(2);
+    } else if (e instanceof Error && KNOWN_ERRORS.has(e.name)) {
+      io.stderr.write(`error: ${e.message}\n`);
+      io.exit(1);
+    } else {
+      io.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      io.exit(1);
+    }
+  }
+}
+

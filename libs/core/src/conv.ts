@@ -1,0 +1,134 @@
+/**
+ * The convolutions every model is built from. One `conv2dValid` with a hand-written gradient (both gradients are
+ * forward convolutions, so they run on wasm, which has no Conv2DBackpropFilter kernel, and avoid the pure-JS cpu
+ * backend's very slow backprop kernels), and on top of it the causal variants:
+ *  - `maskedConv2d`: PixelCNN's masked k x k convolution (mask A or B, colour groups);
+ *  - `verticalStackConv`: Gated PixelCNN's vertical stack, rows at and above the current one;
+ *  - `horizontalStackConv`: the 1 x k horizontal stack, the current row up to the current pixel;
+ *  - `downShift` / `rightShift`: move a feature map one row down / one column right (zeros enter).
+ * Tensors are NHWC; weights are [k_h, k_w, C_in, C_out].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mask, type MaskType, colourGroups } from './masks';
+
+/** Stride-1 'valid' 2-D convolution with gradients written as forward convolutions. */
+export const conv2dValid = tf.customGrad(
+  // tfjs types the custom function's arguments as (Tensor | GradSaveFunc)[]: narrow them here.
+  ((...args: unknown[]) => {
+    const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([x4, w4]);
+    return {
+      value: tf.conv2d(x4, w4, 1, 'valid'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [kh, kw] = ws.shape;
+        // dL/dx: "full" convolution of dy with the spatially flipped, in/out-transposed filter.
+        const dyPadded = tf.pad(dy as tf.Tensor4D, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
+        const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const dx = tf.conv2d(dyPadded, flipped, 1, 'valid');
+        // dL/dw: correlate x with dy, batch playing the role of channels: [C_in, H, W, B] * [H', W', B, C_out].
+        const xT = tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D;
+        const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+        const dw = tf.transpose(tf.conv2d(xT, dyT, 1, 'valid'), [1, 2, 0, 3]);
+        return [dx, dw];
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0],
+) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/** Zero-pads rows/columns: [top, bottom, left, right]. */
+export function pad2d(x: tf.Tensor4D, [top, bottom, left, right]: [number, number, number, number]): tf.Tensor4D {
+  if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
+  return tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+}
+
+/** Adds a per-output-channel bias. */
+export function addBias(y: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
+  return bias ? tf.add(y, bias) : y;
+}
+
+/** Same-size masked convolution: the weights are multiplied by a fixed mask before convolving. */
+export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, weightMask: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
+  const [kh, kw] = w.shape;
+  const padded = pad2d(x, [Math.floor(kh / 2), kh - 1 - Math.floor(kh / 2), Math.floor(kw / 2), kw - 1 - Math.floor(kw / 2)]);
+  return addBias(conv2dValid(padded, tf.mul(w, weightMask) as tf.Tensor4D), bias);
+}
+
+/**
+ * Vertical stack: output (i, j) reads rows i-k_h+1 .. i and columns j-(k_w-1)/2 .. j+(k_w-1)/2 (k_w odd).
+ * It sees the current row, including pixels to the right, so it may only reach the horizontal stack through
+ * `downShift`.
+ */
+export function verticalStackConv(x: tf.Tensor4D, w: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
+  const [kh, kw] = w.shape;
+  const side = (kw - 1) / 2;
+  return addBias(conv2dValid(pad2d(x, [kh - 1, 0, side, side]), w), bias);
+}
+
+/**
+ * Horizontal stack: output (i, j) reads row i, columns j-k_w+1 .. j. The last tap is the current pixel, masked
+ * by colour group: `centre = 'A'` hides the current pixel's own group (first layer), 'B' shows it.
+ */
+export function horizontalStackConv(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  centreMask: tf.Tensor4D | undefined,
+  bias?: tf.Tensor1D,
+): tf.Tensor4D {
+  const kw = w.shape[1];
+  const weights: tf.Tensor4D = centreMask ? tf.mul(w, centreMask) : w;
+  return addBias(conv2dValid(pad2d(x, [0, 0, kw - 1, 0]), weights), bias);
+}
+
+/** The mask for `horizontalStackConv`: taps left of the centre are open, the centre obeys the colour groups. */
+export function horizontalMask(kw: number, type: MaskType, inGroups: number[], outGroups: number[]): tf.Tensor4D {
+  return mask({ kernel: [1, kw], center: [0, kw - 1], type, inGroups, outGroups });
+}
+
+/** Shifts a feature map `rows` rows down: row i of the result holds row i-rows (zeros at the top). */
+export function downShift(x: tf.Tensor4D, rows = 1): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  return tf.slice(pad2d(x, [rows, 0, 0, 0]), [0, 0, 0, 0], [b, h, w, c]) as tf.Tensor4D;
+}
+
+/** Shifts a feature map `cols` columns right: column j of the result holds column j-cols (zeros at the left). */
+export function rightShift(x: tf.Tensor4D, cols = 1): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  return tf.slice(pad2d(x, [0, 0, cols, 0]), [0, 0, 0, 0], [b, h, w, c]) as tf.Tensor4D;
+}
+
+/**
+ * Matrix product [N, K] x [K, M] whose gradients use explicitly transposed operands: tfjs's own gradient calls
+ * matMul with transposeA/transposeB, which the wasm backend runs about 9x slower than a transpose and a plain
+ * product (measured: 90 ms vs 10 ms for [25088, 64]^T x [25088, 64]).
+ */
+export const matMul2d = tf.customGrad(((...args: unknown[]) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(bs)), tf.matMul(tf.transpose(as), dy as tf.Tensor2D)];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * 1x1 convolution as a matrix product: [B, H, W, C_in] x [C_in, C_out]. With `weightMask` (mask B for colour
+ * groups) output group g reads input groups <= g.
+ */
+export function conv1x1(x: tf.Tensor4D, w: tf.Tensor2D, bias?: tf.Tensor1D, weightMask?: tf.Tensor2D): tf.Tensor4D {
+  const [b, h, wd, c] = x.shape;
+  const weights: tf.Tensor2D = weightMask ? tf.mul(w, weightMask) : w;
+  const y = matMul2d(tf.reshape(x, [b * h * wd, c]), weights);
+  const out = bias ? tf.add(y, bias) : y;
+  return tf.reshape(out, [b, h, wd, w.shape[1]]);
+}
+
+/** Mask B for a 1x1 convolution between colour-grouped features, or undefined when there is one channel. */
+export function colourMask1x1(cin: number, cout: number, channels: number): tf.Tensor2D | undefined {
+  if (channels === 1) return undefined;
+  const m = mask({ kernel: [1, 1], type: 'B', inGroups: colourGroups(cin, channels), outGroups: colourGroups(cout, channels) });
+  return tf.reshape(m, [cin, cout]);
+}

@@ -1,0 +1,88 @@
+/**
+ * The report of one training run: learning curves, the sample grid, and the test NLL beside the papers'
+ * binarized-MNIST numbers (labelled as paper numbers, with this run's budget on its own bar).
+ */
+import { PAPER_BINARIZED_MNIST_NATS } from '../paper-results';
+import { renderReport, type ReportSection } from '../report';
+import type { Manifest } from '../results';
+import type { NllResult } from '../training/evaluate';
+import type { EpochMetrics } from '../training/trainer';
+import type { RunConfig, TrainingExperiment } from './run-training';
+
+export interface TrainingReportInput<M> {
+  experiment: TrainingExperiment<M>;
+  config: RunConfig<M>;
+  history: EpochMetrics[];
+  test: NllResult;
+  manifest: Manifest;
+  samplesPng?: Buffer;
+  parameters: number;
+  modelName: string;
+}
+
+export function budgetLabel(history: EpochMetrics[], manifest: Manifest): string {
+  const minutes = history.reduce((s, h) => s + h.seconds, 0) / 60;
+  return `${history.length} epoch(s), ${minutes.toFixed(1)} min training on ${manifest.backend} (${manifest.device})`;
+}
+
+export function trainingReport<M>(r: TrainingReportInput<M>): string {
+  const epochs = r.history.map((h) => h.epoch);
+  const curve = (name: string, y: number[], dash?: string) => ({ type: 'scatter', mode: 'lines+markers', name, x: epochs, y, line: dash ? { dash } : {} });
+  const binary = r.config.model.levels === 2 && r.config.model.channels === 1;
+  const sections: ReportSection[] = [
+    {
+      kind: 'plot',
+      title: 'Learning curves (NLL, nats per image)',
+      data: [curve('train (running mean over the epoch)', r.history.map((h) => h.trainNats)), curve('validation', r.history.map((h) => h.validationNats), 'dot')],
+      layout: { xaxis: { title: { text: 'epoch' }, dtick: 1 }, yaxis: { title: { text: 'nats / image' } } },
+    },
+    {
+      kind: 'plot',
+      title: 'Learning curves (bits per dimension)',
+      data: [curve('train', r.history.map((h) => h.trainBitsPerDim)), curve('validation', r.history.map((h) => h.validationBitsPerDim), 'dot')],
+      layout: { xaxis: { title: { text: 'epoch' }, dtick: 1 }, yaxis: { title: { text: 'bits / dim' } } },
+    },
+  ];
+  if (binary) {
+    const label = `this run: ${r.modelName} (${budgetLabel(r.history, r.manifest)})`;
+    const rows = [...PAPER_BINARIZED_MNIST_NATS.map((p) => ({ name: `paper: ${p.model}`, value: p.value, paper: true })), { name: label, value: r.test.nats, paper: false }];
+    sections.push({
+      kind: 'plot',
+      title: 'Test NLL on binarized MNIST: paper numbers beside this run',
+      data: [
+        {
+          type: 'bar', orientation: 'h', x: rows.map((x) => x.value), y: rows.map((x) => x.name),
+          marker: { color: rows.map((x) => (x.paper ? '#9aa5b1' : '#d9480f')) }, text: rows.map((x) => x.value.toFixed(2)), textposition: 'outside',
+        },
+      ],
+      layout: { xaxis: { title: { text: 'test NLL, nats (lower is better)' } }, yaxis: { automargin: true }, margin: { l: 20 }, height: 380 },
+    });
+    sections.push({
+      kind: 'table',
+      title: 'Test NLL',
+      columns: ['model', 'test NLL (nats)', 'source'],
+      rows: [...PAPER_BINARIZED_MNIST_NATS.map((p) => [p.model, p.value.toFixed(2), `paper number: ${p.source}`]), [r.modelName, r.test.nats.toFixed(2), `measured by this run: ${budgetLabel(r.history, r.manifest)}`]],
+      note: 'Paper numbers use the fixed binarization of Larochelle & Murray and train to convergence; this run binarizes MNIST once with a fixed seed and trains for the budget shown.',
+    });
+  } else {
+    sections.push({ kind: 'table', title: 'Test NLL', columns: ['nats / image', 'bits / dim', 'images'], rows: [[r.test.nats.toFixed(2), r.test.bitsPerDim.toFixed(4), r.test.images]] });
+  }
+  if (r.samplesPng) {
+    sections.push({ kind: 'image', title: 'Samples', pngBase64: r.samplesPng.toString('base64'), alt: 'sampled images', caption: `${r.config.samples} samples, temperature ${r.config.temperature}, seed ${r.config.seed}` });
+  }
+  sections.push({
+    kind: 'table',
+    title: 'Run',
+    columns: ['field', 'value'],
+    rows: [
+      ['model', `${r.modelName}, ${r.parameters.toLocaleString('en')} parameters`],
+      ['model config', JSON.stringify(r.config.model)],
+      ['training', JSON.stringify(r.config.train)],
+      ['data', JSON.stringify(r.config.data)],
+      ['backend', `${r.manifest.backend} on ${r.manifest.device}`],
+      ['commit', `${r.manifest.git.commit ?? 'unknown'}${r.manifest.git.dirty ? ' (dirty)' : ''}`],
+      ['wall time', `${r.manifest.wallSeconds?.toFixed(0) ?? '?'} s`],
+    ],
+  });
+  return renderReport({ title: `${r.experiment.title} — run ${r.manifest.runId}`, subtitle: `preset ${r.config.preset}, seed ${r.config.seed}`, sections });
+}

@@ -1,0 +1,4 @@
+export * from './atomic';
+export * from './run-folder';
+export * from './manifest';
+export * from './list-runs';

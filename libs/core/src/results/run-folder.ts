@@ -1,0 +1,66 @@
+/** Run folders: results/<experiment>/<run-id>/, created once and never overwritten. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { ConfigError } from '../errors';
+import { writeFileAtomic } from './atomic';
+
+export interface RunFolder {
+  dir: string;
+  runId: string;
+  experiment: string;
+  path(name: string): string;
+  writeJson(name: string, value: unknown): void;
+  writeText(name: string, text: string): void;
+  writeBuffer(name: string, data: Uint8Array): void;
+  writeCsv(name: string, rows: Record<string, string | number>[], columns: string[]): void;
+  readJson<T>(name: string): T;
+}
+
+/** A sortable id: UTC time to the second and 4 random hex digits. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().slice(0, 19).replace(/:/g, '-')}Z-${crypto.randomBytes(2).toString('hex')}`;
+}
+
+function folder(dir: string): RunFolder {
+  const file = (name: string) => path.join(dir, name);
+  return {
+    dir,
+    runId: path.basename(dir),
+    experiment: path.basename(path.dirname(dir)),
+    path: file,
+    writeJson: (name, value) => writeFileAtomic(file(name), `${JSON.stringify(value, null, 2)}\n`),
+    writeText: (name, text) => writeFileAtomic(file(name), text),
+    writeBuffer: (name, data) => writeFileAtomic(file(name), data),
+    writeCsv: (name, rows, columns) => writeFileAtomic(file(name), stringify(rows, { header: true, columns })),
+    readJson: <T>(name: string) => {
+      if (!fs.existsSync(file(name))) throw new ConfigError(`${file(name)} is missing: is ${dir} a run folder?`);
+      return JSON.parse(fs.readFileSync(file(name), 'utf8')) as T;
+    },
+  };
+}
+
+const VALID_ID = /^[A-Za-z0-9._-]+$/;
+
+export function createRunFolder({ root, experiment, runId }: { root: string; experiment: string; runId?: string }): RunFolder {
+  const id = runId ?? newRunId();
+  if (!VALID_ID.test(id)) throw new ConfigError(`run id "${id}" may only contain letters, digits, '.', '_' and '-'`);
+  const parent = path.join(root, experiment);
+  fs.mkdirSync(parent, { recursive: true });
+  const dir = path.join(parent, id);
+  try {
+    fs.mkdirSync(dir); // not recursive: fails if the run exists, atomically
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ConfigError(`run ${dir} already exists and is never overwritten: pass another --run-id, or --resume ${id} to continue it`);
+    }
+    throw e;
+  }
+  return folder(dir);
+}
+
+export function openRunFolder(dir: string): RunFolder {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ConfigError(`no run folder at ${dir}`);
+  return folder(dir);
+}

@@ -1,0 +1,2 @@
+export * from './autoregressive';
+export * from './backend';

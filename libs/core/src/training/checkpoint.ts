@@ -1,0 +1,98 @@
+/**
+ * Checkpoints: model weights, Adam state and the position in training (epoch, batch, step, metrics so far),
+ * as `checkpoint.json` (index + progress) beside `checkpoint.bin` (float32 values). The binary file is written
+ * first and the index last, each atomically, so a crash leaves the previous checkpoint readable.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors';
+import { writeFileAtomic } from '../results';
+import type { AdamState } from './adam';
+
+export const CHECKPOINT_JSON = 'checkpoint.json';
+export const CHECKPOINT_BIN = 'checkpoint.bin';
+
+export interface TrainingPosition {
+  /** Epoch being trained (0-based); equals `epochs` when training finished. */
+  epoch: number;
+  /** Next batch of that epoch. */
+  batch: number;
+  /** Sum of batch losses x batch sizes and images seen so far in the current epoch. */
+  partialLoss: number;
+  partialImages: number;
+  partialSeconds: number;
+}
+
+export interface CheckpointMeta<H = unknown> {
+  format: 1;
+  model: string;
+  modelConfig: unknown;
+  position: TrainingPosition;
+  adamStep: number;
+  /** Metrics of the completed epochs. */
+  history: H[];
+  tensors: { name: string; shape: number[]; offset: number }[];
+  savedAt: string;
+}
+
+export interface Checkpoint<H = unknown> {
+  meta: CheckpointMeta<H>;
+  weights: tf.Tensor[];
+  adam: AdamState;
+}
+
+export function saveCheckpoint<H>(dir: string, meta: Omit<CheckpointMeta<H>, 'format' | 'tensors' | 'savedAt' | 'adamStep'>, weights: tf.Tensor[], adam: AdamState): void {
+  const groups: [string, tf.Tensor[]][] = [
+    ['weight', weights],
+    ['adam.m', adam.m],
+    ['adam.v', adam.v],
+  ];
+  const tensors: CheckpointMeta['tensors'] = [];
+  let offset = 0;
+  for (const [prefix, list] of groups) {
+    list.forEach((t, i) => {
+      tensors.push({ name: `${prefix}.${i}`, shape: t.shape, offset });
+      offset += t.size;
+    });
+  }
+  const values = new Float32Array(offset);
+  let k = 0;
+  for (const [, list] of groups) for (const t of list) values.set(t.dataSync() as Float32Array, tensors[k++].offset);
+  writeFileAtomic(path.join(dir, CHECKPOINT_BIN), Buffer.from(values.buffer));
+  const full: CheckpointMeta<H> = { format: 1, ...meta, adamStep: adam.step, tensors, savedAt: new Date().toISOString() };
+  writeFileAtomic(path.join(dir, CHECKPOINT_JSON), JSON.stringify(full, null, 1));
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(path.join(dir, CHECKPOINT_JSON)) && fs.existsSync(path.join(dir, CHECKPOINT_BIN));
+}
+
+export function loadCheckpoint<H>(dir: string): Checkpoint<H> {
+  if (!hasCheckpoint(dir)) throw new ConfigError(`no checkpoint in ${dir}: expected ${CHECKPOINT_JSON} and ${CHECKPOINT_BIN}`);
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_JSON), 'utf8')) as CheckpointMeta<H>;
+  const buf = fs.readFileSync(path.join(dir, CHECKPOINT_BIN));
+  const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const read = (prefix: string) =>
+    meta.tensors
+      .filter((t) => t.name.startsWith(`${prefix}.`))
+      .map((t) => tf.tensor(values.subarray(t.offset, t.offset + t.shape.reduce((a, b) => a * b, 1)), t.shape));
+  return { meta, weights: read('weight'), adam: { step: meta.adamStep, m: read('adam.m'), v: read('adam.v') } };
+}
+
+/** Copies checkpoint weights into the model's variables, checking that the shapes agree. */
+export function restoreWeights(variables: tf.Variable[], weights: tf.Tensor[], source: string): void {
+  if (variables.length !== weights.length) {
+    throw new ConfigError(`${source}: checkpoint has ${weights.length} tensors but the model has ${variables.length}: it was saved for another model configuration`);
+  }
+  variables.forEach((v, i) => {
+    if (v.shape.join() !== weights[i].shape.join()) {
+      throw new ConfigError(`${source}: tensor ${i} has shape [${weights[i].shape}] but the model expects [${v.shape}]`);
+    }
+    v.assign(weights[i]);
+  });
+}
+
+export function disposeCheckpoint(c: Checkpoint): void {
+  tf.dispose([...c.weights, ...c.adam.m, ...c.adam.v]);
+}

@@ -1,0 +1,5 @@
+export * from './adam';
+export * from './batches';
+export * from './checkpoint';
+export * from './evaluate';
+export * from './trainer';

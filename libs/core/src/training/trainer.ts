@@ -1,0 +1,152 @@
+/**
+ * The training loop shared by every model: Adam on the exact NLL, seeded batches, validation NLL after each
+ * epoch, a checkpoint after each epoch and on interruption, exact resumption, and a stop on a non-finite loss
+ * that keeps the last good checkpoint. It knows nothing about any model beyond the AutoregressiveModel contract.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors';
+import { bitsPerDim, meanNll } from '../metrics';
+import type { AutoregressiveModel } from '../model';
+import { Adam } from './adam';
+import { type LevelSet, batchCount, epochOrder, gatherBatch, levelSetDims } from './batches';
+import { type Checkpoint, type TrainingPosition, restoreWeights, saveCheckpoint } from './checkpoint';
+import { type ConditionFn, evaluateNll } from './evaluate';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Clip the global gradient norm to this (0: off). */
+  clipNorm: number;
+  seed: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainNats: number;
+  trainBitsPerDim: number;
+  validationNats: number;
+  validationBitsPerDim: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Mean loss of the epoch so far, nats per image. */
+  nats: number;
+  bitsPerDim: number;
+  imagesPerSecond: number;
+}
+
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+export type TrainOutcome = 'completed' | 'interrupted';
+
+export interface TrainArgs {
+  model: AutoregressiveModel;
+  train: LevelSet;
+  validation: LevelSet;
+  options: TrainOptions;
+  /** Folder for checkpoints (the run folder). */
+  checkpointDir: string;
+  resume?: Checkpoint<EpochMetrics>;
+  condition?: ConditionFn;
+  onBatch?: (p: BatchProgress) => void;
+  onEpoch?: (m: EpochMetrics, history: EpochMetrics[]) => void;
+  /** Set `interrupted` (e.g. from a SIGINT handler) to stop after the current batch with a checkpoint. */
+  stop?: { interrupted: boolean };
+}
+
+export function checkTrainOptions(o: TrainOptions): void {
+  for (const k of ['epochs', 'batchSize', 'seed'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new ConfigError(`${k} must be a positive integer, got ${o[k]}`);
+  }
+  if (!(o.learningRate > 0)) throw new ConfigError(`learning rate must be positive, got ${o.learningRate}`);
+  if (!(o.clipNorm >= 0)) throw new ConfigError(`clip norm must be >= 0, got ${o.clipNorm}`);
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; history: EpochMetrics[] }> {
+  const { model, train: data, validation, options, checkpointDir, condition } = args;
+  checkTrainOptions(options);
+  const variables = model.trainableVariables;
+  const adam = new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm });
+  const history: EpochMetrics[] = [];
+  let pos: TrainingPosition = { epoch: 0, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
+  if (args.resume) {
+    restoreWeights(variables, args.resume.weights, checkpointDir);
+    adam.load(args.resume.adam);
+    history.push(...args.resume.meta.history);
+    pos = { ...args.resume.meta.position };
+  }
+  const save = () =>
+    saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position: pos, history }, variables, adam.state());
+  const dims = levelSetDims(data);
+  const batches = batchCount(data.count, options.batchSize);
+  try {
+    for (; pos.epoch < options.epochs; pos = { epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 }) {
+      const order = epochOrder(data.count, options.seed, pos.epoch);
+      for (; pos.batch < batches; pos.batch++) {
+        if (args.stop?.interrupted) {
+          save();
+          return { outcome: 'interrupted', history };
+        }
+        const started = performance.now();
+        const { x, labels, size } = gatherBatch(data, order, pos.batch, options.batchSize);
+        const loss = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x, condition?.({ x, labels })), x), variables);
+          const lossValue = value.dataSync()[0];
+          if (!Number.isFinite(lossValue)) return lossValue; // do not apply a step from a broken loss
+          adam.apply(variables.map((v) => grads[v.name]));
+          return lossValue;
+        });
+        x.dispose();
+        if (!Number.isFinite(loss)) {
+          throw new TrainingDivergedError(
+            `the loss became ${loss} at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}: training stopped; ` +
+              `the last good checkpoint is kept in ${checkpointDir}. Lower --lr or set --clip (e.g. 1)`,
+          );
+        }
+        pos.partialLoss += loss * size;
+        pos.partialImages += size;
+        pos.partialSeconds += (performance.now() - started) / 1000;
+        const nats = pos.partialLoss / pos.partialImages;
+        args.onBatch?.({
+          epoch: pos.epoch,
+          epochs: options.epochs,
+          batch: pos.batch + 1,
+          batches,
+          nats,
+          bitsPerDim: bitsPerDim(nats, dims),
+          imagesPerSecond: pos.partialImages / pos.partialSeconds,
+        });
+        await nextTick(); // lets SIGINT handlers run between batches
+      }
+      const val = evaluateNll(model, validation, { batchSize: Math.max(options.batchSize, 100), condition });
+      const trainNats = pos.partialLoss / pos.partialImages;
+      const metrics: EpochMetrics = {
+        epoch: pos.epoch + 1,
+        trainNats,
+        trainBitsPerDim: bitsPerDim(trainNats, dims),
+        validationNats: val.nats,
+        validationBitsPerDim: val.bitsPerDim,
+        seconds: pos.partialSeconds,
+        imagesPerSecond: pos.partialImages / pos.partialSeconds,
+      };
+      history.push(metrics);
+      const finished = { ...pos, epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
+      saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position: finished, history }, variables, adam.state());
+      args.onEpoch?.(metrics, history);
+    }
+    return { outcome: 'completed', history };
+  } finally {
+    adam.dispose();
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Gated PixelCNN — van den Oord et al., "Conditional Image Generation with PixelCNN Decoders", NeurIPS 2016,
+ * section 2.1-2.2 and Figure 2.
+ *
+ * Two stacks remove the blind spot of masked convolutions:
+ *  - the vertical stack (n/2+1 x n kernel, `verticalStackConv`) sees the rows at and above the current one;
+ *  - the horizontal stack (1 x (n/2+1) kernel, `horizontalStackConv`) sees the current row up to the current
+ *    pixel: the first layer hides the current pixel's own colour group (mask A), later layers show it (mask B).
+ * The vertical stack feeds the horizontal one through a 1x1 convolution of its down-shifted output, so the
+ * horizontal stack never sees the current row through it. Each stack ends in the gated unit
+ * y = tanh(W_f * x) ⊙ σ(W_g * x); the horizontal stack adds a 1x1 convolution and a residual connection, and
+ * optionally a skip connection to the output. Output head: ReLU - 1x1 - ReLU - 1x1 to C x Q logits.
+ *
+ * `stacks: 'masked'` is the ablation without the split: the same gated residual layers on masked k x k
+ * convolutions (mask A first, then B), which has the PixelCNN blind spot.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  type AutoregressiveModel,
+  ConfigError,
+  type ImageModelConfig,
+  Params,
+  checkLevels,
+  colourGroups,
+  colourMask1x1,
+  conv1x1,
+  downShift,
+  gatedActivation,
+  gateHalves,
+  horizontalMask,
+  horizontalStackConv,
+  levelsToInput,
+  mask,
+  maskedConv2d,
+  toLogits,
+  verticalStackConv,
+} from '@pixel-models/core';
+
+export interface GatedPixelCnnConfig extends ImageModelConfig {
+  /** Gated layers, the first included. */
+  layers: number;
+  /** Features per stack (F); the gates use 2F. A multiple of `channels`. */
+  filters: number;
+  /** Kernel size n of the first layer (the paper: 7). Odd. */
+  firstKernel: number;
+  /** Kernel size n of later layers (3). Odd. */
+  kernel: number;
+  /** Hidden features of the output head (a multiple of `channels`). */
+  headFilters: number;
+  /** Skip connections from every layer to the output head. */
+  skip: boolean;
+  /** 'vertical-horizontal': the paper's split stacks; 'masked': gated masked convolutions (blind spot). */
+  stacks: 'vertical-horizontal' | 'masked';
+}
+
+export const DEFAULT_GATED_CONFIG: GatedPixelCnnConfig = {
+  channels: 1,
+  levels: 2,
+  layers: 5,
+  filters: 32,
+  firstKernel: 7,
+  kernel: 3,
+  headFilters: 32,
+  skip: false,
+  stacks: 'vertical-horizontal',
+};
+
+/**
+ * Adds conditioning to the gates: V_f^T h and V_g^T h (or a spatial map through 1x1 convolutions) for one
+ * layer and stack: the f and g halves, each broadcastable to [B, H, W, F]. Implemented in libs/conditioning.
+ */
+export interface GateConditioner {
+  gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, size: [number, number, number]): GatePair;
+  readonly variables: tf.Variable[];
+  dispose(): void;
+}
+
+/** The gate's two halves, tanh(f) ⊙ σ(g): pre-activations [B, H, W, F], or biases broadcastable to them. */
+export interface GatePair<T extends tf.Tensor = tf.Tensor> {
+  f: T;
+  g: T;
+}
+
+interface Layer {
+  vertical?: { w: tf.Variable; b: tf.Variable };
+  verticalToHorizontal?: { w: tf.Variable };
+  horizontal: { w: tf.Variable; b: tf.Variable; mask: tf.Tensor4D };
+  horizontalMaskHalves?: { f: tf.Tensor4D; g: tf.Tensor4D };
+  out: { w: tf.Variable; b: tf.Variable };
+  skip?: { w: tf.Variable; b: tf.Variable };
+}
+
+function checkConfig(c: GatedPixelCnnConfig): void {
+  checkLevels(c.levels);
+  const positive = { channels: c.channels, layers: c.layers, filters: c.filters, headFilters: c.headFilters };
+  for (const [k, v] of Object.entries(positive)) {
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gated-pixelcnn: ${k} must be a positive integer, got ${v}`);
+  }
+  if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`gated-pixelcnn: channels must be 1 or 3, got ${c.channels}`);
+  for (const [k, v] of Object.entries({ firstKernel: c.firstKernel, kernel: c.kernel })) {
+    if (!Number.isInteger(v) || v < 1 || v % 2 === 0) throw new ConfigError(`gated-pixelcnn: ${k} must be odd and positive, got ${v}`);
+  }
+  if (c.stacks !== 'vertical-horizontal' && c.stacks !== 'masked') throw new ConfigError(`gated-pixelcnn: unknown stacks "${c.stacks}"`);
+  colourGroups(c.filters, c.channels);
+  colourGroups(c.headFilters, c.channels);
+}
+
+export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
+  readonly name: string;
+  readonly config: GatedPixelCnnConfig;
+  readonly params: Params;
+  private readonly layers: Layer[] = [];
+  private readonly head: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable; m1?: tf.Tensor2D; m2?: tf.Tensor2D };
+  private readonly masks: tf.Tensor[] = [];
+
+  constructor(config: Partial<GatedPixelCnnConfig>, seed: number, private readonly conditioner?: GateConditioner) {
+    this.config = { ...DEFAULT_GATED_CONFIG, ...config };
+    checkConfig(this.config);
+    const { channels: C, filters: F, layers, headFilters, levels } = this.config;
+    this.name = this.config.stacks === 'masked' ? 'gated-pixelcnn-masked' : 'gated-pixelcnn';
+    const p = (this.params = new Params(seed));
+    const featureGroups = colourGroups(F, C);
+    const gateGroups = [...featureGroups, ...featureGroups]; // [f | g] halves share the colour groups
+    for (let l = 0; l < layers; l++) {
+      const n = l === 0 ? this.config.firstKernel : this.config.kernel;
+      const cin = l === 0 ? C : F;
+      const inGroups = l === 0 ? colourGroups(C, C) : featureGroups;
+      const type = l === 0 ? 'A' : 'B';
+      const name = `layer${l}`;
+      let layer: Layer;
+      if (this.config.stacks === 'vertical-horizontal') {
+        const half = Math.floor(n / 2);
+        const hMask = this.keep(horizontalMask(half + 1, type, inGroups, gateGroups));
+        layer = {
+          vertical: { w: p.weight(`${name}.vertical.w`, [half + 1, n, cin, 2 * F], (half + 1) * n * cin), b: p.bias(`${name}.vertical.b`, 2 * F) },
+          // No bias: the horizontal convolution's bias already enters the same sum.
+          verticalToHorizontal: { w: p.weight(`${name}.v2h.w`, [2 * F, 2 * F], 2 * F) },
+          horizontal: { w: p.weight(`${name}.horizontal.w`, [1, half + 1, cin, 2 * F], (half + 1) * cin), b: p.bias(`${name}.horizontal.b`, 2 * F), mask: hMask },
+          horizontalMaskHalves: this.keepHalves(hMask),
+          out: { w: p.weight(`${name}.h2h.w`, [F, F], F), b: p.bias(`${name}.h2h.b`, F) },
+        };
+      } else {
+        const m = this.keep(mask({ kernel: [n, n], type, inGroups, outGroups: gateGroups }));
+        layer = {
+          horizontal: { w: p.weight(`${name}.masked.w`, [n, n, cin, 2 * F], (n * n * cin) / 2), b: p.bias(`${name}.masked.b`, 2 * F), mask: m },
+          out: { w: p.weight(`${name}.out.w`, [F, F], F), b: p.bias(`${name}.out.b`, F) },
+        };
+      }
+      if (this.config.skip) layer.skip = { w: p.weight(`${name}.skip.w`, [F, F], F), b: p.bias(`${name}.skip.b`, F) };
+      this.layers.push(layer);
+    }
+    this.head = {
+      w1: p.weight('head.w1', [F, headFilters], F),
+      b1: p.bias('head.b1', headFilters),
+      w2: p.weight('head.w2', [headFilters, C * levels], headFilters),
+      b2: p.bias('head.b2', C * levels),
+      m1: this.keepOptional(colourMask1x1(F, headFilters, C)),
+      m2: this.keepOptional(colourMask1x1(headFilters, C * levels, C)),
+    };
+    this.outMask = this.keepOptional(colourMask1x1(F, F, C));
+  }
+
+  private readonly outMask: tf.Tensor2D | undefined;
+
+  private keep<T extends tf.Tensor>(t: T): T {
+    this.masks.push(t);
+    return t;
+  }
+
+  private keepHalves(m: tf.Tensor4D): { f: tf.Tensor4D; g: tf.Tensor4D } {
+    const { f, g } = gateHalves(m);
+    return { f: this.keep(f), g: this.keep(g) };
+  }
+
+  private keepOptional<T extends tf.Tensor>(t: T | undefined): T | undefined {
+    return t && this.keep(t);
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return [...this.params.variables, ...(this.conditioner?.variables ?? [])];
+  }
+
+  logits(x: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {
+    return tf.tidy(() => this.logitsFromInput(levelsToInput(x, this.config.levels), condition));
+  }
+
+  logitsFromInput(input: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {
+    return tf.tidy(() => {
+      const { channels, levels } = this.config;
+      const [b, hgt, wid] = input.shape;
+      const conditioned = (pre: GatePair<tf.Tensor4D>, l: number, stack: 'vertical' | 'horizontal'): GatePair<tf.Tensor4D> => {
+        if (!this.conditioner || !condition) return pre;
+        const bias = this.conditioner.gateBias(l, stack, condition, [b, hgt, wid]); // V_f^T h, V_g^T h
+        return { f: tf.add(pre.f, bias.f) as tf.Tensor4D, g: tf.add(pre.g, bias.g) as tf.Tensor4D };
+      };
+      let v = input; // [B, H, W, C] then [B, H, W, F]
+      let h = input;
+      let skips: tf.Tensor4D | undefined;
+      this.layers.forEach((layer, l) => {
+        const wh = gateHalves(layer.horizontal.w as tf.Tensor4D);
+        const bh = gateHalves(layer.horizontal.b as tf.Tensor1D);
+        let hPre: GatePair<tf.Tensor4D>; // f and g halves, each [B, H, W, F]
+        if (layer.vertical && layer.verticalToHorizontal && layer.horizontalMaskHalves) {
+          const wv = gateHalves(layer.vertical.w as tf.Tensor4D);
+          const bv = gateHalves(layer.vertical.b as tf.Tensor1D);
+          const vPre = conditioned({ f: verticalStackConv(v, wv.f, bv.f), g: verticalStackConv(v, wv.g, bv.g) }, l, 'vertical');
+          // 1x1 link from the vertical to the horizontal stack, shifted down one row so that row i only
+          // receives rows < i (a 1x1 product without bias commutes with the shift).
+          const link = layer.verticalToHorizontal.w as tf.Tensor2D; // [2F, 2F]: rows [f | g] in, columns [f | g] out
+          const F = this.config.filters;
+          const part = (row: number, col: number) => tf.slice(link, [row * F, col * F], [F, F]) as tf.Tensor2D;
+          const linkTo = (col: number) => downShift(tf.add(conv1x1(vPre.f, part(0, col)), conv1x1(vPre.g, part(1, col))));
+          const m = layer.horizontalMaskHalves;
+          hPre = {
+            f: tf.add(horizontalStackConv(h, wh.f, m.f, bh.f), linkTo(0)),
+            g: tf.add(horizontalStackConv(h, wh.g, m.g, bh.g), linkTo(1)),
+          };
+          v = gatedActivation(vPre.f, vPre.g); // [B, H, W, F]
+        } else {
+          const m = gateHalves(layer.horizontal.mask);
+          hPre = { f: maskedConv2d(h, wh.f, m.f, bh.f), g: maskedConv2d(h, wh.g, m.g, bh.g) };
+        }
+        hPre = conditioned(hPre, l, 'horizontal');
+        const gated = gatedActivation(hPre.f, hPre.g); // [B, H, W, F]
+        const out = conv1x1(gated, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.outMask);
+        h = l === 0 ? out : tf.add(h, out); // residual connection (the first layer changes width)
+        if (layer.skip) {
+          const s = conv1x1(gated, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.outMask);
+          skips = skips ? tf.add(skips, s) : s;
+        }
+      });
+      const { w1, b1, w2, b2, m1, m2 } = this.head;
+      const hidden = tf.relu(conv1x1(tf.relu(skips ?? h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
+      return toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels);
+    });
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    this.conditioner?.dispose();
+    for (const m of this.masks) m.dispose();
+  }
+}

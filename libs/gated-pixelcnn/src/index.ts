@@ -1,0 +1,2 @@
+export * from './gated-pixelcnn';
+export * from './presets';
