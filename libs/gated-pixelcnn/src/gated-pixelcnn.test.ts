@@ -81,10 +81,12 @@ describe('training plumbing', () => {
   });
 
   it('a leak is caught: mask B in the horizontal stack of the first layer', () => {
-    // Build a model, then replace the first layer's horizontal mask with an all-ones mask (mask B, C = 1).
+    // Build a model, then open the first layer's horizontal centre tap (mask B instead of A, C = 1).
     const model = new GatedPixelCnn(small({ layers: 2 }), 3);
-    const layers = (model as unknown as { layers: { horizontal: { mask: tf.Tensor4D } }[] }).layers;
-    layers[0].horizontal.mask = tf.onesLike(layers[0].horizontal.mask);
+    type Halves = { f: tf.Tensor4D; g: tf.Tensor4D };
+    const layers = (model as unknown as { layers: { horizontalMaskHalves: Halves }[] }).layers;
+    const m = layers[0].horizontalMaskHalves;
+    layers[0].horizontalMaskHalves = { f: tf.onesLike(m.f), g: tf.onesLike(m.g) };
     expect(findAutoregressiveViolations(model, { height: 4, width: 4 }).length).toBeGreaterThan(0);
     model.dispose();
   });

@@ -3,6 +3,7 @@
  * backend, load MNIST, build the model from a preset, train with checkpoints, score the test set, sample, and
  * write the run folder and its report. An experiment only declares its presets and how to build its model.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
@@ -20,7 +21,7 @@ import { type Checkpoint, hasCheckpoint, loadCheckpoint, disposeCheckpoint } fro
 import { evaluateNll, type NllResult } from '../training/evaluate';
 import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
 import { loadMnistLevels, type MnistLevels } from './mnist';
-import { trainingReport } from './training-report';
+import { type CurvePoint, readCurve, trainingReport } from './training-report';
 
 /** What a preset fixes: the model's overrides and the training budget. */
 export interface TrainingPreset<ModelConfig> {
@@ -61,10 +62,11 @@ export interface RunConfig<ModelConfig = unknown> {
 
 export interface RunResult {
   folder: RunFolder;
-  test: NllResult;
   history: EpochMetrics[];
   backend: BackendInfo;
-  reportPath: string;
+  /** Absent when the run was interrupted (Ctrl-C) before it finished training. */
+  test?: NllResult;
+  reportPath?: string;
 }
 
 const flagSpec = (presets: string[], defaultPreset: string) =>
@@ -161,6 +163,10 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
       ['epoch', 'train_nats', 'train_bits_per_dim', 'validation_nats', 'validation_bits_per_dim', 'seconds', 'images_per_second'],
     );
 
+  // The training curve within epochs: the mean loss over each window of batches (about 50 points an epoch).
+  const curve: CurvePoint[] = resume && fs.existsSync(folder.path('curve.csv')) ? readCurve(folder.path('curve.csv')) : [];
+  let window = { nats: 0, images: 0 };
+  const writeCurve = () => folder.writeCsv('curve.csv', curve.map((c) => ({ epoch: c.epoch, nats: c.nats })), ['epoch', 'nats']);
   let bar: ProgressBar | undefined;
   const result = await train({
     model,
@@ -173,11 +179,17 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
     onBatch: (p) => {
       if (p.batch === 1 || !bar) bar = new ProgressBar({ label: `epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });
       bar.update(p.batch, { nats: p.nats.toFixed(2), 'bits/dim': p.bitsPerDim.toFixed(4), 'img/s': p.imagesPerSecond.toFixed(1) });
+      window = { nats: window.nats + p.batchNats * p.batchSize, images: window.images + p.batchSize };
+      if (p.batch % Math.max(1, Math.floor(p.batches / 50)) === 0 || p.batch === p.batches) {
+        curve.push({ epoch: p.epoch + p.batch / p.batches, nats: window.nats / window.images });
+        window = { nats: 0, images: 0 };
+      }
     },
     onEpoch: (m, history) => {
       bar?.finish({ 'validation nats': m.validationNats.toFixed(2), 'bits/dim': m.validationBitsPerDim.toFixed(4) });
       bar = undefined;
       writeMetrics(history);
+      writeCurve();
     },
   });
   process.off('SIGINT', onSigint);
@@ -185,9 +197,12 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
 
   if (result.outcome === 'interrupted') {
     writeMetrics(result.history);
-    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, status: 'interrupted', preset: config.preset }));
-    console.log(`checkpoint saved; continue with: npx nx run experiments:${exp.name} --resume ${folder.runId}`);
+    writeCurve();
+    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended: new Date(), status: 'interrupted', preset: config.preset }));
+    console.log(`checkpoint saved in ${folder.dir}; continue with: npx nx run experiments:${exp.name} --resume ${folder.runId}`);
     process.exitCode = 130;
+    model.dispose();
+    return { folder, history: result.history, backend };
   }
 
   const testBar = new ProgressBar({ label: 'test NLL', total: Math.ceil(data.test.count / 100) });
@@ -218,7 +233,7 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
     summary: { testNats: test.nats, testBitsPerDim: test.bitsPerDim, testImages: test.images, epochs: result.history.length, trainSeconds, parameters: countParameters(model) },
   });
   folder.writeJson('manifest.json', manifest);
-  const html = trainingReport({ experiment: exp, config, history: result.history, test, manifest, samplesPng, parameters: countParameters(model), modelName: model.name });
+  const html = trainingReport({ experiment: exp, config, history: result.history, curve, test, manifest, samplesPng, parameters: countParameters(model), modelName: model.name });
   const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
   writeReportIndex({ reportsRoot, resultsRoot });
   console.log(

@@ -2,6 +2,7 @@
  * The report of one training run: learning curves, the sample grid, and the test NLL beside the papers'
  * binarized-MNIST numbers (labelled as paper numbers, with this run's budget on its own bar).
  */
+import fs from 'node:fs';
 import { PAPER_BINARIZED_MNIST_NATS } from '../paper-results';
 import { renderReport, type ReportSection } from '../report';
 import type { Manifest } from '../results';
@@ -9,10 +10,26 @@ import type { NllResult } from '../training/evaluate';
 import type { EpochMetrics } from '../training/trainer';
 import type { RunConfig, TrainingExperiment } from './run-training';
 
+/** Mean training loss over a window of batches, at a fractional epoch. */
+export interface CurvePoint {
+  epoch: number;
+  nats: number;
+}
+
+/** Reads curve.csv back (numbers only, written by the runner). */
+export function readCurve(file: string): CurvePoint[] {
+  const [, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  return lines.map((l) => {
+    const [epoch, nats] = l.split(',').map(Number);
+    return { epoch, nats };
+  });
+}
+
 export interface TrainingReportInput<M> {
   experiment: TrainingExperiment<M>;
   config: RunConfig<M>;
   history: EpochMetrics[];
+  curve: CurvePoint[];
   test: NllResult;
   manifest: Manifest;
   samplesPng?: Buffer;
@@ -25,6 +42,15 @@ export function budgetLabel(history: EpochMetrics[], manifest: Manifest): string
   return `${history.length} epoch(s), ${minutes.toFixed(1)} min training on ${manifest.backend} (${manifest.device})`;
 }
 
+/** A y range that keeps the interesting part visible: from the best value to the 90th-percentile curve value. */
+function yRange<M>(r: TrainingReportInput<M>): [number, number] | undefined {
+  const values = [...r.curve.map((c) => c.nats), ...r.history.flatMap((h) => [h.trainNats, h.validationNats])].sort((a, b) => a - b);
+  if (values.length < 3) return undefined;
+  const lo = values[0];
+  const hi = values[Math.floor(values.length * 0.9)];
+  return [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)];
+}
+
 export function trainingReport<M>(r: TrainingReportInput<M>): string {
   const epochs = r.history.map((h) => h.epoch);
   const curve = (name: string, y: number[], dash?: string) => ({ type: 'scatter', mode: 'lines+markers', name, x: epochs, y, line: dash ? { dash } : {} });
@@ -33,8 +59,13 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
     {
       kind: 'plot',
       title: 'Learning curves (NLL, nats per image)',
-      data: [curve('train (running mean over the epoch)', r.history.map((h) => h.trainNats)), curve('validation', r.history.map((h) => h.validationNats), 'dot')],
-      layout: { xaxis: { title: { text: 'epoch' }, dtick: 1 }, yaxis: { title: { text: 'nats / image' } } },
+      data: [
+        { type: 'scatter', mode: 'lines', name: 'train (mean over each ~2% of an epoch)', x: r.curve.map((c) => c.epoch), y: r.curve.map((c) => c.nats) },
+        curve('train (epoch mean)', r.history.map((h) => h.trainNats)),
+        curve('validation (end of epoch)', r.history.map((h) => h.validationNats), 'dot'),
+      ],
+      layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'nats / image' }, range: yRange(r) } },
+      note: 'The first batches of a fresh model lose hundreds of nats; the axis starts where training settles.',
     },
     {
       kind: 'plot',

@@ -38,6 +38,9 @@ export interface BatchProgress {
   batches: number;
   /** Mean loss of the epoch so far, nats per image. */
   nats: number;
+  /** This batch's loss, nats per image, and its size. */
+  batchNats: number;
+  batchSize: number;
   bitsPerDim: number;
   imagesPerSecond: number;
 }
@@ -124,6 +127,8 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
           batch: pos.batch + 1,
           batches,
           nats,
+          batchNats: loss,
+          batchSize: size,
           bitsPerDim: bitsPerDim(nats, dims),
           imagesPerSecond: pos.partialImages / pos.partialSeconds,
         });

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
+import { useTestBackend } from '@pixel-models/core/testing';
+import { mnistGated } from './mnist-gated';
+import { REPO_ROOT } from './repo-root';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-gated-'));
+const smoke = (out: string, ...extra: string[]) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', ...extra];
+
+/** Runs the entry point in a child process: its exit code and output. */
+function runCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args], { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, () => child.kill('SIGINT'));
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+describe('experiments:mnist-gated --preset smoke', () => {
+  it('writes a complete run folder and report, reproducibly for a seed', async () => {
+    const out = tmp();
+    const a = await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'a', '--seed', '3'), REPO_ROOT);
+    const b = await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'b', '--seed', '3'), REPO_ROOT);
+    const dir = a.folder.dir;
+    for (const f of ['config.json', 'manifest.json', 'metrics.csv', 'samples.png', 'checkpoint.json', 'checkpoint.bin']) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ experiment: 'mnist-gated', runId: 'a', seed: 3, backend: 'wasm', status: 'completed', tfjsVersion: '4.22.0', nodeVersion: process.version });
+    expect(manifest.git).toHaveProperty('dirty');
+    expect(manifest.wallSeconds).toBeGreaterThan(0);
+    expect(manifest.summary.testNats).toBeCloseTo(a.test!.nats, 6);
+    const csv = fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('epoch,train_nats,train_bits_per_dim,validation_nats,validation_bits_per_dim,seconds,images_per_second');
+    expect(csv).toHaveLength(2);
+    expect(fs.readFileSync(path.join(dir, 'samples.png')).subarray(1, 4).toString()).toBe('PNG');
+    const html = fs.readFileSync(a.reportPath!, 'utf8');
+    expect(html).toContain('Test NLL on binarized MNIST');
+    expect(html).toContain('paper: PixelCNN');
+    const index = fs.readFileSync(path.join(out, 'reports', 'index.html'), 'utf8');
+    expect(index).toContain('href="mnist-gated/a.html"');
+    expect(index).toContain('href="mnist-gated/b.html"');
+    // Same seed, same backend: identical metrics and samples.
+    expect(b.test!.nats).toBe(a.test!.nats);
+    expect(b.history.map((h) => h.validationNats)).toEqual(a.history.map((h) => h.validationNats));
+    expect(fs.readFileSync(path.join(b.folder.dir, 'samples.png')).equals(fs.readFileSync(path.join(dir, 'samples.png')))).toBe(true);
+  });
+
+  it('never overwrites an existing run', async () => {
+    const out = tmp();
+    await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'x', '--samples', '0'), REPO_ROOT);
+    const before = fs.readFileSync(path.join(out, 'results/mnist-gated/x/manifest.json'), 'utf8');
+    await expect(runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'x'), REPO_ROOT)).rejects.toThrow(ConfigError);
+    expect(fs.readFileSync(path.join(out, 'results/mnist-gated/x/manifest.json'), 'utf8')).toBe(before);
+  });
+
+  it('rejects bad flags with a usage error', async () => {
+    const out = tmp();
+    for (const bad of [['--levels', '1'], ['--levels', '300'], ['--epochs', 'two'], ['--bogus'], ['--preset', 'huge'], ['stray']]) {
+      await expect(runTrainingExperiment(mnistGated, smoke(out, ...bad), REPO_ROOT)).rejects.toThrow(UsageError);
+    }
+    expect(fs.existsSync(path.join(out, 'results'))).toBe(false); // nothing half-written
+  });
+
+  it('exits 2 with the usage on an unknown flag (CLI)', async () => {
+    const { code, stderr } = await runCli(['--bogus']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown flag --bogus');
+    expect(stderr).toContain('--levels <int>');
+  });
+
+  it('Ctrl-C saves a checkpoint, and --resume finishes the run (CLI)', async () => {
+    const out = tmp();
+    const args = smoke(out, '--run-id', 'r', '--epochs', '4', '--samples', '0');
+    let sent = false;
+    const first = await runCli(args, (text, kill) => {
+      if (!sent && text.includes('epoch 1/4 100%')) {
+        sent = true;
+        kill();
+      }
+    });
+    expect(first.code).toBe(130);
+    expect(first.stdout).toContain('--resume r');
+    const dir = path.join(out, 'results/mnist-gated/r');
+    const saved = loadCheckpoint(dir).meta.position;
+    expect(saved.epoch).toBeGreaterThanOrEqual(1);
+    expect(saved.epoch).toBeLessThan(4);
+    const second = await runCli([...smoke(out), '--resume', 'r']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/test NLL: [0-9.]+ nats .* after 4 epochs/);
+    expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+  });
+});
