@@ -70,6 +70,8 @@ export const DEFAULT_GATED_CONFIG: GatedPixelCnnConfig = {
  * layer and stack: the f and g halves, each broadcastable to [B, H, W, F]. Implemented in libs/conditioning.
  */
 export interface GateConditioner {
+  /** Names the conditioning in the model's name, e.g. 'vector-conditional'. */
+  readonly kind: string;
   gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, size: [number, number, number]): GatePair;
   readonly variables: tf.Variable[];
   dispose(): void;
@@ -117,7 +119,8 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
     this.config = { ...DEFAULT_GATED_CONFIG, ...config };
     checkConfig(this.config);
     const { channels: C, filters: F, layers, headFilters, levels } = this.config;
-    this.name = this.config.stacks === 'masked' ? 'gated-pixelcnn-masked' : 'gated-pixelcnn';
+    const base = this.config.stacks === 'masked' ? 'gated-pixelcnn-masked' : 'gated-pixelcnn';
+    this.name = conditioner ? `${base}-${conditioner.kind}` : base;
     const p = (this.params = new Params(seed));
     const featureGroups = colourGroups(F, C);
     const gateGroups = [...featureGroups, ...featureGroups]; // [f | g] halves share the colour groups

@@ -18,7 +18,8 @@ import { encodePng, imageGrid } from '../png';
 import { buildManifest, createRunFolder, openRunFolder, type RunFolder } from '../results';
 import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
-import { evaluateNll, type NllResult } from '../training/evaluate';
+import { type ConditionFn, evaluateNll, type NllResult } from '../training/evaluate';
+import type { ReportSection } from '../report';
 import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
 import { loadMnistLevels, type MnistLevels } from './mnist';
 import { type CurvePoint, readCurve, trainingReport } from './training-report';
@@ -37,15 +38,25 @@ export interface TrainingPreset<ModelConfig> {
   note: string;
 }
 
-export interface TrainingExperiment<ModelConfig> {
+/** The conditioning input of a batch: labels -> one-hot, an encoder's code, ... (conditional models only). */
+export type ExperimentCondition<Model> = (model: Model, batch: { x: tf.Tensor4D; labels?: Uint8Array }) => tf.Tensor | undefined;
+
+export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveModel = AutoregressiveModel> {
   /** Results folder and report name, e.g. `mnist-gated`. */
   name: string;
   title: string;
   presets: Record<string, TrainingPreset<ModelConfig>>;
   defaultPreset: string;
-  createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel;
-  /** Name of the paper row this model reproduces, if any (highlighted in the report). */
-  paperRow?: string;
+  createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): Model;
+  /** Work before training, e.g. pre-training an embedding network; runs again on --resume, so keep it seeded. */
+  prepare?: (model: Model, data: MnistLevels, config: RunConfig<ModelConfig>) => void;
+  condition?: ExperimentCondition<Model>;
+  /** What to sample after training: the conditioning of each sample and the grid's columns. */
+  sampling?: (model: Model, data: MnistLevels, count: number) => { condition?: tf.Tensor; columns?: number; caption?: string };
+  /** A second model trained on the same data, budget and seed, reported beside the first (e.g. unconditional). */
+  baseline?: { name: string; createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel };
+  /** Further report sections (interpolations, reconstructions, ...), computed after training. */
+  extraSections?: (ctx: { model: Model; data: MnistLevels; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[];
 }
 
 /** Everything that determines a run, saved as config.json (and read back by --resume). */
@@ -90,7 +101,7 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
     resume: { type: 'string', help: 'continue the run with this id (or folder) from its last checkpoint' },
   });
 
-function resolveConfig<M>(exp: TrainingExperiment<M>, f: ReturnType<typeof parseFlags<ReturnType<typeof flagSpec>>>): RunConfig<M> {
+function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, f: ReturnType<typeof parseFlags<ReturnType<typeof flagSpec>>>): RunConfig<M> {
   const preset = exp.presets[f.preset];
   const levels = f.levels ?? 2;
   return {
@@ -106,7 +117,7 @@ function resolveConfig<M>(exp: TrainingExperiment<M>, f: ReturnType<typeof parse
 }
 
 /** Runs the experiment from command-line arguments; `root` is the repository root. */
-export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv: string[], root: string): Promise<RunResult> {
+export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
   const usage = `npx nx run experiments:${exp.name} [--flag value ...]`;
   const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage });
   const resultsRoot = path.resolve(root, flags.out);
@@ -139,6 +150,7 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
     folder.writeJson('config.json', { ...config, modelConfig: model.config });
   }
   folder = folder!;
+  exp.prepare?.(model, data, config);
   const started = new Date();
   const stop = { interrupted: false };
   const onSigint = () => {
@@ -148,36 +160,123 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
   };
   process.on('SIGINT', onSigint);
 
-  const writeMetrics = (history: EpochMetrics[]) =>
-    folder.writeCsv(
-      'metrics.csv',
-      history.map((h) => ({
-        epoch: h.epoch,
-        train_nats: h.trainNats,
-        train_bits_per_dim: h.trainBitsPerDim,
-        validation_nats: h.validationNats,
-        validation_bits_per_dim: h.validationBitsPerDim,
-        seconds: h.seconds,
-        images_per_second: h.imagesPerSecond,
-      })),
-      ['epoch', 'train_nats', 'train_bits_per_dim', 'validation_nats', 'validation_bits_per_dim', 'seconds', 'images_per_second'],
-    );
+  const condition = exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => exp.condition?.(model, batch));
+  const result = await fitModel({ label: '', model, data, config, dir: folder.dir, folder, resume, stop, condition });
+  if (resume) disposeCheckpoint(resume);
 
+  let baseline: { name: string; test: NllResult; history: EpochMetrics[] } | undefined;
+  if (exp.baseline && result.outcome === 'completed') {
+    const b = exp.baseline.createModel(config.model, config.seed);
+    const dir = folder.path('baseline');
+    fs.mkdirSync(dir, { recursive: true });
+    const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
+    console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
+    const fit = await fitModel({ label: 'baseline ', model: b, data, config, dir, resume: bResume, stop });
+    if (bResume) disposeCheckpoint(bResume);
+    if (fit.outcome === 'completed') baseline = { name: exp.baseline.name, history: fit.history, test: scoreTestSet(b, data, undefined, 'baseline test NLL') };
+    else result.outcome = 'interrupted';
+    b.dispose();
+  }
+  process.off('SIGINT', onSigint);
+
+  if (result.outcome === 'interrupted') {
+    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended: new Date(), status: 'interrupted', preset: config.preset }));
+    console.log(`checkpoint saved in ${folder.dir}; continue with: npx nx run experiments:${exp.name} --resume ${folder.runId}`);
+    process.exitCode = 130;
+    model.dispose();
+    return { folder, history: result.history, backend };
+  }
+
+  const test = scoreTestSet(model, data, condition, 'test NLL');
+  let samplesPng: Buffer | undefined;
+  let samplesCaption = '';
+  if (config.samples > 0) {
+    const plan = exp.sampling?.(model, data, config.samples) ?? {};
+    samplesPng = sampleGrid(model, data, config, plan);
+    samplesCaption = plan.caption ?? '';
+    folder.writeBuffer('samples.png', samplesPng);
+  }
+  const extra = exp.extraSections?.({ model, data, config, folder }) ?? [];
+
+  const ended = new Date();
+  const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
+  const trainImages = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
+  const manifest = buildManifest({
+    experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended, preset: config.preset,
+    status: 'completed', imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0,
+    summary: {
+      testNats: test.nats, testBitsPerDim: test.bitsPerDim, testImages: test.images, epochs: result.history.length, trainSeconds, parameters: countParameters(model),
+      ...(baseline ? { baselineTestNats: baseline.test.nats, baselineTestBitsPerDim: baseline.test.bitsPerDim } : {}),
+    },
+  });
+  folder.writeJson('manifest.json', manifest);
+  const html = trainingReport({
+    experiment: exp, config, history: result.history, curve: result.curve, test, manifest, samplesPng, samplesCaption,
+    parameters: countParameters(model), modelName: model.name, baseline, extraSections: extra,
+  });
+  const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
+  writeReportIndex({ reportsRoot, resultsRoot });
+  console.log(
+    `test NLL: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images after ${result.history.length} epochs, ` +
+      `${formatDuration((ended.getTime() - started.getTime()) / 1000)}` +
+      (baseline ? `\nbaseline ${baseline.name}: ${baseline.test.nats.toFixed(2)} nats` : '') +
+      `\nrun folder: ${folder.dir}\nreport: ${reportPath}`,
+  );
+  model.dispose();
+  tf.disposeVariables();
+  return { folder, test, history: result.history, backend, reportPath };
+}
+
+function scoreTestSet(model: AutoregressiveModel, data: MnistLevels, condition: ConditionFn | undefined, label: string): NllResult {
+  const bar = new ProgressBar({ label, total: Math.ceil(data.test.count / 100) });
+  const test = evaluateNll(model, data.test, { batchSize: 100, condition, onBatch: (done) => bar.update(done, {}) });
+  bar.finish({ nats: test.nats.toFixed(2), 'bits/dim': test.bitsPerDim.toFixed(4) });
+  return test;
+}
+
+function sampleGrid(model: AutoregressiveModel, data: MnistLevels, config: RunConfig, plan: { condition?: tf.Tensor; columns?: number }): Buffer {
+  const { height, width } = data.test;
+  const bar = new ProgressBar({ label: 'sampling', total: height });
+  const levels = sampleImages(model, {
+    count: config.samples, height, width, temperature: config.temperature, seed: config.seed, condition: plan.condition,
+    onRow: (row) => bar.update(row, {}),
+  });
+  bar.finish({});
+  plan.condition?.dispose();
+  const columns = plan.columns ?? Math.ceil(Math.sqrt(config.samples));
+  return encodePng(imageGrid(dequantize(levels, config.model.levels), { count: config.samples, height, width, channels: 1, columns, padding: 2, scale: 3 }));
+}
+
+interface FitArgs {
+  label: string;
+  model: AutoregressiveModel;
+  data: MnistLevels;
+  config: RunConfig;
+  dir: string;
+  /** The run folder that gets metrics.csv and curve.csv (the main model only). */
+  folder?: RunFolder;
+  resume?: Checkpoint<EpochMetrics>;
+  stop: { interrupted: boolean };
+  condition?: ConditionFn;
+}
+
+/** Trains one model with progress bars, the within-epoch curve and per-epoch metrics files. */
+async function fitModel(a: FitArgs): Promise<{ outcome: 'completed' | 'interrupted'; history: EpochMetrics[]; curve: CurvePoint[] }> {
+  const { folder } = a;
   // The training curve within epochs: the mean loss over each window of batches (about 50 points an epoch).
-  const curve: CurvePoint[] = resume && fs.existsSync(folder.path('curve.csv')) ? readCurve(folder.path('curve.csv')) : [];
+  const curve: CurvePoint[] = a.resume && folder && fs.existsSync(folder.path('curve.csv')) ? readCurve(folder.path('curve.csv')) : [];
   let window = { nats: 0, images: 0 };
-  const writeCurve = () => folder.writeCsv('curve.csv', curve.map((c) => ({ epoch: c.epoch, nats: c.nats })), ['epoch', 'nats']);
+  const save = (history: EpochMetrics[]) => {
+    if (!folder) return;
+    folder.writeCsv('metrics.csv', history.map(metricsRow), METRICS_COLUMNS);
+    folder.writeCsv('curve.csv', curve.map((c) => ({ epoch: c.epoch, nats: c.nats })), ['epoch', 'nats']);
+  };
   let bar: ProgressBar | undefined;
   const result = await train({
-    model,
-    train: data.train,
-    validation: data.validation,
-    options: config.train,
-    checkpointDir: folder.dir,
-    resume,
-    stop,
+    model: a.model, train: a.data.train, validation: a.data.validation, options: a.config.train, checkpointDir: a.dir,
+    resume: a.resume, stop: a.stop, condition: a.condition,
     onBatch: (p) => {
-      if (p.batch === 1 || !bar) bar = new ProgressBar({ label: `epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });
+      if (p.batch === 1 || !bar) bar = new ProgressBar({ label: `${a.label}epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });
       bar.update(p.batch, { nats: p.nats.toFixed(2), 'bits/dim': p.bitsPerDim.toFixed(4), 'img/s': p.imagesPerSecond.toFixed(1) });
       window = { nats: window.nats + p.batchNats * p.batchSize, images: window.images + p.batchSize };
       if (p.batch % Math.max(1, Math.floor(p.batches / 50)) === 0 || p.batch === p.batches) {
@@ -188,59 +287,21 @@ export async function runTrainingExperiment<M>(exp: TrainingExperiment<M>, argv:
     onEpoch: (m, history) => {
       bar?.finish({ 'validation nats': m.validationNats.toFixed(2), 'bits/dim': m.validationBitsPerDim.toFixed(4) });
       bar = undefined;
-      writeMetrics(history);
-      writeCurve();
+      save(history);
     },
   });
-  process.off('SIGINT', onSigint);
-  if (resume) disposeCheckpoint(resume);
-
-  if (result.outcome === 'interrupted') {
-    writeMetrics(result.history);
-    writeCurve();
-    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended: new Date(), status: 'interrupted', preset: config.preset }));
-    console.log(`checkpoint saved in ${folder.dir}; continue with: npx nx run experiments:${exp.name} --resume ${folder.runId}`);
-    process.exitCode = 130;
-    model.dispose();
-    return { folder, history: result.history, backend };
-  }
-
-  const testBar = new ProgressBar({ label: 'test NLL', total: Math.ceil(data.test.count / 100) });
-  const test = evaluateNll(model, data.test, { batchSize: 100, onBatch: (done) => testBar.update(done, {}) });
-  testBar.finish({ nats: test.nats.toFixed(2), 'bits/dim': test.bitsPerDim.toFixed(4) });
-
-  let samplesPng: Buffer | undefined;
-  if (config.samples > 0) {
-    const sampleBar = new ProgressBar({ label: 'sampling', total: data.test.height });
-    const levels = sampleImages(model, {
-      count: config.samples, height: data.test.height, width: data.test.width, temperature: config.temperature, seed: config.seed,
-      onRow: (row) => sampleBar.update(row, {}),
-    });
-    sampleBar.finish({});
-    const grid = imageGrid(dequantize(levels, config.model.levels), {
-      count: config.samples, height: data.test.height, width: data.test.width, channels: 1, columns: Math.ceil(Math.sqrt(config.samples)), padding: 2, scale: 3,
-    });
-    samplesPng = encodePng(grid);
-    folder.writeBuffer('samples.png', samplesPng);
-  }
-
-  const ended = new Date();
-  const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-  const trainImages = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
-  const manifest = buildManifest({
-    experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended, preset: config.preset,
-    status: result.outcome, imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0,
-    summary: { testNats: test.nats, testBitsPerDim: test.bitsPerDim, testImages: test.images, epochs: result.history.length, trainSeconds, parameters: countParameters(model) },
-  });
-  folder.writeJson('manifest.json', manifest);
-  const html = trainingReport({ experiment: exp, config, history: result.history, curve, test, manifest, samplesPng, parameters: countParameters(model), modelName: model.name });
-  const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
-  writeReportIndex({ reportsRoot, resultsRoot });
-  console.log(
-    `test NLL: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images after ${result.history.length} epochs, ` +
-      `${formatDuration((ended.getTime() - started.getTime()) / 1000)}\nrun folder: ${folder.dir}\nreport: ${reportPath}`,
-  );
-  model.dispose();
-  tf.disposeVariables();
-  return { folder, test, history: result.history, backend, reportPath };
+  if (result.outcome === 'interrupted') save(result.history);
+  return { ...result, curve };
 }
+
+const METRICS_COLUMNS = ['epoch', 'train_nats', 'train_bits_per_dim', 'validation_nats', 'validation_bits_per_dim', 'seconds', 'images_per_second'];
+
+const metricsRow = (h: EpochMetrics) => ({
+  epoch: h.epoch,
+  train_nats: h.trainNats,
+  train_bits_per_dim: h.trainBitsPerDim,
+  validation_nats: h.validationNats,
+  validation_bits_per_dim: h.validationBitsPerDim,
+  seconds: h.seconds,
+  images_per_second: h.imagesPerSecond,
+});

@@ -8,7 +8,7 @@ import { renderReport, type ReportSection } from '../report';
 import type { Manifest } from '../results';
 import type { NllResult } from '../training/evaluate';
 import type { EpochMetrics } from '../training/trainer';
-import type { RunConfig, TrainingExperiment } from './run-training';
+import type { RunConfig } from './run-training';
 
 /** Mean training loss over a window of batches, at a fractional epoch. */
 export interface CurvePoint {
@@ -26,15 +26,18 @@ export function readCurve(file: string): CurvePoint[] {
 }
 
 export interface TrainingReportInput<M> {
-  experiment: TrainingExperiment<M>;
+  experiment: { name: string; title: string };
   config: RunConfig<M>;
   history: EpochMetrics[];
   curve: CurvePoint[];
   test: NllResult;
   manifest: Manifest;
   samplesPng?: Buffer;
+  samplesCaption?: string;
   parameters: number;
   modelName: string;
+  baseline?: { name: string; test: NllResult; history: EpochMetrics[] };
+  extraSections?: ReportSection[];
 }
 
 export function budgetLabel(history: EpochMetrics[], manifest: Manifest): string {
@@ -76,31 +79,44 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
   ];
   if (binary) {
     const label = `this run: ${r.modelName} (${budgetLabel(r.history, r.manifest)})`;
-    const rows = [...PAPER_BINARIZED_MNIST_NATS.map((p) => ({ name: `paper: ${p.model}`, value: p.value, paper: true })), { name: label, value: r.test.nats, paper: false }];
+    const rows = [
+      ...PAPER_BINARIZED_MNIST_NATS.map((p) => ({ name: `paper: ${p.model}`, value: p.value, paper: true })),
+      ...(r.baseline ? [{ name: `this run, baseline: ${r.baseline.name}`, value: r.baseline.test.nats, paper: false }] : []),
+      { name: label, value: r.test.nats, paper: false },
+    ];
     sections.push({
       kind: 'plot',
       title: 'Test NLL on binarized MNIST: paper numbers beside this run',
       data: [
         {
           type: 'bar', orientation: 'h', x: rows.map((x) => x.value), y: rows.map((x) => x.name),
-          marker: { color: rows.map((x) => (x.paper ? '#9aa5b1' : '#d9480f')) }, text: rows.map((x) => x.value.toFixed(2)), textposition: 'outside',
+          marker: { color: rows.map((x) => (x.paper ? '#9aa5b1' : '#d9480f')) }, text: rows.map((x) => x.value.toFixed(2)), textposition: 'outside', cliponaxis: false,
         },
       ],
-      layout: { xaxis: { title: { text: 'test NLL, nats (lower is better)' } }, yaxis: { automargin: true }, margin: { l: 20 }, height: 380 },
+      layout: { xaxis: { title: { text: 'test NLL, nats (lower is better)' }, range: [0, Math.max(...rows.map((x) => x.value)) * 1.15] }, yaxis: { automargin: true }, margin: { l: 20 }, height: 380 },
     });
     sections.push({
       kind: 'table',
       title: 'Test NLL',
       columns: ['model', 'test NLL (nats)', 'source'],
-      rows: [...PAPER_BINARIZED_MNIST_NATS.map((p) => [p.model, p.value.toFixed(2), `paper number: ${p.source}`]), [r.modelName, r.test.nats.toFixed(2), `measured by this run: ${budgetLabel(r.history, r.manifest)}`]],
+      rows: [
+        ...PAPER_BINARIZED_MNIST_NATS.map((p) => [p.model, p.value.toFixed(2), `paper number: ${p.source}`]),
+        ...(r.baseline ? [[r.baseline.name, r.baseline.test.nats.toFixed(2), `measured by this run (baseline, same data, budget and seed): ${budgetLabel(r.baseline.history, r.manifest)}`]] : []),
+        [r.modelName, r.test.nats.toFixed(2), `measured by this run: ${budgetLabel(r.history, r.manifest)}`],
+      ],
       note: 'Paper numbers use the fixed binarization of Larochelle & Murray and train to convergence; this run binarizes MNIST once with a fixed seed and trains for the budget shown.',
     });
   } else {
-    sections.push({ kind: 'table', title: 'Test NLL', columns: ['nats / image', 'bits / dim', 'images'], rows: [[r.test.nats.toFixed(2), r.test.bitsPerDim.toFixed(4), r.test.images]] });
+    const row = (name: string, t: NllResult) => [name, t.nats.toFixed(2), t.bitsPerDim.toFixed(4), t.images];
+    sections.push({
+      kind: 'table', title: 'Test NLL', columns: ['model', 'nats / image', 'bits / dim', 'images'],
+      rows: [...(r.baseline ? [row(`${r.baseline.name} (baseline)`, r.baseline.test)] : []), row(r.modelName, r.test)],
+    });
   }
   if (r.samplesPng) {
-    sections.push({ kind: 'image', title: 'Samples', pngBase64: r.samplesPng.toString('base64'), alt: 'sampled images', caption: `${r.config.samples} samples, temperature ${r.config.temperature}, seed ${r.config.seed}` });
+    sections.push({ kind: 'image', title: 'Samples', pngBase64: r.samplesPng.toString('base64'), alt: 'sampled images', caption: `${r.config.samples} samples, temperature ${r.config.temperature}, seed ${r.config.seed}. ${r.samplesCaption ?? ''}` });
   }
+  sections.push(...(r.extraSections ?? []));
   sections.push({
     kind: 'table',
     title: 'Run',

@@ -1,0 +1,30 @@
+/** Sample grids for the conditional experiments: images drawn under given conditions, shown beside their sources. */
+import * as tf from '@tensorflow/tfjs';
+import { type AutoregressiveModel, type LevelSet, type ReportSection, dequantize, encodePng, imageGrid, levelSetDims, sampleImages } from '@pixel-models/core';
+
+/** The images at `indices` as an int32 batch. */
+export function gatherLevels(set: LevelSet, indices: number[]): tf.Tensor4D {
+  const dims = levelSetDims(set);
+  const out = new Int32Array(indices.length * dims);
+  indices.forEach((i, k) => out.set(set.levels.subarray(i * dims, (i + 1) * dims), k * dims));
+  return tf.tensor4d(out, [indices.length, set.height, set.width, set.channels], 'int32');
+}
+
+/** Samples one image per row of `conditions` and returns a PNG grid with `columns` columns (base64). */
+export function sampleGridBase64(model: AutoregressiveModel, conditions: tf.Tensor, set: LevelSet, opts: { columns: number; seed: number; prefix?: Int32Array; prefixCount?: number }): string {
+  const count = conditions.shape[0];
+  const levels = sampleImages(model, { count, height: set.height, width: set.width, seed: opts.seed, condition: conditions });
+  return encodePng(imageGrid(dequantize(levels, model.config.levels), { count, height: set.height, width: set.width, channels: 1, columns: opts.columns, padding: 2, scale: 3 })).toString('base64');
+}
+
+export function imageSection(title: string, pngBase64: string, caption: string): ReportSection {
+  return { kind: 'image', title, pngBase64, alt: title, caption };
+}
+
+/** The source images themselves, as a grid (base64 PNG). */
+export function sourcesBase64(set: LevelSet, indices: number[], levels: number): string {
+  const x = gatherLevels(set, indices);
+  const pixels = dequantize(x.dataSync() as Int32Array, levels);
+  x.dispose();
+  return encodePng(imageGrid(pixels, { count: indices.length, height: set.height, width: set.width, channels: 1, columns: indices.length, padding: 2, scale: 3 })).toString('base64');
+}

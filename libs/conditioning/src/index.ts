@@ -1,0 +1,6 @@
+export * from './labels';
+export * from './vector-conditioner';
+export * from './spatial-conditioner';
+export * from './encoder';
+export * from './triplet';
+export * from './autoencoder';
