@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { BackendError, ConfigError } from './errors';
+import { useFastWasmSlice } from './wasm-slice';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -72,6 +73,7 @@ async function useWebgpu(): Promise<string> {
 async function useWasm(): Promise<string> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
+  useFastWasmSlice(); // the stock Slice copies its whole input out of the wasm heap first
   return `${cpuDevice()}, wasm SIMD, 1 thread`;
 }
 

@@ -12,6 +12,8 @@ export interface FlagDef {
   default?: number | string | boolean;
   min?: number;
   max?: number;
+  /** Accepted but left out of the usage text. */
+  hidden?: boolean;
 }
 
 export type FlagSpec = Record<string, FlagDef>;
@@ -47,7 +49,7 @@ export function defineFlags<const S extends FlagSpec>(spec: S): S {
 }
 
 export function formatUsage(spec: FlagSpec, synopsis: string): string {
-  const rows = Object.entries(spec).map(([name, d]) => {
+  const rows = Object.entries(spec).filter(([, d]) => !d.hidden).map(([name, d]) => {
     const arg = d.type === 'bool' ? '' : d.type === 'enum' ? ` <${d.choices?.join('|')}>` : ` <${d.type}>`;
     const def = d.default === undefined ? '' : ` (default: ${d.default})`;
     return [`  --${name}${arg}`, `${d.help}${def}`];

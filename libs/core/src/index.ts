@@ -26,3 +26,4 @@ export * from './cli';
 export * from './experiment/mnist';
 export * from './experiment/run-training';
 export * from './experiment/training-report';
+export * from './wasm-slice';

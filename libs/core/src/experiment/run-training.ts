@@ -12,7 +12,7 @@ import { countParameters, type AutoregressiveModel } from '../model';
 import { dequantize } from '../quantize';
 import { sampleImages } from '../sampling';
 import { checkSeed, seedGlobalRandom } from '../seed';
-import { defineFlags, parseFlags } from '../cli';
+import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
 import { ProgressBar, formatDuration } from '../progress';
 import { encodePng, imageGrid } from '../png';
 import { buildManifest, createRunFolder, openRunFolder, type RunFolder } from '../results';
@@ -47,7 +47,12 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
   title: string;
   presets: Record<string, TrainingPreset<ModelConfig>>;
   defaultPreset: string;
-  createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): Model;
+  createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number, variant?: string): Model;
+  /**
+   * Several models behind one experiment, chosen with `--model` (e.g. pixelcnn | row-lstm | diagonal-bilstm):
+   * the choices, the default, and each preset's model config per choice.
+   */
+  variants?: { choices: readonly string[]; default: string; model(preset: string, variant: string): Partial<ModelConfig> };
   /** Work before training, e.g. pre-training an embedding network; runs again on --resume, so keep it seeded. */
   prepare?: (model: Model, data: MnistLevels, config: RunConfig<ModelConfig>) => void;
   condition?: ExperimentCondition<Model>;
@@ -63,6 +68,8 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
 export interface RunConfig<ModelConfig = unknown> {
   experiment: string;
   preset: string;
+  /** The `--model` choice, for experiments with several models. */
+  variant?: string;
   seed: number;
   model: Partial<ModelConfig> & { channels: number; levels: number };
   train: TrainOptions;
@@ -80,8 +87,9 @@ export interface RunResult {
   reportPath?: string;
 }
 
-const flagSpec = (presets: string[], defaultPreset: string) =>
+const flagSpec = (presets: string[], defaultPreset: string, variants: readonly string[], defaultVariant: string) =>
   defineFlags({
+    model: { type: 'enum', choices: variants, default: defaultVariant, help: 'which model to train', hidden: variants.length < 2 },
     preset: { type: 'enum', choices: presets, default: defaultPreset, help: 'model size and training budget' },
     levels: { type: 'int', min: 2, max: 256, help: 'softmax levels Q (2 = binarized MNIST); default 2' },
     epochs: { type: 'int', min: 1, help: 'training epochs (default: the preset\'s)' },
@@ -101,14 +109,15 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
     resume: { type: 'string', help: 'continue the run with this id (or folder) from its last checkpoint' },
   });
 
-function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, f: ReturnType<typeof parseFlags<ReturnType<typeof flagSpec>>>): RunConfig<M> {
+function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, f: ParsedFlags<ReturnType<typeof flagSpec>>): RunConfig<M> {
   const preset = exp.presets[f.preset];
   const levels = f.levels ?? 2;
   return {
     experiment: exp.name,
     preset: f.preset,
     seed: checkSeed(f.seed),
-    model: { ...preset.model, channels: 1, levels },
+    variant: exp.variants ? f.model : undefined,
+    model: { ...(exp.variants ? exp.variants.model(f.preset, f.model) : preset.model), channels: 1, levels },
     train: { epochs: f.epochs ?? preset.epochs, batchSize: f.batch ?? preset.batchSize, learningRate: f.lr ?? preset.learningRate, clipNorm: f.clip ?? preset.clipNorm ?? 0, seed: f.seed },
     data: { dataDir: f['data-dir'], levels, trainImages: f['train-images'] ?? preset.trainImages, validationImages: preset.validationImages, testImages: f['test-images'] ?? preset.testImages },
     samples: f.samples ?? preset.samples,
@@ -119,7 +128,8 @@ function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperi
 /** Runs the experiment from command-line arguments; `root` is the repository root. */
 export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
   const usage = `npx nx run experiments:${exp.name} [--flag value ...]`;
-  const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage });
+  const variants = exp.variants ?? { choices: [exp.name], default: exp.name };
+  const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default), argv, { usage });
   const resultsRoot = path.resolve(root, flags.out);
   const reportsRoot = path.resolve(root, flags.reports);
 
@@ -140,7 +150,7 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   seedGlobalRandom(config.seed);
   console.log(`${exp.title}: preset ${config.preset}, seed ${config.seed}, ${describeBackend(backend)}`);
   const data: MnistLevels = loadMnistLevels(config.data);
-  const model = exp.createModel(config.model, config.seed);
+  const model = exp.createModel(config.model, config.seed, config.variant);
   console.log(
     `data: ${data.source}, ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test images, ${data.preprocessing}\n` +
       `model: ${model.name}, ${countParameters(model).toLocaleString('en')} parameters; ${config.train.epochs} epochs of batch ${config.train.batchSize}`,

@@ -1,0 +1,6 @@
+export * from './common';
+export * from './lstm';
+export * from './pixelcnn';
+export * from './row-lstm';
+export * from './diagonal-bilstm';
+export * from './presets';

@@ -1,0 +1,73 @@
+/**
+ * Named configurations of the PixelRNN paper's models (plain data over each model's defaults) and a factory.
+ *
+ * Paper models (van den Oord et al., ICML 2016, sec 5): binarized MNIST (Table 4) and CIFAR-10 (Table 5).
+ * Stated in the paper: Diagonal BiLSTM on MNIST with 1 layer h = 32 and with 7 layers h = 16; up to 12 layers
+ * with h = 128 on CIFAR-10. The depth and width of the MNIST PixelCNN and Row LSTM are not restated here:
+ * they follow the 7 x 16 model (confirm before quoting). Colour models need h to be a multiple of 3 (features
+ * are split into R, G, B groups), so the CIFAR-10 presets use h = 129 in place of 128.
+ * `layers` counts the layers after the first 7x7 mask-A convolution.
+ */
+import { type AutoregressiveModel, ConfigError } from '@pixel-models/core';
+import { DiagonalBiLstm, type DiagonalBiLstmConfig } from './diagonal-bilstm';
+import { PixelCnn, type PixelCnnConfig } from './pixelcnn';
+import { RowLstm, type RowLstmConfig } from './row-lstm';
+
+export interface PixelRnnConfigs {
+  pixelcnn: PixelCnnConfig;
+  'row-lstm': RowLstmConfig;
+  'diagonal-bilstm': DiagonalBiLstmConfig;
+}
+
+export type PixelRnnKind = keyof PixelRnnConfigs;
+export const PIXELRNN_KINDS: readonly PixelRnnKind[] = ['pixelcnn', 'row-lstm', 'diagonal-bilstm'];
+
+/** A preset: which model and the config fields that differ from its defaults. */
+export type PixelRnnPreset = { [K in PixelRnnKind]: { kind: K; config: Partial<PixelRnnConfigs[K]> } }[PixelRnnKind];
+
+const MNIST = { channels: 1, levels: 2 } as const;
+const CIFAR = { channels: 3, levels: 256 } as const;
+
+export const PIXELRNN_PRESETS = {
+  // Binarized MNIST (paper Table 4).
+  'pixelcnn-mnist': { kind: 'pixelcnn', config: { ...MNIST, layers: 7, hidden: 16, firstKernel: 7 } },
+  'row-lstm-mnist': { kind: 'row-lstm', config: { ...MNIST, layers: 7, hidden: 16, firstKernel: 7 } },
+  'diagonal-bilstm-mnist-1x32': { kind: 'diagonal-bilstm', config: { ...MNIST, layers: 1, hidden: 32, firstKernel: 7 } },
+  'diagonal-bilstm-mnist-7x16': { kind: 'diagonal-bilstm', config: { ...MNIST, layers: 7, hidden: 16, firstKernel: 7 } },
+  // CIFAR-10, 256-way softmax per colour channel (paper Table 5); a GPU is needed to train these.
+  'pixelcnn-cifar10': { kind: 'pixelcnn', config: { ...CIFAR, layers: 15, hidden: 129, headFilters: 1026 } },
+  'row-lstm-cifar10': { kind: 'row-lstm', config: { ...CIFAR, layers: 12, hidden: 129, headFilters: 1026 } },
+  'diagonal-bilstm-cifar10': { kind: 'diagonal-bilstm', config: { ...CIFAR, layers: 12, hidden: 129, headFilters: 1026 } },
+  // Binarized MNIST sized for 2 CPU cores (wasm): minutes per epoch, not hours.
+  'pixelcnn-cpu': { kind: 'pixelcnn', config: { ...MNIST, layers: 4, hidden: 16 } },
+  'row-lstm-cpu': { kind: 'row-lstm', config: { ...MNIST, layers: 2, hidden: 16 } },
+  'diagonal-bilstm-cpu': { kind: 'diagonal-bilstm', config: { ...MNIST, layers: 1, hidden: 16 } },
+  // Seconds on a CPU: for tests and CI.
+  'pixelcnn-smoke': { kind: 'pixelcnn', config: { ...MNIST, layers: 2, hidden: 6, firstKernel: 5 } },
+  'row-lstm-smoke': { kind: 'row-lstm', config: { ...MNIST, layers: 2, hidden: 6, firstKernel: 5 } },
+  'diagonal-bilstm-smoke': { kind: 'diagonal-bilstm', config: { ...MNIST, layers: 2, hidden: 6, firstKernel: 5 } },
+} as const satisfies Record<string, PixelRnnPreset>;
+
+export type PixelRnnPresetName = keyof typeof PIXELRNN_PRESETS;
+
+/** Builds a model of `kind` from a partial config (defaults fill the rest) and a seed for every weight. */
+export function createPixelRnnModel<K extends PixelRnnKind>(kind: K, config: Partial<PixelRnnConfigs[K]>, seed: number): AutoregressiveModel<PixelRnnConfigs[K]>;
+export function createPixelRnnModel(kind: PixelRnnKind, config: Partial<PixelRnnConfigs[PixelRnnKind]>, seed: number): AutoregressiveModel<PixelRnnConfigs[PixelRnnKind]> {
+  switch (kind) {
+    case 'pixelcnn':
+      return new PixelCnn(config as Partial<PixelCnnConfig>, seed);
+    case 'row-lstm':
+      return new RowLstm(config as Partial<RowLstmConfig>, seed);
+    case 'diagonal-bilstm':
+      return new DiagonalBiLstm(config as Partial<DiagonalBiLstmConfig>, seed);
+    default:
+      throw new ConfigError(`unknown PixelRNN model "${String(kind)}": use one of ${PIXELRNN_KINDS.join(', ')}`);
+  }
+}
+
+/** Builds a preset, optionally overriding some of its fields (e.g. `{ levels: 4 }`). */
+export function createPresetModel(name: PixelRnnPresetName, seed: number, overrides: Partial<PixelRnnConfigs[PixelRnnKind]> = {}): AutoregressiveModel {
+  const preset: PixelRnnPreset | undefined = (PIXELRNN_PRESETS as Record<string, PixelRnnPreset>)[name];
+  if (!preset) throw new ConfigError(`unknown PixelRNN preset "${name}": use one of ${Object.keys(PIXELRNN_PRESETS).join(', ')}`);
+  return createPixelRnnModel(preset.kind, { ...preset.config, ...overrides }, seed) as AutoregressiveModel;
+}

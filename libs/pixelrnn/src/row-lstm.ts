@@ -1,0 +1,138 @@
+/**
+ * Row LSTM — van den Oord, Kalchbrenner, Kavukcuoglu, "Pixel Recurrent Neural Networks", ICML 2016, sec 3.1
+ * (Figure 4, centre), with residual and skip connections (sec 3.3) and the layers of Table 1:
+ *
+ *   7x7 conv, mask A                  C -> 2h
+ *   Row LSTM layers (x layers):       input-to-state K^is: 1 x k conv along the row, mask B, 2h -> 4h
+ *                                     state-to-state K^ss: 1 x k conv of the previous row's state, h -> 4h
+ *                                     1x1 conv h -> 2h, added to the layer's input (residual)
+ *   2 output layers:                  ReLU - 1x1 - ReLU - 1x1 to C x Q logits (mask B)
+ *
+ * The recurrence runs top to bottom one row at a time; each step processes the whole batch and the whole row:
+ *   [o, f, i, g]_i = σ(K^ss ⊛ h_{i-1} + K^is ⊛ x_i),  c_i = f ⊙ c_{i-1} + i ⊙ g,  h_i = o ⊙ tanh(c_i).
+ * K^is ⊛ x is computed for the whole map first (it only reads the current row). K^ss reads the previous row
+ * only, so it needs no mask. The receptive field is a triangle above the pixel: it misses part of the context.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  type AutoregressiveModel,
+  Params,
+  colourGroups,
+  colourMask1x1,
+  conv1x1,
+  conv2dValid,
+  levelsToInput,
+  mask,
+  maskedConv2d,
+  pad2d,
+} from '@pixel-models/core';
+import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, resolveConfig } from './common';
+import { type LstmState, gateGroups, lstmStep } from './lstm';
+
+export interface RowLstmConfig extends PixelRnnBaseConfig {
+  /** Width k of K^is and K^ss (the paper: 3). Odd. */
+  kernel: number;
+  /** Skip connections (sec 3.3): every layer also feeds the output head through its own 1x1 conv. */
+  skip: boolean;
+}
+
+export const DEFAULT_ROW_LSTM_CONFIG: RowLstmConfig = {
+  channels: 1,
+  levels: 2,
+  layers: 7,
+  hidden: 16,
+  firstKernel: 7,
+  kernel: 3,
+  headFilters: 32,
+  residual: true,
+  skip: true,
+};
+
+interface RowLstmLayer {
+  is: { w: tf.Variable; b: tf.Variable }; // K^is [1, k, 2h, 4h]
+  ss: { w: tf.Variable }; // K^ss [1, k, h, 4h] (its bias would duplicate K^is's)
+  out: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
+  skip?: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
+}
+
+export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
+  readonly name = 'row-lstm';
+  readonly config: RowLstmConfig;
+  readonly params: Params;
+  private readonly masks = new MaskStore();
+  private readonly first: FirstLayer;
+  private readonly layers: RowLstmLayer[] = [];
+  private readonly head: OutputHead;
+  private readonly isMask: tf.Tensor4D;
+  private readonly outMask: tf.Tensor2D | undefined;
+
+  constructor(config: Partial<RowLstmConfig>, seed: number) {
+    this.config = resolveConfig(DEFAULT_ROW_LSTM_CONFIG, config);
+    const c = this.config;
+    checkBaseConfig(this.name, c);
+    oddKernel(this.name, 'kernel', c.kernel);
+    const { channels: C, hidden: h, kernel: k } = c;
+    const p = (this.params = new Params(seed));
+    this.first = new FirstLayer(p, this.masks, c);
+    for (let l = 1; l <= c.layers; l++) {
+      this.layers.push({
+        is: { w: p.weight(`layer${l}.is.w`, [1, k, 2 * h, 4 * h], k * 2 * h), b: p.bias(`layer${l}.is.b`, 4 * h) },
+        ss: { w: p.weight(`layer${l}.ss.w`, [1, k, h, 4 * h], k * h) },
+        out: { w: p.weight(`layer${l}.out.w`, [h, 2 * h], h), b: p.bias(`layer${l}.out.b`, 2 * h) },
+        skip: c.skip ? { w: p.weight(`layer${l}.skip.w`, [h, 2 * h], h), b: p.bias(`layer${l}.skip.b`, 2 * h) } : undefined,
+      });
+    }
+    this.head = new OutputHead(p, this.masks, c);
+    // K^is: taps left of the centre are open, the centre obeys colour mask B (gate group c reads input groups <= c).
+    this.isMask = this.masks.keep(mask({ kernel: [1, k], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }));
+    this.outMask = this.masks.keep(colourMask1x1(h, 2 * h, C));
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.params.variables;
+  }
+
+  logits(x: tf.Tensor4D): tf.Tensor5D {
+    return tf.tidy(() => this.logitsFromInput(levelsToInput(x, this.config.levels)));
+  }
+
+  logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
+    return tf.tidy(() => {
+      let x = this.first.apply(input); // [B, H, W, 2h]
+      let skips: tf.Tensor4D | undefined;
+      for (const layer of this.layers) {
+        const hMap = this.rowLstm(x, layer); // [B, H, W, h]
+        const y = conv1x1(hMap, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.outMask); // [B, H, W, 2h]
+        x = this.config.residual ? tf.add(x, y) : y;
+        if (layer.skip) {
+          const s = conv1x1(hMap, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.outMask); // [B, H, W, 2h]
+          skips = skips ? tf.add(skips, s) : s;
+        }
+      }
+      return this.head.apply(skips ? tf.add(x, skips) : x); // [B, H, W, C, Q]
+    });
+  }
+
+  /** One Row LSTM layer: [B, H, W, 2h] -> hidden states [B, H, W, h], row by row. */
+  private rowLstm(x: tf.Tensor4D, layer: RowLstmLayer): tf.Tensor4D {
+    const [, height] = x.shape;
+    const k = this.config.kernel;
+    const side = (k - 1) / 2;
+    const inputToState = maskedConv2d(x, layer.is.w as tf.Tensor4D, this.isMask, layer.is.b as tf.Tensor1D); // K^is ⊛ x: [B, H, W, 4h]
+    const rows = tf.split(inputToState, height, 1) as tf.Tensor4D[]; // H x [B, 1, W, 4h]
+    const hidden: tf.Tensor4D[] = [];
+    let state: LstmState<tf.Tensor4D> | undefined;
+    for (let r = 0; r < height; r++) {
+      // K^ss ⊛ h_{i-1}: a 1 x k convolution of the previous row's state (zero-padded at both ends), [B, 1, W, 4h].
+      const pre: tf.Tensor4D = state ? tf.add(rows[r], conv2dValid(pad2d(state.h, [0, 0, side, side]), layer.ss.w as tf.Tensor4D)) : rows[r];
+      state = lstmStep(pre, state); // h_i, c_i: [B, 1, W, h]
+      hidden.push(state.h);
+    }
+    return tf.concat(hidden, 1); // [B, H, W, h]
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    this.masks.dispose();
+  }
+}
