@@ -27,3 +27,4 @@ export * from './experiment/mnist';
 export * from './experiment/run-training';
 export * from './experiment/training-report';
 export * from './wasm-slice';
+export * from './experiment/fit';

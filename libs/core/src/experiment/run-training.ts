@@ -9,20 +9,18 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
 import { ConfigError } from '../errors';
 import { countParameters, type AutoregressiveModel } from '../model';
-import { dequantize } from '../quantize';
-import { sampleImages } from '../sampling';
 import { checkSeed, seedGlobalRandom } from '../seed';
 import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
-import { ProgressBar, formatDuration } from '../progress';
-import { encodePng, imageGrid } from '../png';
+import { formatDuration } from '../progress';
 import { buildManifest, createRunFolder, openRunFolder, type RunFolder } from '../results';
 import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
-import { type ConditionFn, evaluateNll, type NllResult } from '../training/evaluate';
+import type { NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
-import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
+import type { EpochMetrics, TrainOptions } from '../training/trainer';
 import { loadMnistLevels, type MnistLevels } from './mnist';
-import { type CurvePoint, readCurve, trainingReport } from './training-report';
+import { fitModel, sampleGrid, scoreTestSet } from './fit';
+import { trainingReport } from './training-report';
 
 /** What a preset fixes: the model's overrides and the training budget. */
 export interface TrainingPreset<ModelConfig> {
@@ -171,7 +169,7 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   process.on('SIGINT', onSigint);
 
   const condition = exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => exp.condition?.(model, batch));
-  const result = await fitModel({ label: '', model, data, config, dir: folder.dir, folder, resume, stop, condition });
+  const result = await fitModel({ label: '', model, train: data.train, validation: data.validation, options: config.train, dir: folder.dir, folder, resume, stop, condition });
   if (resume) disposeCheckpoint(resume);
 
   let baseline: { name: string; test: NllResult; history: EpochMetrics[] } | undefined;
@@ -181,9 +179,9 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     fs.mkdirSync(dir, { recursive: true });
     const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
     console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
-    const fit = await fitModel({ label: 'baseline ', model: b, data, config, dir, resume: bResume, stop });
+    const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop });
     if (bResume) disposeCheckpoint(bResume);
-    if (fit.outcome === 'completed') baseline = { name: exp.baseline.name, history: fit.history, test: scoreTestSet(b, data, undefined, 'baseline test NLL') };
+    if (fit.outcome === 'completed') baseline = { name: exp.baseline.name, history: fit.history, test: scoreTestSet(b, data.test, undefined, 'baseline test NLL') };
     else result.outcome = 'interrupted';
     b.dispose();
   }
@@ -197,12 +195,14 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     return { folder, history: result.history, backend };
   }
 
-  const test = scoreTestSet(model, data, condition, 'test NLL');
+  const test = scoreTestSet(model, data.test, condition, 'test NLL');
   let samplesPng: Buffer | undefined;
   let samplesCaption = '';
   if (config.samples > 0) {
     const plan = exp.sampling?.(model, data, config.samples) ?? {};
-    samplesPng = sampleGrid(model, data, config, plan);
+    const { height, width } = data.test;
+    samplesPng = sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, ...plan });
+    plan.condition?.dispose();
     samplesCaption = plan.caption ?? '';
     folder.writeBuffer('samples.png', samplesPng);
   }
@@ -237,81 +237,3 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   return { folder, test, history: result.history, backend, reportPath };
 }
 
-function scoreTestSet(model: AutoregressiveModel, data: MnistLevels, condition: ConditionFn | undefined, label: string): NllResult {
-  const bar = new ProgressBar({ label, total: Math.ceil(data.test.count / 100) });
-  const test = evaluateNll(model, data.test, { batchSize: 100, condition, onBatch: (done) => bar.update(done, {}) });
-  bar.finish({ nats: test.nats.toFixed(2), 'bits/dim': test.bitsPerDim.toFixed(4) });
-  return test;
-}
-
-function sampleGrid(model: AutoregressiveModel, data: MnistLevels, config: RunConfig, plan: { condition?: tf.Tensor; columns?: number }): Buffer {
-  const { height, width } = data.test;
-  const bar = new ProgressBar({ label: 'sampling', total: height });
-  const levels = sampleImages(model, {
-    count: config.samples, height, width, temperature: config.temperature, seed: config.seed, condition: plan.condition,
-    onRow: (row) => bar.update(row, {}),
-  });
-  bar.finish({});
-  plan.condition?.dispose();
-  const columns = plan.columns ?? Math.ceil(Math.sqrt(config.samples));
-  return encodePng(imageGrid(dequantize(levels, config.model.levels), { count: config.samples, height, width, channels: 1, columns, padding: 2, scale: 3 }));
-}
-
-interface FitArgs {
-  label: string;
-  model: AutoregressiveModel;
-  data: MnistLevels;
-  config: RunConfig;
-  dir: string;
-  /** The run folder that gets metrics.csv and curve.csv (the main model only). */
-  folder?: RunFolder;
-  resume?: Checkpoint<EpochMetrics>;
-  stop: { interrupted: boolean };
-  condition?: ConditionFn;
-}
-
-/** Trains one model with progress bars, the within-epoch curve and per-epoch metrics files. */
-async function fitModel(a: FitArgs): Promise<{ outcome: 'completed' | 'interrupted'; history: EpochMetrics[]; curve: CurvePoint[] }> {
-  const { folder } = a;
-  // The training curve within epochs: the mean loss over each window of batches (about 50 points an epoch).
-  const curve: CurvePoint[] = a.resume && folder && fs.existsSync(folder.path('curve.csv')) ? readCurve(folder.path('curve.csv')) : [];
-  let window = { nats: 0, images: 0 };
-  const save = (history: EpochMetrics[]) => {
-    if (!folder) return;
-    folder.writeCsv('metrics.csv', history.map(metricsRow), METRICS_COLUMNS);
-    folder.writeCsv('curve.csv', curve.map((c) => ({ epoch: c.epoch, nats: c.nats })), ['epoch', 'nats']);
-  };
-  let bar: ProgressBar | undefined;
-  const result = await train({
-    model: a.model, train: a.data.train, validation: a.data.validation, options: a.config.train, checkpointDir: a.dir,
-    resume: a.resume, stop: a.stop, condition: a.condition,
-    onBatch: (p) => {
-      if (p.batch === 1 || !bar) bar = new ProgressBar({ label: `${a.label}epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });
-      bar.update(p.batch, { nats: p.nats.toFixed(2), 'bits/dim': p.bitsPerDim.toFixed(4), 'img/s': p.imagesPerSecond.toFixed(1) });
-      window = { nats: window.nats + p.batchNats * p.batchSize, images: window.images + p.batchSize };
-      if (p.batch % Math.max(1, Math.floor(p.batches / 50)) === 0 || p.batch === p.batches) {
-        curve.push({ epoch: p.epoch + p.batch / p.batches, nats: window.nats / window.images });
-        window = { nats: 0, images: 0 };
-      }
-    },
-    onEpoch: (m, history) => {
-      bar?.finish({ 'validation nats': m.validationNats.toFixed(2), 'bits/dim': m.validationBitsPerDim.toFixed(4) });
-      bar = undefined;
-      save(history);
-    },
-  });
-  if (result.outcome === 'interrupted') save(result.history);
-  return { ...result, curve };
-}
-
-const METRICS_COLUMNS = ['epoch', 'train_nats', 'train_bits_per_dim', 'validation_nats', 'validation_bits_per_dim', 'seconds', 'images_per_second'];
-
-const metricsRow = (h: EpochMetrics) => ({
-  epoch: h.epoch,
-  train_nats: h.trainNats,
-  train_bits_per_dim: h.trainBitsPerDim,
-  validation_nats: h.validationNats,
-  validation_bits_per_dim: h.validationBitsPerDim,
-  seconds: h.seconds,
-  images_per_second: h.imagesPerSecond,
-});
