@@ -28,3 +28,6 @@ export * from './experiment/run-training';
 export * from './experiment/training-report';
 export * from './wasm-slice';
 export * from './experiment/fit';
+export * from './experiment/comparison';
+export * from './experiment/datasets';
+export * from './experiment/colour-mnist';

@@ -29,6 +29,27 @@ describe('GatedPixelCnn is autoregressive', () => {
   });
 });
 
+describe('colour groups', () => {
+  const dependsOnOwnPixel = (colourGroups: boolean) => {
+    const model = new GatedPixelCnn(small({ channels: 3, levels: 4, layers: 2, colourGroups }), 5);
+    const map = dependencyMap(model, { height: 4, width: 4, position: [2, 2, 2] }); // B of pixel (2, 2)
+    model.dispose();
+    const at = (ch: number) => map[(2 * 4 + 2) * 3 + ch];
+    return [at(0), at(1)];
+  };
+
+  it('with groups, B reads R and G of its own pixel', () => {
+    expect(dependsOnOwnPixel(true)).toEqual([1, 1]);
+  });
+
+  it('without groups (ablation) it does not, and the model stays autoregressive', () => {
+    expect(dependsOnOwnPixel(false)).toEqual([0, 0]);
+    const model = new GatedPixelCnn(small({ channels: 3, levels: 4, layers: 2, colourGroups: false }), 5);
+    expectAutoregressive(model, { height: 4, width: 4 });
+    model.dispose();
+  });
+});
+
 describe('receptive field', () => {
   const H = 9;
   const centre: [number, number, number] = [4, 4, 0];

@@ -51,6 +51,12 @@ export interface GatedPixelCnnConfig extends ImageModelConfig {
   skip: boolean;
   /** 'vertical-horizontal': the paper's split stacks; 'masked': gated masked convolutions (blind spot). */
   stacks: 'vertical-horizontal' | 'masked';
+  /**
+   * Colour groups R -> G -> B at the current pixel (the PixelRNN factorisation). `false` is the ablation: all
+   * features form one group, so no channel of the current pixel sees another (each is predicted from earlier
+   * pixels only; still a valid model).
+   */
+  colourGroups: boolean;
 }
 
 export const DEFAULT_GATED_CONFIG: GatedPixelCnnConfig = {
@@ -63,6 +69,7 @@ export const DEFAULT_GATED_CONFIG: GatedPixelCnnConfig = {
   headFilters: 32,
   skip: false,
   stacks: 'vertical-horizontal',
+  colourGroups: true,
 };
 
 /**
@@ -118,7 +125,8 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
   constructor(config: Partial<GatedPixelCnnConfig>, seed: number, private readonly conditioner?: GateConditioner) {
     this.config = { ...DEFAULT_GATED_CONFIG, ...config };
     checkConfig(this.config);
-    const { channels: C, filters: F, layers, headFilters, levels } = this.config;
+    const { channels, filters: F, layers, headFilters, levels } = this.config;
+    const C = this.config.colourGroups ? channels : 1; // number of colour groups
     const base = this.config.stacks === 'masked' ? 'gated-pixelcnn-masked' : 'gated-pixelcnn';
     this.name = conditioner ? `${base}-${conditioner.kind}` : base;
     const p = (this.params = new Params(seed));
@@ -126,8 +134,8 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
     const gateGroups = [...featureGroups, ...featureGroups]; // [f | g] halves share the colour groups
     for (let l = 0; l < layers; l++) {
       const n = l === 0 ? this.config.firstKernel : this.config.kernel;
-      const cin = l === 0 ? C : F;
-      const inGroups = l === 0 ? colourGroups(C, C) : featureGroups;
+      const cin = l === 0 ? channels : F;
+      const inGroups = l === 0 ? colourGroups(channels, C) : featureGroups;
       const type = l === 0 ? 'A' : 'B';
       const name = `layer${l}`;
       let layer: Layer;
@@ -155,10 +163,10 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
     this.head = {
       w1: p.weight('head.w1', [F, headFilters], F),
       b1: p.bias('head.b1', headFilters),
-      w2: p.weight('head.w2', [headFilters, C * levels], headFilters),
-      b2: p.bias('head.b2', C * levels),
+      w2: p.weight('head.w2', [headFilters, channels * levels], headFilters),
+      b2: p.bias('head.b2', channels * levels),
       m1: this.keepOptional(colourMask1x1(F, headFilters, C)),
-      m2: this.keepOptional(colourMask1x1(headFilters, C * levels, C)),
+      m2: this.keepOptional(colourMask1x1(headFilters, channels * levels, C)),
     };
     this.outMask = this.keepOptional(colourMask1x1(F, F, C));
   }

