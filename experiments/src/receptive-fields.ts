@@ -251,31 +251,36 @@ interface Panel {
   map?: Uint8Array;
 }
 
-/** Heatmaps side by side (one Plotly subplot each), row 0 at the top, the target pixel marked. */
-function heatmapRow(panels: Panel[], size: number, position: [number, number, number]): { data: PlotlyTrace[]; layout: PlotlyLayout } {
+/** Rows of heatmaps side by side (one Plotly subplot each), row 0 of each image at the top, the target marked. */
+function heatmapGrid(rows: Panel[][], size: number, position: [number, number, number]): { data: PlotlyTrace[]; layout: PlotlyLayout } {
+  const columns = Math.max(...rows.map((r) => r.length));
   const data: PlotlyTrace[] = [];
+  const annotations: Record<string, unknown>[] = [];
   const layout: PlotlyLayout = {
-    grid: { rows: 1, columns: panels.length, pattern: 'independent', xgap: 0.06 },
-    height: 230,
+    grid: { rows: rows.length, columns, pattern: 'independent', xgap: 0.06, ygap: 0.14 },
+    height: 40 + 200 * rows.length,
     margin: { t: 30, b: 5, l: 10, r: 10 },
     showlegend: false,
-    annotations: [] as Record<string, unknown>[],
+    annotations,
   };
-  panels.forEach((p, i) => {
-    const s = i === 0 ? '' : String(i + 1);
-    const z = categories(p.map, size, position);
-    data.push({
-      type: 'heatmap', z, xaxis: `x${s}`, yaxis: `y${s}`, zmin: 0, zmax: 3, colorscale: CATEGORY_SCALE, showscale: false, xgap: 1, ygap: 1,
-      text: z.map((row) => row.map((v) => CATEGORY_NAMES[v])), hovertemplate: 'row %{y}, col %{x}: %{text}<extra></extra>',
-    });
-    data.push({
-      type: 'scatter', mode: 'markers', x: [position[1]], y: [position[0]], xaxis: `x${s}`, yaxis: `y${s}`, hoverinfo: 'skip',
-      marker: { symbol: 'x', size: 11, color: '#ffd500', line: { color: '#000000', width: 1 } },
-    });
-    layout[`xaxis${s}`] = { showticklabels: false, ticks: '', showgrid: false, zeroline: false, constrain: 'domain', range: [-0.5, size - 0.5] };
-    layout[`yaxis${s}`] = { autorange: 'reversed', showticklabels: false, ticks: '', showgrid: false, zeroline: false, scaleanchor: `x${s}`, constrain: 'domain' };
-    (layout.annotations as Record<string, unknown>[]).push({ text: p.title, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 12 } });
-  });
+  rows.forEach((row, ri) =>
+    row.forEach((p, ci) => {
+      const n = ri * columns + ci + 1;
+      const s = n === 1 ? '' : String(n);
+      const z = categories(p.map, size, position);
+      data.push({
+        type: 'heatmap', z, xaxis: `x${s}`, yaxis: `y${s}`, zmin: 0, zmax: 3, colorscale: CATEGORY_SCALE, showscale: false, xgap: 1, ygap: 1,
+        text: z.map((r) => r.map((v) => CATEGORY_NAMES[v])), hovertemplate: 'row %{y}, col %{x}: %{text}<extra></extra>',
+      });
+      data.push({
+        type: 'scatter', mode: 'markers', x: [position[1]], y: [position[0]], xaxis: `x${s}`, yaxis: `y${s}`, hoverinfo: 'skip',
+        marker: { symbol: 'x', size: 11, color: '#ffd500', line: { color: '#000000', width: 1 } },
+      });
+      layout[`xaxis${s}`] = { showticklabels: false, ticks: '', showgrid: false, zeroline: false, constrain: 'domain', range: [-0.5, size - 0.5] };
+      layout[`yaxis${s}`] = { autorange: 'reversed', showticklabels: false, ticks: '', showgrid: false, zeroline: false, scaleanchor: `x${s}`, constrain: 'domain' };
+      annotations.push({ text: p.title, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 12 } });
+    }),
+  );
   return { data, layout };
 }
 
@@ -289,10 +294,14 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
   const rc = (p: [number, number, number] | [number, number]) => `(${p[0]}, ${p[1]})`;
   const centre = positions.centre;
   const rowEnd = positions['row-end'];
-  const heatmaps = (depth: number, pixel: RfPixel): ReportSection => ({
+  const heatmaps = (pixel: RfPixel): ReportSection => ({
     kind: 'plot',
-    title: `Dependency maps at depth ${depth}, ${pixel === 'centre' ? 'centre' : 'last'} pixel ${rc(positions[pixel])}`,
-    ...heatmapRow([{ title: 'ideal context' }, ...RF_MODELS.map((k) => ({ title: RF_MODEL_LABELS[k], map: at(k, depth, pixel).map }))], size, positions[pixel]),
+    title: `Dependency maps of the ${pixel === 'centre' ? 'centre' : 'last'} pixel ${rc(positions[pixel])}: depth ${maxDepth} (top) and depth 1 (bottom)`,
+    ...heatmapGrid(
+      [maxDepth, 1].map((depth) => [{ title: 'ideal context' }, ...RF_MODELS.map((k) => ({ title: `${RF_MODEL_LABELS[k]}, depth ${depth}`, map: at(k, depth, pixel).map }))]),
+      size,
+      positions[pixel],
+    ),
     note: LEGEND,
   });
 
@@ -331,15 +340,14 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
         future === 0 ? 'No model depends on any later pixel or on the pixel it predicts (0 future dependencies in every map).' : `WARNING: ${future} future dependencies found: a model sees pixels it must not.`,
       ],
     },
-    heatmaps(maxDepth, 'centre'),
-    heatmaps(1, 'centre'),
-    heatmaps(maxDepth, 'row-end'),
+    heatmaps('centre'),
+    heatmaps('row-end'),
     {
       kind: 'plot',
       title: 'Coverage of the ideal context vs depth',
       data: lines,
       layout: { xaxis: { title: { text: 'depth (layers after the first masked convolution)' }, dtick: 1 }, yaxis: { title: { text: 'coverage' }, range: [0, 1.05] }, height: 420 },
-      note: `Solid: centre pixel ${rc(centre)}; dotted: last pixel of the middle row ${rc(rowEnd)}.`,
+      note: `Solid: centre pixel ${rc(centre)}; dotted: last pixel of the middle row ${rc(rowEnd)}.${overlapNote(ms)}`,
     },
     {
       kind: 'table',
@@ -349,6 +357,14 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
       note: 'Every depth and pixel is in coverage.csv in the run folder.',
     },
   ];
+}
+
+/** Names the models whose coverage curves coincide (their lines hide each other in the plot). */
+function overlapNote(ms: RfMeasurement[]): string {
+  const series = (k: RfModel) => ms.filter((m) => m.model === k).map((m) => m.coverage).join(',');
+  const pairs: string[] = [];
+  RF_MODELS.forEach((a, i) => RF_MODELS.slice(i + 1).forEach((b) => series(a) === series(b) && pairs.push(`${RF_MODEL_LABELS[a]} and ${RF_MODEL_LABELS[b]}`)));
+  return pairs.length ? ` Identical curves hide each other: ${pairs.join('; ')} have the same coverage at every depth.` : '';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -123,6 +123,15 @@ function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperi
   };
 }
 
+/** An existing run (an id under the experiment's results folder, or a path), its config and last checkpoint. */
+function openForResume<M>(run: string, experimentDir: string): { folder: RunFolder; config: RunConfig<M>; checkpoint: Checkpoint<EpochMetrics> } {
+  const dir = run.includes(path.sep) ? path.resolve(run) : path.join(experimentDir, run);
+  const folder = openRunFolder(dir);
+  const config = folder.readJson<RunConfig<M>>('config.json');
+  if (!hasCheckpoint(dir)) throw new ConfigError(`cannot resume ${dir}: it has no checkpoint yet`);
+  return { folder, config, checkpoint: loadCheckpoint<EpochMetrics>(dir) };
+}
+
 /** Runs the experiment from command-line arguments; `root` is the repository root. */
 export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
   const usage = `npx nx run experiments:${exp.name} [--flag value ...]`;
@@ -131,18 +140,9 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   const resultsRoot = path.resolve(root, flags.out);
   const reportsRoot = path.resolve(root, flags.reports);
 
-  let folder: RunFolder;
-  let config: RunConfig<M>;
-  let resume: Checkpoint<EpochMetrics> | undefined;
-  if (flags.resume) {
-    const dir = flags.resume.includes(path.sep) ? path.resolve(flags.resume) : path.join(resultsRoot, exp.name, flags.resume);
-    folder = openRunFolder(dir);
-    config = folder.readJson<RunConfig<M>>('config.json');
-    if (!hasCheckpoint(dir)) throw new ConfigError(`cannot resume ${dir}: it has no checkpoint yet`);
-    resume = loadCheckpoint<EpochMetrics>(dir);
-  } else {
-    config = resolveConfig(exp, flags);
-  }
+  const resumed = flags.resume ? openForResume<M>(flags.resume, path.join(resultsRoot, exp.name)) : undefined;
+  const config = resumed?.config ?? resolveConfig(exp, flags);
+  const resume = resumed?.checkpoint;
 
   const backend = await initBackend(parseBackendName(flags.backend));
   seedGlobalRandom(config.seed);
@@ -153,11 +153,8 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     `data: ${data.source}, ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test images, ${data.preprocessing}\n` +
       `model: ${model.name}, ${countParameters(model).toLocaleString('en')} parameters; ${config.train.epochs} epochs of batch ${config.train.batchSize}`,
   );
-  if (!flags.resume) {
-    folder = createRunFolder({ root: resultsRoot, experiment: exp.name, runId: flags['run-id'] });
-    folder.writeJson('config.json', { ...config, modelConfig: model.config });
-  }
-  folder = folder!;
+  const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: flags['run-id'] });
+  if (!resumed) folder.writeJson('config.json', { ...config, modelConfig: model.config });
   exp.prepare?.(model, data, config);
   const started = new Date();
   const stop = { interrupted: false };
