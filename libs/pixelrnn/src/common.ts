@@ -128,3 +128,35 @@ export class OutputHead {
     return toLogits(out, this.c.channels, this.c.levels);
   }
 }
+
+/** The 1x1 projections that every recurrent layer ends with: back to 2h features, and optionally to the skip sum. */
+export interface RecurrentLayerOutputs {
+  out: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
+  skip?: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
+}
+
+/**
+ * Stacks recurrent layers (PixelRNN sec. 3.3): each layer's state map [B, H, W, h] is projected back to 2h by a
+ * 1x1 convolution and added to its input (residual connection); with skip connections each layer also adds a
+ * 1x1 projection to a sum that joins the last layer's output at the head. Returns the head's input [B, H, W, 2h].
+ */
+export function recurrentStack<L extends RecurrentLayerOutputs>(
+  input: tf.Tensor4D,
+  layers: L[],
+  run: (x: tf.Tensor4D, layer: L) => tf.Tensor4D,
+  outMask: tf.Tensor2D | undefined,
+  residual: boolean,
+): tf.Tensor4D {
+  let x = input;
+  let skips: tf.Tensor4D | undefined;
+  for (const layer of layers) {
+    const hMap = run(x, layer); // [B, H, W, h]
+    const y = conv1x1(hMap, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, outMask); // [B, H, W, 2h]
+    x = residual ? tf.add(x, y) : y;
+    if (layer.skip) {
+      const s = conv1x1(hMap, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, outMask); // [B, H, W, 2h]
+      skips = skips ? tf.add(skips, s) : s;
+    }
+  }
+  return skips ? tf.add(x, skips) : x;
+}

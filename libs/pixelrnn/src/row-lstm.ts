@@ -19,14 +19,13 @@ import {
   Params,
   colourGroups,
   colourMask1x1,
-  conv1x1,
   conv2dValid,
   levelsToInput,
   mask,
   maskedConv2d,
   pad2d,
 } from '@pixel-models/core';
-import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, resolveConfig } from './common';
+import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 
 export interface RowLstmConfig extends PixelRnnBaseConfig {
@@ -98,18 +97,9 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
 
   logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
-      let x = this.first.apply(input); // [B, H, W, 2h]
-      let skips: tf.Tensor4D | undefined;
-      for (const layer of this.layers) {
-        const hMap = this.rowLstm(x, layer); // [B, H, W, h]
-        const y = conv1x1(hMap, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.outMask); // [B, H, W, 2h]
-        x = this.config.residual ? tf.add(x, y) : y;
-        if (layer.skip) {
-          const s = conv1x1(hMap, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.outMask); // [B, H, W, 2h]
-          skips = skips ? tf.add(skips, s) : s;
-        }
-      }
-      return this.head.apply(skips ? tf.add(x, skips) : x); // [B, H, W, C, Q]
+      const x = this.first.apply(input); // [B, H, W, 2h]
+      const top = recurrentStack(x, this.layers, (xi, layer) => this.rowLstm(xi, layer), this.outMask, this.config.residual);
+      return this.head.apply(top); // [B, H, W, C, Q]
     });
   }
 

@@ -18,6 +18,7 @@ import type { TrainOptions } from '../training/trainer';
 import { type DatasetKind, loadDataset } from './datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
 import type { MnistLevels } from './mnist';
+import type { TrainingBudget } from './run-training';
 
 export interface ComparisonEntry {
   key: string;
@@ -40,16 +41,9 @@ export interface ComparisonGroup {
   unit: 'nats' | 'bits/dim';
 }
 
-export interface ComparisonBudget {
+/** A training budget for every model, and how many seeds each model is trained with. */
+export interface ComparisonBudget extends TrainingBudget {
   seeds: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  clipNorm?: number;
-  trainImages?: number;
-  validationImages?: number;
-  testImages?: number;
-  note: string;
 }
 
 export interface ComparisonExperiment {

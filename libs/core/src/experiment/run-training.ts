@@ -22,9 +22,8 @@ import { loadMnistLevels, type MnistLevels } from './mnist';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
 import { trainingReport } from './training-report';
 
-/** What a preset fixes: the model's overrides and the training budget. */
-export interface TrainingPreset<ModelConfig> {
-  model: Partial<ModelConfig>;
+/** A training budget: epochs, optimiser settings and how many images of each split to use (all when unset). */
+export interface TrainingBudget {
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -32,8 +31,13 @@ export interface TrainingPreset<ModelConfig> {
   trainImages?: number;
   validationImages?: number;
   testImages?: number;
-  samples: number;
   note: string;
+}
+
+/** What a preset fixes: the model's overrides, the training budget and the samples drawn after training. */
+export interface TrainingPreset<ModelConfig> extends TrainingBudget {
+  model: Partial<ModelConfig>;
+  samples: number;
 }
 
 /** The conditioning input of a batch: labels -> one-hot, an encoder's code, ... (conditional models only). */
