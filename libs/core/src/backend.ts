@@ -5,6 +5,7 @@
  * highest-priority backend, so it must only happen when it is chosen.
  */
 import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { BackendError, ConfigError } from './errors';
 import { useFastWasmSlice } from './wasm-slice';
@@ -46,7 +47,23 @@ async function useTensorflow(): Promise<string> {
   );
 }
 
+/** On Linux Dawn needs the Vulkan loader; without it, it prints a warning and finds nothing. */
+function hasVulkanLoader(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    return execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('libvulkan.so.1');
+  } catch {
+    return true; // cannot tell: let Dawn try
+  }
+}
+
 async function useWebgpu(): Promise<string> {
+  if (!hasVulkanLoader()) {
+    throw new BackendError(
+      'backend "webgpu": no Vulkan loader (libvulkan.so.1) on this machine, so Dawn cannot reach a GPU. ' +
+        'Install libvulkan1 and a GPU driver with Vulkan (check with `vulkaninfo --summary`), or use --backend wasm',
+    );
+  }
   let gpu: { requestAdapter(): Promise<unknown> };
   try {
     const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): typeof gpu; globals: object };
