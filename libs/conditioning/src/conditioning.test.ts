@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, createRng, meanNll } from '@pixel-models/core';
 import { expectAutoregressive, useTestBackend } from '@pixel-models/core/testing';
-import { GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { PixelCnnAutoencoder, interpolate } from './autoencoder';
 import { oneHotLabels } from './labels';
 import { SpatialConditioner } from './spatial-conditioner';
@@ -77,7 +77,7 @@ describe('location-dependent conditioning (s = m(h), 1x1 convolutions)', () => {
 });
 
 describe('PixelCNN auto-encoder', () => {
-  const config = { channels: 1, levels: 2, layers: 2, filters: 6, headFilters: 6, firstKernel: 5, kernel: 3, skip: false, stacks: 'vertical-horizontal' as const, height: 5, width: 5, code: 3, encoderHidden: 8 };
+  const config = { ...DEFAULT_GATED_CONFIG, channels: 1, levels: 2, layers: 2, filters: 6, headFilters: 6, firstKernel: 5, height: 5, width: 5, code: 3, encoderHidden: 8 };
 
   it('is autoregressive given its code, and the code changes the output', () => {
     const ae = new PixelCnnAutoencoder(config, 2);
