@@ -10,17 +10,29 @@ export interface RasterImage {
   channels: 1 | 3;
 }
 
+// The PNG chunk CRC (ISO 3309), table-driven: zlib.crc32 only exists from Node 20.15 on.
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of data) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'ascii');
   const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
   return Buffer.concat([head, data, crc]);
 }
 
 export function encodePng({ pixels, width, height, channels }: RasterImage): Buffer {
-  if (pixels.length !== width * height * channels) {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || pixels.length !== width * height * channels) {
     throw new ConfigError(`encodePng: ${pixels.length} values for a ${width}x${height}x${channels} image`);
   }
   const ihdr = Buffer.alloc(13);
@@ -58,6 +70,10 @@ export function imageGrid(images: Uint8Array, o: GridOptions): RasterImage {
   const rows = Math.ceil(count / columns);
   const pad = o.padding ?? 1;
   const scale = o.scale ?? 1;
+  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(pad) || pad < 0 || count < 1) {
+    throw new ConfigError(`imageGrid: needs count >= 1, an integer scale >= 1 and padding >= 0 (got ${count}, ${scale}, ${pad})`);
+  }
+  if (images.length < count * h * w * c) throw new ConfigError(`imageGrid: ${images.length} values for ${count} images of ${h}x${w}x${c}`);
   const gw = columns * (w + pad) + pad;
   const gh = rows * (h + pad) + pad;
   const grid = new Uint8Array(gw * gh * c).fill(128);

@@ -16,17 +16,24 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** Numbers to 4 significant digits (integers as they are): `0.1235`, `123.5`, `1.235e+5`. */
+export function formatValue(v: string | number): string {
+  if (typeof v === 'string' || Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
 export type ProgressFields = Record<string, string | number>;
 
 export class ProgressBar {
   private readonly stream: ProgressStream;
-  private readonly started = Date.now();
+  private readonly started: number;
   private lastPlain = 0;
   private lastTty = 0;
 
   constructor(private readonly o: { label: string; total: number; stream?: ProgressStream; intervalMs?: number; now?: () => number }) {
     this.stream = o.stream ?? process.stderr;
-    this.lastPlain = this.now();
+    this.started = this.now();
+    this.lastPlain = this.started;
   }
 
   private now(): number {
@@ -38,7 +45,7 @@ export class ProgressBar {
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const elapsed = (this.now() - this.started) / 1000;
     const eta = final ? `took ${formatDuration(elapsed)}` : `ETA ${done > 0 ? formatDuration((elapsed * (total - done)) / done) : '?'}`;
-    const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
+    const extra = Object.entries(fields).map(([k, v]) => `${k} ${formatValue(v)}`).join('  ');
     const width = 24;
     const bar = this.stream.isTTY ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ` : '';
     return `${label} ${bar}${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total}${extra ? `  ${extra}` : ''}  ${eta}`;

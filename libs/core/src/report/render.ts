@@ -31,6 +31,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** Escaped text with the two bits of markdown reports use: `code` and **bold**. */
+export function inlineMarkdown(s: string): string {
+  return escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+}
+
 /** JSON safe inside <script>: `<` (and the JS line separators) escaped. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
@@ -39,7 +44,8 @@ export function scriptJson(value: unknown): string {
 const CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2933}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #e4e7eb}
 .sub{color:#616e7c}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #cbd2d9;padding:.3rem .6rem;text-align:left;vertical-align:top}
-th{background:#f5f7fa}.note{color:#616e7c;font-size:.9rem}.plot{width:100%;min-height:360px}img.px{image-rendering:pixelated;max-width:100%}`;
+th{background:#f5f7fa}.note{color:#616e7c;font-size:.9rem}.plot{width:100%;min-height:360px}img.px{image-rendering:pixelated;max-width:100%}
+code{background:#f5f7fa;padding:0 .2rem}`;
 
 function section(s: ReportSection, i: number, plots: { id: string; data: PlotlyTrace[]; layout: PlotlyLayout }[]): string {
   const note = 'note' in s && s.note ? `<p class="note">${escapeHtml(s.note)}</p>` : '';
@@ -57,7 +63,7 @@ function section(s: ReportSection, i: number, plots: { id: string; data: PlotlyT
     case 'image':
       return `<h2>${escapeHtml(s.title)}</h2><img class="px" alt="${escapeHtml(s.alt)}" src="data:image/png;base64,${s.pngBase64}">${s.caption ? `<p class="note">${escapeHtml(s.caption)}</p>` : ''}`;
     case 'text':
-      return `${s.title ? `<h2>${escapeHtml(s.title)}</h2>` : ''}${s.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}`;
+      return `${s.title ? `<h2>${escapeHtml(s.title)}</h2>` : ''}${s.paragraphs.map((p) => `<p>${inlineMarkdown(p)}</p>`).join('')}`;
   }
 }
 
