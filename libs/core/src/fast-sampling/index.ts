@@ -1,0 +1,2 @@
+export * from './sampler';
+export * from './feature-cache';
