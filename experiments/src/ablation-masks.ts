@@ -1,7 +1,8 @@
 /**
  * Mask ablations:
  *  (a) mask B instead of A in the first layer: the model reads the pixel it predicts, so its NLL collapses, its
- *      samples are noise, and `findAutoregressiveViolations` flags every position;
+ *      samples are degenerate (it copies the pixel, which is still empty when sampled), and
+ *      `findAutoregressiveViolations` flags every position;
  *  (b) colour-group masks on vs off on 3-channel data (MNIST painted in six hues; CIFAR-10 with --cifar-dir);
  *  (c) residual and skip connections on/off in a Row LSTM (the PixelRNN paper's Table 3, at this repo's scale).
  *   npx nx run experiments:ablation-masks [--preset smoke|default|gpu] [--only first-mask,colour-groups,residual-skip] ...
@@ -38,7 +39,7 @@ export const ablationMasks: ComparisonExperiment = {
   groups: ({ cifarDir, preset }): ComparisonGroup[] => [
     {
       key: 'first-mask', title: '(a) Mask A vs mask B in the first layer', data: 'mnist', levels: 2, unit: 'nats', samples: preset === 'smoke' ? 1 : 8,
-      description: 'PixelCNN (7x7 first layer, 4 residual blocks, h = 16). With mask B first, each output reads its own input pixel: the training and test NLL collapse towards 0 (it copies), but the model is not a valid autoregressive model: sampling has no pixel to copy, so its samples are noise.',
+      description: 'PixelCNN (7x7 first layer, 4 residual blocks, h = 16). With mask B first, each output reads its own input pixel: the training and test NLL collapse towards 0 (it copies), but the model is not a valid autoregressive model: when sampling, the pixel it copies is still empty, so its samples are degenerate (blank).',
       entries: [
         { key: 'mask-a', label: 'mask A first (correct)', createModel: firstMask('A'), check: autoregressiveVerdict },
         { key: 'mask-b', label: 'mask B first (leaks the current pixel)', createModel: firstMask('B'), check: autoregressiveVerdict },
