@@ -3,10 +3,10 @@
  *   npx nx run experiments:mnist-gated [--preset smoke|default|paper] [--epochs N] [--levels Q] ...
  */
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
-import { GATED_PRESETS, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
+import { GATED_PRESETS, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { REPO_ROOT } from './repo-root';
 
-export const mnistGated: TrainingExperiment<GatedPixelCnnConfig> = {
+export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> = {
   name: 'mnist-gated',
   title: 'Gated PixelCNN on MNIST',
   defaultPreset: 'default',
@@ -16,6 +16,7 @@ export const mnistGated: TrainingExperiment<GatedPixelCnnConfig> = {
     paper: { model: GATED_PRESETS.paper, epochs: 20, batchSize: 64, learningRate: 0.001, clipNorm: 1, samples: 64, note: 'paper-scale model: for a GPU' },
   },
   createModel: (config, seed) => new GatedPixelCnn(config, seed),
+  incremental: (model) => gatedIncremental(model),
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

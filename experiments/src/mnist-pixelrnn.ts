@@ -5,7 +5,7 @@
  * 7 layers h = 16 (use `--preset paper-1x32` for the 1-layer h = 32 Diagonal BiLSTM).
  */
 import { ConfigError, runMain, runTrainingExperiment, type TrainingExperiment, type TrainingPreset } from '@pixel-models/core';
-import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel } from '@pixel-models/pixelrnn';
+import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
 import { REPO_ROOT } from './repo-root';
 
 type Config = Record<string, unknown>;
@@ -40,6 +40,7 @@ export const mnistPixelRnn: TrainingExperiment<Config> = {
     model: (preset, kind) => ({ ...PIXELRNN_PRESETS[presetName(preset, kind)].config }),
   },
   createModel: (config, seed, kind) => createPixelRnnModel((kind ?? 'pixelcnn') as PixelRnnKind, config, seed),
+  incremental: (model) => pixelRnnIncremental(model),
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -35,6 +35,7 @@ import {
   toLogits,
   verticalStackConv,
 } from '@pixel-models/core';
+import type { GatedIncrementalParts } from './incremental';
 
 export interface GatedPixelCnnConfig extends ImageModelConfig {
   /** Gated layers, the first included. */
@@ -189,6 +190,11 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
 
   get trainableVariables(): tf.Variable[] {
     return [...this.params.variables, ...(this.conditioner?.variables ?? [])];
+  }
+
+  /** Weights, masks and conditioner for the incremental sampler (`gatedIncremental`, incremental.ts); read only. */
+  incrementalParts(): GatedIncrementalParts {
+    return { config: this.config, layers: this.layers, head: this.head, outMask: this.outMask, conditioner: this.conditioner };
   }
 
   logits(x: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {

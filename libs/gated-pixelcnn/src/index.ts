@@ -1,2 +1,3 @@
 export * from './gated-pixelcnn';
 export * from './presets';
+export * from './incremental';

@@ -38,6 +38,7 @@ import {
   matMul2d,
   pad2d,
 } from '@pixel-models/core';
+import type { DiagonalBiLstmParts } from './incremental-diagonal-bilstm';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 
@@ -155,6 +156,11 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
 
   get trainableVariables(): tf.Variable[] {
     return this.params.variables;
+  }
+
+  /** Weights and masks for the incremental sampler (incremental-diagonal-bilstm.ts); read only. */
+  incrementalParts(): DiagonalBiLstmParts {
+    return { config: this.config, first: this.first, layers: this.layers, head: this.head, isMask: this.isMask, outMask: this.outMask };
   }
 
   logits(x: tf.Tensor4D): tf.Tensor5D {

@@ -24,6 +24,7 @@ import {
   mask,
   maskedConv2d,
 } from '@pixel-models/core';
+import type { PixelCnnParts } from './incremental-pixelcnn';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, resolveConfig } from './common';
 
 export interface PixelCnnConfig extends PixelRnnBaseConfig {
@@ -88,6 +89,11 @@ export class PixelCnn implements AutoregressiveModel<PixelCnnConfig> {
 
   get trainableVariables(): tf.Variable[] {
     return this.params.variables;
+  }
+
+  /** Weights and masks for the incremental sampler (incremental-pixelcnn.ts); read only. */
+  incrementalParts(): PixelCnnParts {
+    return { config: this.config, first: this.first, blocks: this.blocks, head: this.head, downMask: this.downMask, convMask: this.convMask, upMask: this.upMask };
   }
 
   logits(x: tf.Tensor4D): tf.Tensor5D {

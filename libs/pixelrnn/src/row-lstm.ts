@@ -25,6 +25,7 @@ import {
   maskedConv2d,
   pad2d,
 } from '@pixel-models/core';
+import type { RowLstmParts } from './incremental-row-lstm';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 
@@ -89,6 +90,11 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
 
   get trainableVariables(): tf.Variable[] {
     return this.params.variables;
+  }
+
+  /** Weights and masks for the incremental sampler (incremental-row-lstm.ts); read only. */
+  incrementalParts(): RowLstmParts {
+    return { config: this.config, first: this.first, layers: this.layers, head: this.head, isMask: this.isMask, outMask: this.outMask };
   }
 
   logits(x: tf.Tensor4D): tf.Tensor5D {

@@ -9,6 +9,7 @@ import { encodePng, imageGrid } from '../png';
 import { ProgressBar } from '../progress';
 import { dequantize } from '../quantize';
 import type { RunFolder } from '../results';
+import { type IncrementalSampler, sampleFast } from '../fast-sampling';
 import { sampleImages } from '../sampling';
 import type { LevelSet } from '../training/batches';
 import type { Checkpoint } from '../training/checkpoint';
@@ -33,15 +34,18 @@ export interface SampleGridOptions {
   seed: number;
   condition?: tf.Tensor;
   columns?: number;
+  /** The model's incremental form: the same samples as the naive sampler, O(layers) work per pixel. */
+  sampler?: IncrementalSampler;
 }
 
 /** Samples `count` images and returns them as a PNG grid. */
 export function sampleGrid(model: AutoregressiveModel, o: SampleGridOptions): Buffer {
-  const bar = new ProgressBar({ label: 'sampling', total: o.height });
-  const levels = sampleImages(model, {
+  const bar = new ProgressBar({ label: o.sampler ? 'sampling (cached activations)' : 'sampling', total: o.height });
+  const options = {
     count: o.count, height: o.height, width: o.width, temperature: o.temperature, seed: o.seed, condition: o.condition,
-    onRow: (row) => bar.update(row, {}),
-  });
+    onRow: (row: number) => bar.update(row, {}),
+  };
+  const levels = o.sampler ? sampleFast(o.sampler, options) : sampleImages(model, options);
   bar.finish({});
   const columns = o.columns ?? Math.ceil(Math.sqrt(o.count));
   return encodePng(imageGrid(dequantize(levels, o.levels), { count: o.count, height: o.height, width: o.width, channels: o.channels, columns, padding: 2, scale: 3 }));

@@ -17,6 +17,7 @@ import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
 import type { NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
+import type { IncrementalSampler } from '../fast-sampling';
 import { type EpochMetrics, type TrainOptions, checkTrainOptions } from '../training/trainer';
 import { loadMnistLevels, type MnistLevels } from './mnist';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
@@ -62,6 +63,8 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
   sampling?: (model: Model, data: MnistLevels, count: number) => { condition?: tf.Tensor; columns?: number; caption?: string };
   /** A second model trained on the same data, budget and seed, reported beside the first (e.g. unconditional). */
   baseline?: { name: string; createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel };
+  /** The model's incremental sampler (fast generation), when it has one; sampling is naive otherwise. */
+  incremental?: (model: Model) => IncrementalSampler;
   /** Further report sections (interpolations, reconstructions, ...), computed after training. */
   extraSections?: (ctx: { model: Model; data: MnistLevels; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[];
 }
@@ -205,7 +208,8 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   if (config.samples > 0) {
     const plan = exp.sampling?.(model, data, config.samples) ?? {};
     const { height, width } = data.test;
-    samplesPng = sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, ...plan });
+    const sampler = exp.incremental?.(model);
+    samplesPng = sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, sampler, ...plan });
     plan.condition?.dispose();
     samplesCaption = plan.caption ?? '';
     folder.writeBuffer('samples.png', samplesPng);

@@ -21,9 +21,10 @@ export class FeatureCache {
     readonly rowsAbove: number,
     readonly pad: number,
   ) {
-    this.above = tf.zeros([batch, rowsAbove, width + 2 * pad, features]);
+    // Kept: a cache may be created or updated inside a caller's tf.tidy.
+    this.above = tf.keep(tf.zeros([batch, rowsAbove, width + 2 * pad, features]));
     this.columns = new Array<tf.Tensor4D | undefined>(width);
-    this.zero = tf.zeros([batch, 1, 1, features]);
+    this.zero = tf.keep(tf.zeros([batch, 1, 1, features]));
   }
 
   /** Stores column c of the current row, [B, 1, 1, F] (the cache takes ownership). */
@@ -71,7 +72,7 @@ export class FeatureCache {
         return tf.concat([kept, padded], 1) as tf.Tensor4D;
       });
       this.above.dispose();
-      this.above = next;
+      this.above = tf.keep(next);
     }
     this.clearColumns();
   }

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestBackend } from '@pixel-models/core/testing';
+import { SPEED_COLUMNS, matchReference, parseTorchReference, speed } from './speed';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+describe('experiments:speed', () => {
+  it('parses torch_reference.py lines and matches model + size + batch + channels + levels', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speed-ref-'));
+    const file = path.join(dir, 'torch.jsonl');
+    fs.writeFileSync(file, [
+      'some log line',
+      JSON.stringify({ model: 'gated', channels: 64, layers: 8, batch: 64, size: 28, levels: 256, precision: 'fp32', ms_per_step: 14.9, images_per_s: 4301 }),
+      JSON.stringify({ model: 'gated', channels: 64, layers: 8, batch: 64, size: 28, levels: 256, precision: 'tf32', ms_per_step: 9 }),
+      JSON.stringify({ model: 'pixelcnn', channels: 64, layers: 8, batch: 64, size: 28, levels: 2, ms_per_step: 9.2 }),
+    ].join('\n'));
+    const refs = parseTorchReference(fs.readFileSync(file, 'utf8'));
+    expect(refs).toHaveLength(3);
+    const row = { model: 'gated', size: 28, batch: 64, filters: 64, levels: 256, layers: 8 };
+    expect(matchReference(refs, row)?.ms_per_step).toBe(14.9); // fp32 preferred
+    expect(matchReference(refs, { ...row, levels: 2 })).toBeUndefined();
+    expect(matchReference(refs, { ...row, model: 'pixelcnn', levels: 2 })?.ms_per_step).toBe(9.2);
+  });
+
+  it('runs the smoke preset into a run folder with speed.csv, manifest and report', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'speed-'));
+    const ref = path.join(out, 'torch.jsonl');
+    fs.writeFileSync(ref, JSON.stringify({ model: 'gated', channels: 4, layers: 2, batch: 2, size: 6, levels: 2, ms_per_step: 2 }) + '\n');
+    const r = await speed(['--preset', 'smoke', '--backends', 'wasm', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--reference', ref], () => {});
+    const [header, ...lines] = fs.readFileSync(r.csvPath, 'utf8').trim().split('\n');
+    expect(header.split(',')).toEqual([...SPEED_COLUMNS]);
+    expect(lines).toHaveLength(4); // 4 models x 1 size x wasm
+    expect(r.rows.every((row) => row.samples_identical === 'yes')).toBe(true);
+    expect(r.rows.find((row) => row.model === 'gated')?.tfjs_over_torch).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(r.dir, 'manifest.json'))).toBe(true);
+    const html = fs.readFileSync(r.reportPath, 'utf8');
+    expect(html).toContain('Sampling speed-up');
+    expect(html).toContain('tfjs / PyTorch');
+  }, 120_000);
+});

@@ -1,0 +1,257 @@
+/**
+ * Speed of every model on every available backend: training step (forward + backward + core Adam), forward pass,
+ * sampling naive vs fast (Ramachandran et al. 2017: cached activations), peak memory, over image sizes.
+ *   npx nx run experiments:speed [--preset smoke|default|gpu] [--backends tensorflow,webgpu,wasm,cpu] [--sizes 16,28] [--reference torch.jsonl]
+ * `--reference`: JSON lines printed by shared/gpu-host/torch_reference.py on the same host; rows with the same
+ * model, size, batch, feature channels and levels get the ratio tfjs / PyTorch ms per step.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  Adam,
+  type AutoregressiveModel,
+  type BackendInfo,
+  ConfigError,
+  type IncrementalSampler,
+  buildManifest,
+  countParameters,
+  createRunFolder,
+  defineFlags,
+  initBackend,
+  meanNll,
+  parseBackendName,
+  parseFlags,
+  renderReport,
+  runMain,
+  sampleFast,
+  sampleImages,
+  writeReport,
+  writeReportIndex,
+} from '@pixel-models/core';
+import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
+import { type PixelRnnKind, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
+import { REPO_ROOT } from './repo-root';
+
+export const SPEED_MODELS = ['gated', 'pixelcnn', 'row-lstm', 'diagonal-bilstm'] as const;
+export type SpeedModel = (typeof SPEED_MODELS)[number];
+
+/** Model sizes per preset: `filters` is the feature width (Gated: F; PixelRNN models: 2h), as torch_reference.py's --channels. */
+interface SpeedPreset {
+  sizes: number[];
+  batch: number;
+  steps: number;
+  sampleCount: number;
+  levels: number;
+  layers: Record<SpeedModel, number>;
+  filters: Record<SpeedModel, number>;
+}
+
+export const SPEED_PRESETS: Record<'smoke' | 'default' | 'gpu', SpeedPreset> = {
+  /** Seconds: for the test. */
+  smoke: { sizes: [6], batch: 2, steps: 1, sampleCount: 2, levels: 2, layers: { gated: 2, pixelcnn: 2, 'row-lstm': 1, 'diagonal-bilstm': 1 }, filters: { gated: 4, pixelcnn: 8, 'row-lstm': 8, 'diagonal-bilstm': 8 } },
+  /** About 5 minutes on 2 CPU cores: the CPU presets (mnist-gated default, pixelcnn-cpu, row-lstm-cpu, diagonal-bilstm-cpu). */
+  default: { sizes: [16, 28], batch: 16, steps: 2, sampleCount: 8, levels: 2, layers: { gated: 5, pixelcnn: 4, 'row-lstm': 2, 'diagonal-bilstm': 1 }, filters: { gated: 16, pixelcnn: 32, 'row-lstm': 32, 'diagonal-bilstm': 32 } },
+  /** torch_reference.py's defaults: batch 64, 28x28, Q = 256, fp32, 64 feature channels, 8 layers. */
+  gpu: { sizes: [28], batch: 64, steps: 5, sampleCount: 64, levels: 256, layers: { gated: 8, pixelcnn: 8, 'row-lstm': 8, 'diagonal-bilstm': 8 }, filters: { gated: 64, pixelcnn: 64, 'row-lstm': 64, 'diagonal-bilstm': 64 } },
+};
+
+export const SPEED_COLUMNS = [
+  'model', 'backend', 'device', 'size', 'batch', 'channels', 'filters', 'layers', 'levels', 'params',
+  'train_ms', 'images_per_s', 'forward_ms', 'sample_count', 'naive_sample_ms', 'fast_sample_ms', 'sample_speedup', 'samples_identical',
+  'peak_tensor_mb', 'peak_rss_mb', 'torch_ms', 'tfjs_over_torch',
+] as const;
+export type SpeedRow = Record<(typeof SPEED_COLUMNS)[number], string | number>;
+
+/** One line of torch_reference.py output. */
+export interface TorchReference {
+  model: string;
+  channels: number;
+  layers?: number;
+  batch: number;
+  size: number;
+  levels: number;
+  ms_per_step: number;
+  precision?: string;
+}
+
+/** Parses torch_reference.py's JSON lines (other lines, e.g. logs, are skipped). */
+export function parseTorchReference(text: string): TorchReference[] {
+  const out: TorchReference[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    const j = JSON.parse(t) as Partial<TorchReference> & { shape?: number[] };
+    const size = j.size ?? j.shape?.[1];
+    if (typeof j.model !== 'string' || typeof j.ms_per_step !== 'number' || size === undefined) throw new ConfigError(`--reference: line without model/size/ms_per_step: ${t}`);
+    out.push({ model: j.model, channels: j.channels ?? 64, layers: j.layers, batch: j.batch ?? 64, size, levels: j.levels ?? 256, ms_per_step: j.ms_per_step, precision: j.precision });
+  }
+  return out;
+}
+
+/** The reference row for a measurement: same model, size, batch, feature channels and levels (fp32 preferred). */
+export function matchReference(refs: TorchReference[], row: { model: string; size: number; batch: number; filters: number; levels: number; layers: number }): TorchReference | undefined {
+  const same = refs.filter((r) => r.model === row.model && r.size === row.size && r.batch === row.batch && r.channels === row.filters && r.levels === row.levels && (r.layers === undefined || r.layers === row.layers));
+  return same.find((r) => (r.precision ?? 'fp32') === 'fp32') ?? same[0];
+}
+
+function build(kind: SpeedModel, p: SpeedPreset, seed: number): { model: AutoregressiveModel; sampler: IncrementalSampler } {
+  const base = { channels: 1, levels: p.levels, layers: p.layers[kind] };
+  if (kind === 'gated') {
+    const model = new GatedPixelCnn({ ...base, filters: p.filters.gated, headFilters: 2 * p.filters.gated }, seed);
+    return { model, sampler: gatedIncremental(model) };
+  }
+  const model = createPixelRnnModel(kind as PixelRnnKind, { ...base, hidden: p.filters[kind] / 2 }, seed);
+  return { model, sampler: pixelRnnIncremental(model) };
+}
+
+/** Tracks the high-water marks of tf.memory().numBytes and the process RSS. */
+class Peak {
+  tensorBytes = 0;
+  rss = 0;
+  poll(): void {
+    this.tensorBytes = Math.max(this.tensorBytes, tf.memory().numBytes);
+    this.rss = Math.max(this.rss, process.memoryUsage().rss);
+  }
+}
+
+function timeMs(runs: number, f: () => void): number {
+  f(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) f();
+  return (performance.now() - t0) / runs;
+}
+
+function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: number, info: BackendInfo, seed: number, log: (s: string) => void): SpeedRow {
+  const { model, sampler } = build(kind, p, seed);
+  const peak = new Peak();
+  const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
+  const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([p.batch, size, size, 1], 0, 1, 'float32', seed), p.levels - 1e-3), 'int32') as tf.Tensor4D);
+  const vars = model.trainableVariables;
+  const trainMs = timeMs(p.steps, () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x), x), vars);
+      peak.poll(); // activations and gradients are live here
+      adam.apply(vars.map((v) => grads[v.name]));
+      value.dataSync();
+    }),
+  );
+  const forwardMs = timeMs(p.steps, () => tf.tidy(() => {
+    const y = model.logits(x);
+    peak.poll();
+    y.dataSync();
+  }));
+  const opts = { count: sampleCount, height: size, width: size, seed, onRow: () => peak.poll() };
+  let t0 = performance.now();
+  const naive = sampleImages(model, opts);
+  const naiveMs = performance.now() - t0;
+  t0 = performance.now();
+  const fast = sampleFast(sampler, opts);
+  const fastMs = performance.now() - t0;
+  const identical = naive.every((v, i) => v === fast[i]);
+  const row: SpeedRow = {
+    model: kind, backend: info.name, device: info.device, size, batch: p.batch, channels: 1, filters: p.filters[kind], layers: p.layers[kind], levels: p.levels,
+    params: countParameters(model), train_ms: +trainMs.toFixed(1), images_per_s: +((p.batch * 1000) / trainMs).toFixed(1), forward_ms: +forwardMs.toFixed(1),
+    sample_count: sampleCount, naive_sample_ms: +naiveMs.toFixed(0), fast_sample_ms: +fastMs.toFixed(0), sample_speedup: +(naiveMs / fastMs).toFixed(2), samples_identical: identical ? 'yes' : 'NO',
+    peak_tensor_mb: +(peak.tensorBytes / 2 ** 20).toFixed(1), peak_rss_mb: +(peak.rss / 2 ** 20).toFixed(0), torch_ms: '', tfjs_over_torch: '',
+  };
+  log(`${kind} ${info.name} ${size}x${size}: train ${row.train_ms} ms/step (${row.images_per_s} img/s), forward ${row.forward_ms} ms, sample ${sampleCount}: naive ${row.naive_sample_ms} ms, fast ${row.fast_sample_ms} ms (x${row.sample_speedup}, identical: ${row.samples_identical})`);
+  x.dispose();
+  adam.dispose();
+  model.dispose();
+  return row;
+}
+
+function report(rows: SpeedRow[], title: string): string {
+  const keys = [...new Set(rows.map((r) => `${r.model} / ${r.backend}`))];
+  const series = (k: string) => rows.filter((r) => `${r.model} / ${r.backend}` === k);
+  const withTorch = rows.filter((r) => r.tfjs_over_torch !== '');
+  return renderReport({
+    title,
+    subtitle: 'Training step = forward + backward + Adam; sampling naive (one forward pass per pixel over the rows so far) vs fast (cached activations, Ramachandran et al. 2017).',
+    sections: [
+      {
+        kind: 'plot', title: 'Training ms/step vs image size',
+        data: keys.map((k) => ({ type: 'scatter', mode: 'lines+markers', name: k, x: series(k).map((r) => r.size), y: series(k).map((r) => r.train_ms) })),
+        layout: { xaxis: { title: { text: 'image side (pixels)' } }, yaxis: { title: { text: 'ms per step' }, type: 'log' } },
+      },
+      {
+        kind: 'plot', title: 'Sampling speed-up (naive / fast)',
+        data: [{ type: 'bar', x: rows.map((r) => `${r.model} ${r.backend} ${r.size}x${r.size}`), y: rows.map((r) => r.sample_speedup) }],
+        layout: { yaxis: { title: { text: 'speed-up' } } },
+      },
+      ...(withTorch.length
+        ? [{ kind: 'plot' as const, title: 'tfjs / PyTorch ms per step (same shapes)', data: [{ type: 'bar', x: withTorch.map((r) => `${r.model} ${r.backend} ${r.size}x${r.size}`), y: withTorch.map((r) => r.tfjs_over_torch) }] }]
+        : []),
+      { kind: 'table', title: 'All measurements', columns: [...SPEED_COLUMNS], rows: rows.map((r) => SPEED_COLUMNS.map((c) => r[c])) },
+    ],
+  });
+}
+
+const flags = defineFlags({
+  preset: { type: 'enum', choices: ['smoke', 'default', 'gpu'], default: 'default', help: 'sizes and models: smoke (seconds), default (2 CPU cores, ~5 min), gpu (torch_reference.py shapes)' },
+  backends: { type: 'string', default: 'tensorflow,webgpu,wasm', help: 'comma-separated backends to try; unavailable ones are reported and skipped (add cpu for the pure-JS backend: tens of seconds a step)' },
+  sizes: { type: 'string', default: '', help: 'comma-separated image sides (default: the preset\'s), e.g. 16,28,32,64' },
+  models: { type: 'string', default: SPEED_MODELS.join(','), help: 'comma-separated models' },
+  'sample-count': { type: 'int', min: 1, default: 0, help: 'images per sampling run (default: the preset\'s)' },
+  reference: { type: 'string', default: '', help: 'torch_reference.py JSON lines to compare with' },
+  seed: { type: 'int', min: 1, default: 1, help: 'weights, data and sampling seed' },
+  out: { type: 'string', default: '', help: 'results root (default: <repo>/results)' },
+  reports: { type: 'string', default: '', help: 'reports root (default: <repo>/reports)' },
+  'run-id': { type: 'string', default: '', help: 'run folder name (default: time-stamped)' },
+});
+
+export interface SpeedResult {
+  dir: string;
+  csvPath: string;
+  reportPath: string;
+  rows: SpeedRow[];
+}
+
+export async function speed(argv: string[], log: (s: string) => void = console.log): Promise<SpeedResult> {
+  const f = parseFlags(flags, argv, { usage: 'npx nx run experiments:speed [--flag value ...]' });
+  const preset = SPEED_PRESETS[f.preset];
+  const sizes = f.sizes ? f.sizes.split(',').map((s) => Number(s.trim())) : preset.sizes;
+  if (sizes.some((s) => !Number.isInteger(s) || s < 2)) throw new ConfigError(`--sizes: image sides must be integers >= 2, got "${f.sizes}"`);
+  const models = f.models.split(',').map((m) => m.trim()) as SpeedModel[];
+  for (const m of models) if (!SPEED_MODELS.includes(m)) throw new ConfigError(`--models: unknown model "${m}": use ${SPEED_MODELS.join(', ')}`);
+  const refs = f.reference ? parseTorchReference(fs.readFileSync(f.reference, 'utf8')) : [];
+  const resultsRoot = f.out || path.join(REPO_ROOT, 'results');
+  const reportsRoot = f.reports || path.join(REPO_ROOT, 'reports');
+  const started = new Date();
+  const rows: SpeedRow[] = [];
+  let lastInfo: BackendInfo | undefined;
+  for (const name of f.backends.split(',').map((b) => parseBackendName(b.trim()))) {
+    let info: BackendInfo;
+    try {
+      info = await initBackend(name);
+    } catch (e) {
+      log(`${name}: not available, skipped: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    lastInfo = info;
+    for (const size of sizes) {
+      for (const kind of models) {
+        const row = measure(kind, preset, size, f['sample-count'] || preset.sampleCount, info, f.seed, log);
+        const ref = matchReference(refs, { model: kind, size, batch: preset.batch, filters: preset.filters[kind], levels: preset.levels, layers: preset.layers[kind] });
+        if (ref) Object.assign(row, { torch_ms: ref.ms_per_step, tfjs_over_torch: +(Number(row.train_ms) / ref.ms_per_step).toFixed(2) });
+        rows.push(row);
+      }
+    }
+  }
+  if (!lastInfo) throw new ConfigError(`no backend of "${f.backends}" is available`);
+  const folder = createRunFolder({ root: resultsRoot, experiment: 'speed', runId: f['run-id'] || undefined });
+  folder.writeCsv('speed.csv', rows, [...SPEED_COLUMNS]);
+  folder.writeJson('manifest.json', buildManifest({ experiment: 'speed', runId: folder.runId, seed: f.seed, backend: lastInfo, started, ended: new Date(), status: 'completed', preset: f.preset, summary: { rows: rows.length, backends: [...new Set(rows.map((r) => r.backend))].join(',') } }));
+  const reportPath = writeReport({ root: reportsRoot, experiment: 'speed', runId: folder.runId, html: report(rows, `Speed (${f.preset} preset)`) });
+  writeReportIndex({ reportsRoot, resultsRoot });
+  log(`wrote ${folder.path('speed.csv')} and ${reportPath}`);
+  return { dir: folder.dir, csvPath: folder.path('speed.csv'), reportPath, rows };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  tf.env().set('PROD', true);
+  runMain(async () => {
+    await speed(process.argv.slice(2));
+  });
+}

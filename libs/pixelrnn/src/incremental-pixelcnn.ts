@@ -1,0 +1,70 @@
+/**
+ * Fast generation for PixelCNN (van den Oord et al. 2016, sec 3.4) — Ramachandran et al. 2017, sec 2.
+ *
+ * Cached per residual block l: the block's convolution input a_l = ReLU(1x1 down(ReLU(x_l))) — the last k/2
+ * completed rows ([B, k/2, W + k-1, h], zero-padded) and the current row's columns ([B, 1, 1, h] each). Pixel
+ * (r, c) computes one column: the first layer from a window of levels, then per block a_l(r, c), the k x k mask-B
+ * convolution at (r, c) from the window of a_l (only its top k/2+1 kernel rows: the rest are masked), the 1x1 up
+ * and the residual; then the head. O(layers) one-pixel convolutions per pixel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid } from '@pixel-models/core';
+import type { FirstLayer, OutputHead } from './common';
+import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
+import type { PixelCnnConfig } from './pixelcnn';
+
+/** What `PixelCnn.incrementalParts()` exposes. */
+export interface PixelCnnParts {
+  config: PixelCnnConfig;
+  first: FirstLayer;
+  blocks: ReadonlyArray<{ down: { w: tf.Variable; b: tf.Variable }; conv: { w: tf.Variable; b: tf.Variable }; up: { w: tf.Variable; b: tf.Variable } }>;
+  head: OutputHead;
+  downMask?: tf.Tensor2D;
+  convMask: tf.Tensor4D;
+  upMask?: tf.Tensor2D;
+}
+
+export function pixelCnnIncremental(model: { incrementalParts(): PixelCnnParts }): IncrementalSampler {
+  const parts = model.incrementalParts();
+  return { config: parts.config, start: (count, height, width) => new PixelCnnRun(parts, { count, height, width, channels: parts.config.channels, levels: parts.config.levels }) };
+}
+
+class PixelCnnRun implements IncrementalRun {
+  private readonly convW: tf.Tensor4D[]; // masked kernels, top k/2+1 rows: [k/2+1, k, h, h]
+  private readonly a: FeatureCache[]; // per block: a_l
+
+  constructor(
+    private readonly p: PixelCnnParts,
+    private readonly d: RunDims,
+  ) {
+    const { kernel: k, hidden: h } = p.config;
+    const half = Math.floor(k / 2);
+    this.convW = p.blocks.map(({ conv }) => tf.tidy(() => tf.slice(tf.mul(conv.w, p.convMask), [0, 0, 0, 0], [half + 1, k, h, h]) as tf.Tensor4D));
+    this.a = p.blocks.map(() => new FeatureCache(d.count, d.width, h, half, half));
+  }
+
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
+    const { firstKernel, kernel: k, residual } = this.p.config;
+    const half = Math.floor(k / 2);
+    return tf.tidy(() => {
+      let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
+      this.p.blocks.forEach(({ down, conv, up }, l) => {
+        this.a[l].set(c, tf.relu(conv1x1(tf.relu(xl), down.w as tf.Tensor2D, down.b as tf.Tensor1D, this.p.downMask))); // a_l(r, c): [B, 1, 1, h]
+        const win = this.a[l].window(c, half, half); // [B, k/2+1, k, h]
+        const b = tf.relu(addBias(conv2dValid(win, this.convW[l]), conv.b as tf.Tensor1D)); // [B, 1, 1, h]
+        const y = conv1x1(b, up.w as tf.Tensor2D, up.b as tf.Tensor1D, this.p.upMask); // [B, 1, 1, 2h]
+        xl = residual ? tf.add(xl, y) : y;
+      });
+      return headLogits(this.p.head, xl, this.d, ch);
+    });
+  }
+
+  finishRow(): void {
+    for (const cache of this.a) cache.finishRow();
+  }
+
+  dispose(): void {
+    for (const cache of this.a) cache.dispose();
+    tf.dispose(this.convW);
+  }
+}
