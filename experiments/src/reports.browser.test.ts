@@ -1,5 +1,6 @@
 /**
- * Browser test of the reports: generates the smoke runs of mnist-gated and receptive-fields into a temp dir,
+ * Browser test of the reports: generates a smoke run of each kind of report (a training run, a conditional run
+ * with a baseline and extra image sections, a comparison, receptive fields, speed) into a temp dir,
  * then opens every report (and the index) in Debian's Chromium through playwright-core, waits until the plots
  * are drawn, fails on any console error or network request, and saves a screenshot of each page.
  */
@@ -7,7 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTrainingExperiment } from '@pixel-models/core';
+import { runComparison, runTrainingExperiment } from '@pixel-models/core';
+import { ablationBlindSpot } from './ablation-blind-spot';
+import { mnistAutoencoder } from './mnist-autoencoder';
+import { speed } from './speed';
 import { CHROMIUM_PATH, type PageCheck, checkReports, findReports, requireChromium } from './browser';
 import { mnistGated } from './mnist-gated';
 import { runReceptiveFields } from './receptive-fields';
@@ -20,7 +24,10 @@ beforeAll(async () => {
   const roots = ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm'];
   await runTrainingExperiment(mnistGated, ['--preset', 'smoke', ...roots], REPO_ROOT);
   await runReceptiveFields(['--preset', 'smoke', ...roots], REPO_ROOT);
-}, 120_000);
+  await runTrainingExperiment(mnistAutoencoder, ['--preset', 'smoke', '--samples', '2', ...roots], REPO_ROOT);
+  await runComparison(ablationBlindSpot, ['--preset', 'smoke', ...roots], REPO_ROOT);
+  await speed(['--preset', 'smoke', '--backends', 'wasm', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports')], () => {});
+}, 180_000);
 
 describe('reports in a browser (Chromium via playwright-core)', () => {
   it(`Chromium is installed at ${CHROMIUM_PATH}`, () => {
@@ -34,7 +41,9 @@ describe('reports in a browser (Chromium via playwright-core)', () => {
     const names = files.map((f) => path.relative(path.join(out, 'reports'), f));
     expect(names).toContain('index.html');
     expect(names.some((n) => n.startsWith('mnist-gated/'))).toBe(true);
-    expect(names.some((n) => n.startsWith('receptive-fields/'))).toBe(true);
+    for (const experiment of ['receptive-fields', 'mnist-autoencoder', 'ablation-blind-spot', 'speed']) {
+      expect(names.some((n) => n.startsWith(`${experiment}/`)), experiment).toBe(true);
+    }
 
     const checks: PageCheck[] = await checkReports(files, path.join(out, 'screenshots'));
     expect(checks).toHaveLength(files.length);

@@ -72,7 +72,13 @@ async function useWebgpu(): Promise<string> {
   } catch (e) {
     throw new BackendError(`backend "webgpu" needs the npm package "webgpu" (Dawn): ${(e as Error).message}`);
   }
-  const adapter = (await gpu.requestAdapter()) as { info?: Record<string, string> } | null;
+  let adapter: { info?: Record<string, string> } | null;
+  try {
+    adapter = (await gpu.requestAdapter()) as { info?: Record<string, string> } | null;
+  } catch (e) {
+    // A plain Error here would escape `auto`'s fallback to wasm.
+    throw new BackendError(`backend "webgpu": Dawn failed to request a GPU adapter: ${(e as Error).message}. Or use --backend wasm`);
+  }
   if (!adapter) {
     throw new BackendError(
       'backend "webgpu": Dawn found no GPU adapter. On Linux install an NVIDIA/AMD/Intel driver with Vulkan ' +
@@ -81,8 +87,13 @@ async function useWebgpu(): Promise<string> {
   }
   // tfjs-backend-webgpu reads navigator.gpu; Node 20 has no navigator.
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
-  await activate('webgpu');
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await activate('webgpu');
+  } catch (e) {
+    if (e instanceof BackendError) throw e;
+    throw new BackendError(`backend "webgpu": the GPU adapter was found but tfjs-backend-webgpu failed to start: ${(e as Error).message}. Or use --backend wasm`);
+  }
   const info = adapter.info ?? {};
   return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv1x1, colourMask1x1, conv2dValid, downShift, horizontalStackConv, matMul2d, rightShift, verticalStackConv } from './conv';
+import { addBias, conv1x1, colourMask1x1, conv2dValid, downShift, horizontalStackConv, matMul2d, maskedConv2d, pad2d, rightShift, verticalStackConv } from './conv';
+import { maskA, maskB } from './masks';
 import { gatedActivation } from './gates';
 import { useTestBackend } from './testing/backend';
 
@@ -18,10 +19,11 @@ beforeAll(async () => {
 describe('conv2dValid', () => {
   it.each([
     [1, 1],
-    [2, 3],
-    [3, 3],
     [1, 3],
+    [2, 1],
+    [2, 3],
     [3, 1],
+    [3, 3],
   ])('matches tf.conv2d and its gradients on the cpu backend (kernel %ix%i)', async (kh, kw) => {
     // wasm has no Conv2DBackpropFilter kernel: the reference gradients come from the cpu backend.
     const x = rand([2, 6, 7, 3], 1);
@@ -114,5 +116,147 @@ describe('causal convolutions', () => {
     const y = conv1x1(tf.tensor4d([1, 10, 100], [1, 1, 1, 3]), tf.ones([3, 3]) as tf.Tensor2D, undefined, m);
     expect(Array.from(y.dataSync())).toEqual([1, 11, 111]);
     expect(colourMask1x1(4, 4, 1)).toBeUndefined();
+  });
+
+  it('masked 3x3 convolution: mask A outputs respond only after the impulse in raster order, mask B also at it', () => {
+    const w = tf.ones([3, 3, 1, 1]) as tf.Tensor4D;
+    expect(response((x) => maskedConv2d(x, w, maskA(3, 1, 1)), 5, 5, 2, 2)).toEqual([
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 1, 0],
+      [0, 1, 1, 1, 0],
+      [0, 0, 0, 0, 0],
+    ]);
+    expect(response((x) => maskedConv2d(x, w, maskB(3, 1, 1)), 5, 5, 2, 2)).toEqual([
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 1, 1, 0],
+      [0, 1, 1, 1, 0],
+      [0, 0, 0, 0, 0],
+    ]);
+    // Same-size output, and at the corner the kernel is cut off by the zero padding.
+    expect(response((x) => maskedConv2d(x, w, maskA(3, 1, 1)), 3, 4, 0, 3)).toEqual([
+      [0, 0, 0, 0],
+      [0, 0, 1, 1],
+      [0, 0, 0, 0],
+    ]);
+  });
+
+  it('masked 5x5 convolution with mask A never lets an output read its own or a later pixel', () => {
+    const w = tf.ones([5, 5, 1, 1]) as tf.Tensor4D;
+    const m = maskA(5, 1, 1);
+    for (let r = 0; r < 4; r++) {
+      for (let c = 0; c < 4; c++) {
+        const g = response((x) => maskedConv2d(x, w, m), 4, 4, r, c);
+        g.forEach((row, i) => row.forEach((v, j) => v && expect(i * 4 + j).toBeGreaterThan(r * 4 + c)));
+        // 5x5 mask A reaches 2 rows down and 2 columns either side: the pixel right after the impulse reads it.
+        if (c < 3) expect(g[r][c + 1]).toBe(1);
+      }
+    }
+  });
+
+  it('masked convolution with colour groups: R output ignores the current pixel, G reads R, B reads R and G', () => {
+    // 1x1 spatial, 3x3 kernel, 3 channels in, 3 features out (one per group); all weights 1.
+    const w = tf.ones([3, 3, 3, 3]) as tf.Tensor4D;
+    const y = maskedConv2d(tf.tensor4d([1, 10, 100], [1, 1, 1, 3]), w, maskA(3, 3, 3, 3));
+    expect(Array.from(y.dataSync())).toEqual([0, 1, 11]);
+    const yb = maskedConv2d(tf.tensor4d([1, 10, 100], [1, 1, 1, 3]), w, maskB(3, 3, 3, 3), tf.tensor1d([0.5, 0.5, 0.5]));
+    expect(Array.from(yb.dataSync())).toEqual([1.5, 11.5, 111.5]);
+  });
+
+  it('vertical stack 3x3: output (i, j) reads rows i-2..i and columns j-1..j+1', () => {
+    const w = tf.ones([3, 3, 1, 1]) as tf.Tensor4D;
+    expect(response((x) => verticalStackConv(x, w), 6, 5, 1, 0)).toEqual([
+      [0, 0, 0, 0, 0],
+      [1, 1, 0, 0, 0],
+      [1, 1, 0, 0, 0],
+      [1, 1, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+    ]);
+    // 2x1 kernel: the column itself, this row and the one above.
+    expect(response((x) => verticalStackConv(x, tf.ones([2, 1, 1, 1]) as tf.Tensor4D), 3, 3, 0, 1)).toEqual([
+      [0, 1, 0],
+      [0, 1, 0],
+      [0, 0, 0],
+    ]);
+  });
+
+  it('vertical stack weights: the bottom kernel row is the current row', () => {
+    // Kernel rows weighted 1 (top) and 10 (bottom, current row); 1x1 wide.
+    const w = tf.tensor4d([1, 10], [2, 1, 1, 1]);
+    const x = tf.tensor4d([1, 2, 3], [1, 3, 1, 1]);
+    expect(Array.from(verticalStackConv(x, w, tf.tensor1d([100])).dataSync())).toEqual([110, 121, 132]);
+  });
+
+  it('horizontal stack weights: the last kernel column is the current pixel', () => {
+    const w = tf.tensor4d([1, 10], [1, 2, 1, 1]);
+    const x = tf.tensor4d([1, 2, 3, 4], [1, 1, 4, 1]);
+    expect(Array.from(horizontalStackConv(x, w, undefined).dataSync())).toEqual([10, 21, 32, 43]);
+    expect(Array.from(horizontalStackConv(x, w, tf.tensor4d([1, 0], [1, 2, 1, 1])).dataSync())).toEqual([0, 1, 2, 3]);
+    // Row i only: an impulse never reaches another row.
+    expect(response((y) => horizontalStackConv(y, tf.ones([1, 2, 1, 1]) as tf.Tensor4D, undefined), 3, 4, 2, 3)).toEqual([
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 1],
+    ]);
+  });
+
+  it('downShift / rightShift by more than one, on several channels and images', () => {
+    const x = tf.tensor4d(Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => i + 1), [2, 3, 2, 2]);
+    expect(downShift(x, 2).arraySync()).toEqual([
+      [
+        [[0, 0], [0, 0]],
+        [[0, 0], [0, 0]],
+        [[1, 2], [3, 4]],
+      ],
+      [
+        [[0, 0], [0, 0]],
+        [[0, 0], [0, 0]],
+        [[13, 14], [15, 16]],
+      ],
+    ]);
+    expect(rightShift(x).arraySync()).toEqual([
+      [
+        [[0, 0], [1, 2]],
+        [[0, 0], [5, 6]],
+        [[0, 0], [9, 10]],
+      ],
+      [
+        [[0, 0], [13, 14]],
+        [[0, 0], [17, 18]],
+        [[0, 0], [21, 22]],
+      ],
+    ]);
+    expect(downShift(x, 0).arraySync()).toEqual(x.arraySync());
+    expect(downShift(x).shape).toEqual([2, 3, 2, 2]);
+  });
+
+  it('pad2d pads [top, bottom, left, right]; addBias adds per channel', () => {
+    const p = pad2d(tf.tensor4d([5], [1, 1, 1, 1]), [1, 0, 2, 1]);
+    expect(p.shape).toEqual([1, 2, 4, 1]);
+    expect(Array.from(p.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 5, 0]);
+    const y = addBias(tf.zeros([1, 1, 2, 2]) as tf.Tensor4D, tf.tensor1d([1, 2]));
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 1, 2]);
+  });
+
+  it('conv1x1 with colour mask 3 -> 6 features and a bias; gradients reach only the unmasked weights', () => {
+    const m = colourMask1x1(3, 6, 3) as tf.Tensor2D;
+    expect(m.arraySync()).toEqual([
+      [1, 1, 1, 1, 1, 1],
+      [0, 0, 1, 1, 1, 1],
+      [0, 0, 0, 0, 1, 1],
+    ]);
+    const x = tf.tensor4d([1, 10, 100, 2, 20, 200], [1, 1, 2, 3]);
+    const w = tf.ones([3, 6]) as tf.Tensor2D;
+    const y = conv1x1(x, w, tf.tensor1d([0, 0, 0, 0, 0, 1000]), m);
+    expect(y.shape).toEqual([1, 1, 2, 6]);
+    expect(Array.from(y.dataSync())).toEqual([1, 1, 11, 11, 111, 1111, 2, 2, 22, 22, 222, 1222]);
+    const dw = tf.grad((v: tf.Tensor) => tf.sum(conv1x1(x, v as tf.Tensor2D, undefined, m)))(w);
+    expect(dw.arraySync()).toEqual([
+      [3, 3, 3, 3, 3, 3],
+      [0, 0, 30, 30, 30, 30],
+      [0, 0, 0, 0, 300, 300],
+    ]);
   });
 });

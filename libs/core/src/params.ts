@@ -20,22 +20,31 @@ export class Params {
 
   /** A weight of `shape` with He-uniform initialisation for `fanIn` inputs (scaled by `gain`). */
   weight(name: string, shape: number[], fanIn: number, gain = 1): tf.Variable {
+    this.checkName(name); // before drawing: a rejected weight allocates nothing
     const limit = gain * Math.sqrt(6 / fanIn);
     return this.add(name, tf.randomUniform(shape, -limit, limit, 'float32', this.seeds.next()));
   }
 
   bias(name: string, size: number): tf.Variable {
+    this.checkName(name);
     return this.add(name, tf.zeros([size]));
   }
 
   /** A parameter with a given initial value (e.g. an embedding table). */
   add(name: string, initial: tf.Tensor): tf.Variable {
-    if (this.byName.has(name)) throw new ConfigError(`duplicate parameter name "${name}"`);
+    if (this.byName.has(name)) {
+      initial.dispose(); // add owns `initial`, also when it rejects it
+      this.checkName(name);
+    }
     // tfjs names variables globally; leave naming to tfjs and keep our stable names here.
     const v = tf.variable(initial, true);
     initial.dispose();
     this.byName.set(name, v);
     return v;
+  }
+
+  private checkName(name: string): void {
+    if (this.byName.has(name)) throw new ConfigError(`duplicate parameter name "${name}"`);
   }
 
   dispose(): void {

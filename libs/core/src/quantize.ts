@@ -20,11 +20,20 @@ export function quantize(pixels: Uint8Array, levels: number): Int32Array {
   return out;
 }
 
-/** Levels 0..Q-1 -> 8-bit values for display: 0 -> 0 and Q-1 -> 255, evenly spaced between. */
+/**
+ * Levels 0..Q-1 -> 8-bit values for display: 0 -> 0 and Q-1 -> 255, evenly spaced between, each kept inside its
+ * level's own bin so that `quantize(dequantize(q)) = q` (without the clamp, e.g. Q = 100 sent level 2 to 5, which
+ * is in bin 1; powers of two never needed it).
+ */
 export function dequantize(levelValues: Int32Array, levels: number): Uint8Array {
   checkLevels(levels);
   const out = new Uint8Array(levelValues.length);
-  for (let i = 0; i < levelValues.length; i++) out[i] = Math.round((levelValues[i] * 255) / (levels - 1));
+  for (let i = 0; i < levelValues.length; i++) {
+    const q = levelValues[i];
+    const lo = Math.ceil((q * 256) / levels); // first 8-bit value of bin q
+    const hi = Math.ceil(((q + 1) * 256) / levels) - 1; // last 8-bit value of bin q
+    out[i] = Math.min(hi, Math.max(lo, Math.round((q * 255) / (levels - 1))));
+  }
   return out;
 }
 

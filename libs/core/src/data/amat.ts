@@ -14,20 +14,25 @@ export interface BinarizedSet {
 }
 
 export function parseAmat(text: string, file: string, side = 28): BinarizedSet {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  // Keep each image's line number in the file (blank lines are skipped but still counted) for the messages.
+  const lines = text
+    .split('\n')
+    .map((l, i) => ({ text: l.trim(), number: i + 1 }))
+    .filter((l) => l.text.length > 0);
   const size = side * side;
   const levels = new Int32Array(lines.length * size);
+  const fix = 'each line must hold one binarized image; download binarized_mnist_{train,valid,test}.amat again';
   lines.forEach((line, n) => {
-    const values = line.split(/\s+/);
+    const values = line.text.split(/\s+/);
     if (values.length !== size) {
-      throw new DataError(`${file}: line ${n + 1} has ${values.length} values, expected ${size} (${side}x${side} binary pixels)`);
+      throw new DataError(`${file}: line ${line.number} has ${values.length} values, expected ${size} (${side}x${side} binary pixels): ${fix}`);
     }
     values.forEach((v, i) => {
-      if (v !== '0' && v !== '1') throw new DataError(`${file}: line ${n + 1}, value ${i + 1} is "${v}", expected 0 or 1`);
+      if (v !== '0' && v !== '1') throw new DataError(`${file}: line ${line.number}, value ${i + 1} is "${v}", expected 0 or 1: ${fix}`);
       levels[n * size + i] = v === '1' ? 1 : 0;
     });
   });
-  if (lines.length === 0) throw new DataError(`${file}: no images`);
+  if (lines.length === 0) throw new DataError(`${file}: no images: ${fix}`);
   return { levels, count: lines.length, height: side, width: side };
 }
 

@@ -22,7 +22,9 @@ export function parseCifar10Batch(bytes: Uint8Array, file: string): ImageSet {
   for (let n = 0; n < count; n++) {
     const rec = n * RECORD;
     labels[n] = bytes[rec];
-    if (labels[n] > 9) throw new DataError(`${file}: record ${n} has label ${labels[n]} (expected 0..9)`);
+    if (labels[n] > 9) {
+      throw new DataError(`${file}: record ${n} has label ${labels[n]} (expected 0..9): the file is not a CIFAR-10 binary batch (cifar-10-batches-bin)`);
+    }
     for (let p = 0; p < SIDE * SIDE; p++) {
       for (let c = 0; c < 3; c++) pixels[(n * SIDE * SIDE + p) * 3 + c] = bytes[rec + 1 + c * SIDE * SIDE + p];
     }

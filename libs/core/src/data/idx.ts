@@ -16,13 +16,22 @@ export const IDX_LABELS_MAGIC = 2049; // 0x00000801: ubyte, 1 dim
 
 /** Reads `path`, or `path.gz` when only the gzipped file exists. */
 export function readMaybeGzipped(path: string, fix: string): Buffer {
-  if (fs.existsSync(path)) return path.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(path)) : fs.readFileSync(path);
-  if (fs.existsSync(`${path}.gz`)) return zlib.gunzipSync(fs.readFileSync(`${path}.gz`));
+  if (fs.existsSync(path)) return path.endsWith('.gz') ? gunzip(path) : fs.readFileSync(path);
+  if (fs.existsSync(`${path}.gz`)) return gunzip(`${path}.gz`);
   throw new DataError(`missing file ${path} (or ${path}.gz): ${fix}`);
 }
 
+/** A corrupt or cut-off .gz is a DataError that names the file, not a bare zlib error. */
+function gunzip(file: string): Buffer {
+  try {
+    return zlib.gunzipSync(fs.readFileSync(file));
+  } catch (e) {
+    throw new DataError(`${file}: cannot gunzip (${(e as Error).message}): the file is corrupt or truncated; download it again`);
+  }
+}
+
 export function parseIdx(bytes: Uint8Array, expectedMagic: number, file: string): IdxArray {
-  if (bytes.length < 4) throw new DataError(`${file}: ${bytes.length} bytes is too short for an IDX header`);
+  if (bytes.length < 4) throw new DataError(`${file}: ${bytes.length} bytes is too short for an IDX header: the file is truncated; download it again`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
   if (magic !== expectedMagic) {
@@ -32,7 +41,9 @@ export function parseIdx(bytes: Uint8Array, expectedMagic: number, file: string)
   }
   const ndims = magic & 0xff;
   const headerBytes = 4 + 4 * ndims;
-  if (bytes.length < headerBytes) throw new DataError(`${file}: truncated header (${bytes.length} bytes)`);
+  if (bytes.length < headerBytes) {
+    throw new DataError(`${file}: truncated header (${bytes.length} bytes, needs ${headerBytes}): the file is truncated; download it again`);
+  }
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const expected = headerBytes + dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected) {

@@ -44,7 +44,7 @@ export function scriptJson(value: unknown): string {
 const CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2933}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #e4e7eb}
 .sub{color:#616e7c}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #cbd2d9;padding:.3rem .6rem;text-align:left;vertical-align:top}
-th{background:#f5f7fa}.note{color:#616e7c;font-size:.9rem}.plot{width:100%;min-height:360px}img.px{image-rendering:pixelated;max-width:100%}
+th{background:#f5f7fa}.note{color:#616e7c;font-size:.9rem}.plot{width:100%;min-height:360px}.wide{overflow-x:auto;max-width:100%}img.px{image-rendering:pixelated;max-width:100%}
 code{background:#f5f7fa;padding:0 .2rem}`;
 
 function section(s: ReportSection, i: number, plots: { id: string; data: PlotlyTrace[]; layout: PlotlyLayout }[]): string {
@@ -58,7 +58,7 @@ function section(s: ReportSection, i: number, plots: { id: string; data: PlotlyT
     case 'table': {
       const head = s.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
       const body = s.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(String(v))}</td>`).join('')}</tr>`).join('');
-      return `<h2>${escapeHtml(s.title)}</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}`;
+      return `<h2>${escapeHtml(s.title)}</h2><div class="wide"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${note}`;
     }
     case 'image':
       return `<h2>${escapeHtml(s.title)}</h2><img class="px" alt="${escapeHtml(s.alt)}" src="data:image/png;base64,${s.pngBase64}">${s.caption ? `<p class="note">${escapeHtml(s.caption)}</p>` : ''}`;
