@@ -1,6 +1,6 @@
 /** Sample grids for the conditional experiments: images drawn under given conditions, shown beside their sources. */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, type LevelSet, type ReportSection, dequantize, encodePng, imageGrid, levelSetDims, sampleImages } from '@pixel-models/core';
+import { type IncrementalSampler, type LevelSet, type ReportSection, dequantize, encodePng, imageGrid, levelSetDims, sampleFast } from '@pixel-models/core';
 
 /** The images at `indices` as an int32 batch. */
 export function gatherLevels(set: LevelSet, indices: number[]): tf.Tensor4D {
@@ -10,11 +10,11 @@ export function gatherLevels(set: LevelSet, indices: number[]): tf.Tensor4D {
   return tf.tensor4d(out, [indices.length, set.height, set.width, set.channels], 'int32');
 }
 
-/** Samples one image per row of `conditions` and returns a PNG grid with `columns` columns (base64). */
-export function sampleGridBase64(model: AutoregressiveModel, conditions: tf.Tensor, set: LevelSet, opts: { columns: number; seed: number; prefix?: Int32Array; prefixCount?: number }): string {
+/** Samples one image per row of `conditions` (cached activations) and returns a PNG grid with `columns` columns (base64). */
+export function sampleGridBase64(sampler: IncrementalSampler, conditions: tf.Tensor, set: LevelSet, opts: { columns: number; seed: number }): string {
   const count = conditions.shape[0];
-  const levels = sampleImages(model, { count, height: set.height, width: set.width, seed: opts.seed, condition: conditions });
-  return encodePng(imageGrid(dequantize(levels, model.config.levels), { count, height: set.height, width: set.width, channels: 1, columns: opts.columns, padding: 2, scale: 3 })).toString('base64');
+  const levels = sampleFast(sampler, { count, height: set.height, width: set.width, seed: opts.seed, condition: conditions });
+  return encodePng(imageGrid(dequantize(levels, sampler.config.levels), { count, height: set.height, width: set.width, channels: 1, columns: opts.columns, padding: 2, scale: 3 })).toString('base64');
 }
 
 export function imageSection(title: string, pngBase64: string, caption: string): ReportSection {

@@ -4,15 +4,15 @@
  * and samples one row per digit.
  *   npx nx run experiments:mnist-class-conditional [--preset smoke|default|gpu] ...
  */
-import { type AutoregressiveModel, ConfigError, runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
+import { ConfigError, runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
 import { oneHotLabels, VectorConditioner } from '@pixel-models/conditioning';
-import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS } from './conditional-presets';
 import { REPO_ROOT } from './repo-root';
 
 const DIGITS = 10;
 
-export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig> = {
+export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> = {
   name: 'mnist-class-conditional',
   title: 'Class-conditional Gated PixelCNN on MNIST',
   defaultPreset: 'default',
@@ -21,7 +21,8 @@ export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig> = {
     const full = { ...DEFAULT_GATED_CONFIG, ...config };
     return new GatedPixelCnn(full, seed, new VectorConditioner({ size: DIGITS, layers: full.layers, filters: full.filters }, seed + 1000));
   },
-  condition: (_model: AutoregressiveModel, { labels }) => {
+  incremental: (model) => gatedIncremental(model),
+  condition: (_model, { labels }) => {
     if (!labels) throw new ConfigError('class conditioning needs labelled images');
     return oneHotLabels(labels, DIGITS);
   },
