@@ -9,6 +9,7 @@ import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBac
 import { defineFlags, parseFlags } from '../cli';
 import { ConfigError } from '../errors';
 import { type AutoregressiveModel, countParameters } from '../model';
+import type { IncrementalSampler } from '../fast-sampling';
 import type { PaperNumber } from '../paper-results';
 import { formatDuration } from '../progress';
 import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
@@ -25,6 +26,8 @@ export interface ComparisonEntry {
   label: string;
   paper?: PaperNumber;
   createModel(channels: number, levels: number, seed: number): AutoregressiveModel;
+  /** The model's incremental sampler, for fast sample grids (naive sampling otherwise). */
+  incremental?: (model: AutoregressiveModel) => IncrementalSampler;
   /** A diagnostic shown in the report, e.g. the autoregressive check's verdict. */
   check?: (model: AutoregressiveModel) => string;
 }
@@ -165,7 +168,7 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
           if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [entry.check(model)] });
           if (group.samples) {
             const { height, width, channels } = splits.test;
-            const png = sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed });
+            const png = sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model) });
             folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
             extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
           }
