@@ -224,9 +224,10 @@ export function markdownTable(groups: ComparisonGroup[], summary: ComparisonSumm
 function groupSections(g: ComparisonGroup, summary: ComparisonSummary[], curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[], budget: string): ReportSection[] {
   const mine = summary.filter((s) => s.group === g.key);
   const paperRows = mine.filter((s) => s.paper);
+  // Dots with error bars on a zoomed axis: differences of a nat or two vanish on bars that start at zero.
   const bars = [
-    { type: 'bar', name: 'this repo (mean ± std over seeds)', x: mine.map((s) => s.label), y: mine.map((s) => s.mean), error_y: { type: 'data', array: mine.map((s) => s.std), visible: true }, marker: { color: '#d9480f' } },
-    ...(paperRows.length ? [{ type: 'bar', name: 'paper (quoted)', x: paperRows.map((s) => s.label), y: paperRows.map((s) => s.paper?.value), marker: { color: '#9aa5b1' } }] : []),
+    { type: 'scatter', mode: 'markers', name: 'this repo (mean ± std over seeds)', x: mine.map((s) => s.label), y: mine.map((s) => s.mean), error_y: { type: 'data', array: mine.map((s) => s.std), visible: true }, marker: { color: '#d9480f', size: 12 } },
+    ...(paperRows.length ? [{ type: 'scatter', mode: 'markers', name: 'paper (quoted)', x: paperRows.map((s) => s.label), y: paperRows.map((s) => s.paper?.value), marker: { color: '#52606d', size: 12, symbol: 'diamond' } }] : []),
   ];
   const lines = g.entries.flatMap((e) =>
     [...new Set(curves.filter((c) => c.group === g.key && c.entry === e.key).map((c) => c.seed))].map((seed) => {
@@ -238,7 +239,7 @@ function groupSections(g: ComparisonGroup, summary: ComparisonSummary[], curves:
   const hi = all[Math.floor(all.length * 0.85)] ?? 1;
   return [
     { kind: 'text', title: g.title, paragraphs: [g.description, `Budget: ${budget}.`] },
-    { kind: 'plot', title: `${g.title}: test NLL (${g.unit})`, data: bars, layout: { barmode: 'group', yaxis: { title: { text: `test NLL, ${g.unit}` } } } },
+    { kind: 'plot', title: `${g.title}: test NLL (${g.unit})`, data: bars, layout: { yaxis: { title: { text: `test NLL, ${g.unit} (lower is better)` } } } },
     { kind: 'plot', title: `${g.title}: training curves`, data: lines, layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'train NLL, nats (mean over ~2% of an epoch)' }, range: [(all[0] ?? 0) * 0.98, hi] } } },
     {
       kind: 'table', title: `${g.title}: table`, columns: ['model', `paper (${g.unit})`, `this repo (${g.unit})`, 'seeds', 'train time per model'],
