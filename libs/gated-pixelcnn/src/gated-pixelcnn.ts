@@ -247,7 +247,8 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
         }
       });
       const { w1, b1, w2, b2, m1, m2 } = this.head;
-      const hidden = tf.relu(conv1x1(tf.relu(skips ?? h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
+      // With skip connections the head reads their sum plus the last layer's output, so every weight is used.
+      const hidden = tf.relu(conv1x1(tf.relu(skips ? tf.add(h, skips) : h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
       return toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels);
     });
   }

@@ -148,7 +148,8 @@ class GatedRun implements IncrementalRun {
         }
       });
       const { w1, b1, w2, b2, m1, m2 } = this.p.head;
-      const hidden = tf.relu(conv1x1(tf.relu(skips ?? h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
+      // With skip connections the head reads their sum plus the last layer's output, so every weight is used.
+      const hidden = tf.relu(conv1x1(tf.relu(skips ? tf.add(h, skips) : h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
       const logits = toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels); // [B, 1, 1, C, Q]
       return tf.slice(logits, [0, 0, 0, ch, 0], [count, 1, 1, 1, levels]).dataSync() as Float32Array;
     });
