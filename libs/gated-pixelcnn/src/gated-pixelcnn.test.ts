@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/core';
-import { expectAutoregressive, findAutoregressiveViolations, useTestBackend } from '@pixel-models/core/testing';
+import { expectAutoregressive, expectTrainable, findAutoregressiveViolations, useTestBackend } from '@pixel-models/core/testing';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
 
 const small = (c: Partial<GatedPixelCnnConfig>): Partial<GatedPixelCnnConfig> => ({ filters: 6, headFilters: 6, firstKernel: 5, ...c });
@@ -80,16 +80,7 @@ describe('training plumbing', () => {
   it('every variable gets a gradient and no tensors leak across steps', () => {
     const model = new GatedPixelCnn(small({ layers: 3, skip: true }), 2);
     const x = tf.tensor4d(Int32Array.from({ length: 2 * 6 * 6 }, (_, i) => (i * 7) % 2), [2, 6, 6, 1], 'int32');
-    const step = () =>
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => tf.mean(tf.square(model.logits(x))) as tf.Scalar, model.trainableVariables);
-        return Object.values(grads).map((g) => tf.max(tf.abs(g)).dataSync()[0]);
-      });
-    const first = step();
-    const before = tf.memory().numTensors;
-    step();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(first.every((g) => g > 0)).toBe(true);
+    expectTrainable(model, x);
     x.dispose();
     model.dispose();
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, countParameters } from '@pixel-models/core';
-import { expectAutoregressive, useTestBackend } from '@pixel-models/core/testing';
+import { expectAutoregressive, expectTrainable, useTestBackend } from '@pixel-models/core/testing';
 import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel, createPresetModel } from './presets';
 
 beforeAll(async () => {
@@ -72,18 +72,7 @@ describe('training plumbing', () => {
     const C = model.config.channels;
     const Q = model.config.levels;
     const x = tf.tensor4d(Int32Array.from({ length: 2 * 5 * 6 * C }, (_, i) => (i * 7) % Q), [2, 5, 6, C], 'int32');
-    const step = () =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.logits(x))) as tf.Scalar, model.trainableVariables);
-        expect(Number.isFinite(value.dataSync()[0])).toBe(true);
-        expect(Object.keys(grads).length).toBe(model.trainableVariables.length);
-        return model.trainableVariables.map((v) => tf.max(tf.abs(grads[v.name])).dataSync()[0]);
-      });
-    const first = step();
-    const before = tf.memory().numTensors;
-    step();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(first.every((g) => g > 0)).toBe(true);
+    expectTrainable(model, x);
     x.dispose();
     model.dispose();
   });
