@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addBias, conv1x1, colourMask1x1, conv2dValid, downShift, horizontalStackConv, matMul2d, maskedConv2d, pad2d, rightShift, verticalStackConv } from './conv';
+import { FILTER_GRAD_TAPS_MIN_CHANNELS, addBias, conv1x1, colourMask1x1, conv2dValid, convFilterGrad, downShift, horizontalStackConv, matMul2d, maskedConv2d, pad2d, rightShift, verticalStackConv } from './conv';
 import { maskA, maskB } from './masks';
 import { gatedActivation } from './gates';
 import { useTestBackend } from './testing/backend';
@@ -17,23 +17,36 @@ beforeAll(async () => {
 });
 
 describe('conv2dValid', () => {
-  it.each([
+  // 3 input channels take the batch-as-channels filter gradient, 32 the per-tap one: both against the cpu backend.
+  const kernels = [
     [1, 1],
     [1, 3],
     [2, 1],
     [2, 3],
     [3, 1],
     [3, 3],
-  ])('matches tf.conv2d and its gradients on the cpu backend (kernel %ix%i)', async (kh, kw) => {
-    // wasm has no Conv2DBackpropFilter kernel: the reference gradients come from the cpu backend.
-    const x = rand([2, 6, 7, 3], 1);
-    const w = rand([kh, kw, 3, 5], 2);
-    const dy = rand([2, 6 - kh + 1, 7 - kw + 1, 5], 3);
-    const ours = [conv2dValid(x as tf.Tensor4D, w as tf.Tensor4D), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, w])];
-    await tf.setBackend('cpu');
-    const ref = [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'), dy)))([x, w])];
-    ours.forEach((t, i) => close(t, ref[i]));
-    await tf.setBackend('wasm');
+  ];
+  it.each(kernels.flatMap(([kh, kw]) => [3, FILTER_GRAD_TAPS_MIN_CHANNELS].map((cin) => [kh, kw, cin])))(
+    'matches tf.conv2d and its gradients on the cpu backend (kernel %ix%i, %i input channels)',
+    async (kh, kw, cin) => {
+      // wasm has no Conv2DBackpropFilter kernel: the reference gradients come from the cpu backend.
+      const x = rand([2, 6, 7, cin], 1);
+      const w = rand([kh, kw, cin, 5], 2);
+      const dy = rand([2, 6 - kh + 1, 7 - kw + 1, 5], 3);
+      const ours = [conv2dValid(x as tf.Tensor4D, w as tf.Tensor4D), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, w])];
+      await tf.setBackend('cpu');
+      const ref = [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'), dy)))([x, w])];
+      ours.forEach((t, i) => close(t, ref[i]));
+      await tf.setBackend('wasm');
+    },
+  );
+
+  it.each(kernels)('computes the same filter gradient by taps and by convolution (kernel %ix%i)', (kh, kw) => {
+    const x = rand([3, 5, 6, 4], 4) as tf.Tensor4D;
+    const dy = rand([3, 5 - kh + 1, 6 - kw + 1, 2], 5) as tf.Tensor4D;
+    const taps = convFilterGrad(x, dy, [kh, kw], 'taps');
+    expect(taps.shape).toEqual([kh, kw, 4, 2]);
+    close(taps, convFilterGrad(x, dy, [kh, kw], 'conv'));
   });
 
   it('matMul2d and the gated activation match the plain ops and their gradients', () => {

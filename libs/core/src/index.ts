@@ -16,6 +16,7 @@ export * from './data/amat';
 export * from './data/split';
 export * from './gates';
 export * from './sampling';
+export * from './tidy-read';
 export * from './paper-results';
 export * from './training';
 export * from './results';

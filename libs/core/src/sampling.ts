@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from './errors';
 import type { AutoregressiveModel } from './model';
 import { createRng, type Rng } from './seed';
+import { tidyRead } from './tidy-read';
 
 export interface SampleOptions {
   count: number;
@@ -45,11 +46,11 @@ export function sampleImages(model: AutoregressiveModel, opts: SampleOptions): I
     const rows = r + 1;
     for (let c = 0; c < width; c++) {
       for (let ch = 0; ch < channels; ch++) {
-        const logits = tf.tidy(() => {
+        const logits = tidyRead(() => {
           const visible = new Int32Array(count * rows * width * channels);
           for (let n = 0; n < count; n++) visible.set(x.subarray(at(n, 0, 0, 0), at(n, rows, 0, 0)), n * rows * width * channels);
           const out = model.logits(tf.tensor4d(visible, [count, rows, width, channels], 'int32'), opts.condition);
-          return tf.slice(out, [0, r, c, ch, 0], [count, 1, 1, 1, levels]).dataSync();
+          return tf.slice(out, [0, r, c, ch, 0], [count, 1, 1, 1, levels]);
         });
         for (let n = 0; n < count; n++) x[at(n, r, c, ch)] = drawLevel(logits.subarray(n * levels, (n + 1) * levels), temperature, rng);
       }

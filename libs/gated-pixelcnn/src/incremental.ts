@@ -28,6 +28,7 @@ import {
   pixelOf,
   rowLevels,
   rowOf,
+  tidyRead,
   toLogits,
 } from '@pixel-models/core';
 import type { GatedPixelCnnConfig, GateConditioner } from './gated-pixelcnn';
@@ -119,7 +120,7 @@ class GatedRun implements IncrementalRun {
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
     const { channels, levels } = this.p.config;
     const { count } = this;
-    return tf.tidy(() => {
+    return tidyRead(() => {
       // Input columns: (r, c) as drawn so far, and (r, c-1), whose last channel was drawn after it was cached.
       if (c > 0) this.setInput(x, r, c - 1);
       this.setInput(x, r, c);
@@ -151,7 +152,7 @@ class GatedRun implements IncrementalRun {
       // With skip connections the head reads their sum plus the last layer's output, so every weight is used.
       const hidden = tf.relu(conv1x1(tf.relu(skips ? tf.add(h, skips) : h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
       const logits = toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels); // [B, 1, 1, C, Q]
-      return tf.slice(logits, [0, 0, 0, ch, 0], [count, 1, 1, 1, levels]).dataSync() as Float32Array;
+      return tf.slice(logits, [0, 0, 0, ch, 0], [count, 1, 1, 1, levels]);
     });
   }
 

@@ -42,7 +42,7 @@ export function firstLayerAt(first: FirstLayer, k: number, x: Int32Array, d: Run
   });
 }
 
-/** The output head at one pixel, channel `ch`: logits [B * Q]. */
-export function headLogits(head: OutputHead, top: tf.Tensor4D, d: RunDims, ch: number): Float32Array {
-  return tf.tidy(() => tf.slice(head.apply(top), [0, 0, 0, ch, 0], [d.count, 1, 1, 1, d.levels]).dataSync() as Float32Array);
+/** The output head at one pixel, channel `ch`: logits [B, 1, 1, 1, Q]. */
+export function headLogits(head: OutputHead, top: tf.Tensor4D, d: RunDims, ch: number): tf.Tensor {
+  return tf.slice(head.apply(top), [0, 0, 0, ch, 0], [d.count, 1, 1, 1, d.levels]);
 }

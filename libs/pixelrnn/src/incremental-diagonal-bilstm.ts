@@ -12,7 +12,7 @@
  * and h of the previous row, and the backward h and c of the previous row ([B, 1, W, h]).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf } from '@pixel-models/core';
+import { FeatureCache, tidyRead, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf } from '@pixel-models/core';
 import type { FirstLayer, OutputHead } from './common';
 import type { DiagonalBiLstmConfig } from './diagonal-bilstm';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
@@ -74,7 +74,7 @@ class DiagonalRun implements IncrementalRun {
 
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
     const { firstKernel, residual } = this.p.config;
-    return tf.tidy(() => {
+    return tidyRead(() => {
       let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
       let skips: tf.Tensor4D | undefined;
       this.p.layers.forEach((layer, l) => {

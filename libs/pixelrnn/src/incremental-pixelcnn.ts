@@ -8,7 +8,7 @@
  * and the residual; then the head. O(layers) one-pixel convolutions per pixel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid } from '@pixel-models/core';
+import { FeatureCache, tidyRead, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid } from '@pixel-models/core';
 import type { FirstLayer, OutputHead } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import type { PixelCnnConfig } from './pixelcnn';
@@ -46,7 +46,7 @@ class PixelCnnRun implements IncrementalRun {
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
     const { firstKernel, kernel: k, residual } = this.p.config;
     const half = Math.floor(k / 2);
-    return tf.tidy(() => {
+    return tidyRead(() => {
       let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
       this.p.blocks.forEach(({ down, conv, up }, l) => {
         this.a[l].set(c, tf.relu(conv1x1(tf.relu(xl), down.w as tf.Tensor2D, down.b as tf.Tensor1D, this.p.downMask))); // a_l(r, c): [B, 1, 1, h]

@@ -8,7 +8,7 @@
  * centre masked), one LSTM step with c_{r-1}(c), the 1x1 out and the residual; then the head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, pad2d, pixelOf } from '@pixel-models/core';
+import { FeatureCache, tidyRead, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, pad2d, pixelOf } from '@pixel-models/core';
 import type { FirstLayer, OutputHead } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { lstmStep } from './lstm';
@@ -57,7 +57,7 @@ class RowLstmRun implements IncrementalRun {
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
     const { firstKernel, kernel: k, residual } = this.p.config;
     const side = (k - 1) / 2;
-    return tf.tidy(() => {
+    return tidyRead(() => {
       let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
       let skips: tf.Tensor4D | undefined;
       this.p.layers.forEach((layer, l) => {

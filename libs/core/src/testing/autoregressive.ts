@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AutoregressiveModel } from '../model';
 import { createRng, type Rng } from '../seed';
+import { tidyRead } from '../tidy-read';
 
 export interface AutoregressiveCheckOptions {
   height: number;
@@ -53,9 +54,9 @@ function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positions: n
     const part = inputs.slice(start, start + chunk);
     const flat = new Int32Array(part.length * size);
     part.forEach((x, k) => flat.set(x, k * size));
-    const values = tf.tidy(() => {
+    const values = tidyRead(() => {
       const x = tf.tensor4d(flat, [part.length, height, width, channels], 'int32');
-      return model.logits(x, opts.condition?.(part.length)).dataSync() as Float32Array;
+      return model.logits(x, opts.condition?.(part.length));
     });
     part.forEach((_, k) => {
       const at = (k * size + positions[start + k]) * levels;
