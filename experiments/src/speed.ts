@@ -37,7 +37,7 @@ export const SPEED_MODELS = ['gated', 'pixelcnn', 'row-lstm', 'diagonal-bilstm']
 export type SpeedModel = (typeof SPEED_MODELS)[number];
 
 /** Model sizes per preset: `filters` is the feature width (Gated: F; PixelRNN models: 2h), as torch_reference.py's --channels. */
-interface SpeedPreset {
+export interface SpeedPreset {
   sizes: number[];
   batch: number;
   steps: number;
@@ -95,7 +95,8 @@ export function matchReference(refs: TorchReference[], row: { model: string; siz
   return same.find((r) => (r.precision ?? 'fp32') === 'fp32') ?? same[0];
 }
 
-function build(kind: SpeedModel, p: SpeedPreset, seed: number): { model: AutoregressiveModel; sampler: IncrementalSampler } {
+/** A speed preset's model of one kind and its cached sampler. */
+export function buildSpeedModel(kind: SpeedModel, p: SpeedPreset, seed: number): { model: AutoregressiveModel; sampler: IncrementalSampler } {
   const base = { channels: 1, levels: p.levels, layers: p.layers[kind] };
   if (kind === 'gated') {
     const model = new GatedPixelCnn({ ...base, filters: p.filters.gated, headFilters: 2 * p.filters.gated }, seed);
@@ -123,7 +124,7 @@ function timeMs(runs: number, f: () => void): number {
 }
 
 function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: number, info: BackendInfo, seed: number, log: (s: string) => void): SpeedRow {
-  const { model, sampler } = build(kind, p, seed);
+  const { model, sampler } = buildSpeedModel(kind, p, seed);
   const peak = new Peak();
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([p.batch, size, size, 1], 0, 1, 'float32', seed), p.levels - 1e-3), 'int32') as tf.Tensor4D);

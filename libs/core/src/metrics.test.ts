@@ -54,6 +54,18 @@ describe('nllPerImage / meanNll / bitsPerDim', () => {
     m.dispose();
   });
 
+  it('matches the straightforward log-softmax NLL in value and gradient (closed-form gradient)', () => {
+    const logits = tf.randomNormal([2, 3, 4, 3, 5], 0, 2, 'float32', 11) as tf.Tensor5D;
+    const x = tf.randomUniform([2, 3, 4, 3], 0, 5, 'int32', 12) as tf.Tensor4D;
+    const weights = tf.tensor1d([0.3, -1.7]); // a non-uniform upstream gradient per image
+    const plain = (z: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(z, -1), tf.oneHot(x, 5)), [1, 2, 3, 4]));
+    const ours = (z: tf.Tensor) => nllPerImage(z as tf.Tensor5D, x);
+    expect(Array.from(ours(logits).dataSync())).toEqual(Array.from(plain(logits).dataSync()).map((v) => expect.closeTo(v, 4)));
+    const g1 = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(ours(z), weights)))(logits);
+    const g2 = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(plain(z), weights)))(logits);
+    expect(tf.max(tf.abs(tf.sub(g1, g2))).dataSync()[0]).toBeLessThan(1e-5);
+  });
+
   it('bits/dim <-> nats conversions', () => {
     expect(bitsPerDim(784 * Math.LN2, 784)).toBeCloseTo(1, 12);
     expect(natsFromBitsPerDim(3, 3072)).toBeCloseTo(3 * 3072 * Math.LN2, 8);

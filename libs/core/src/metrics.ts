@@ -5,13 +5,25 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** -log p(x) per image in nats: logits [B, H, W, C, Q], levels int32 [B, H, W, C] -> [B]. */
+/**
+ * -log p(x) per image in nats: logits [B, H, W, C, Q], levels int32 [B, H, W, C] -> [B]. The gradient is the
+ * closed form (softmax - onehot) * dy: one pass over the logits instead of the several of tfjs's generic
+ * log-softmax and one-hot product gradients (the softmax-CE gradient is among the slow WebGPU backward ops in
+ * shared/measurements.md).
+ */
 export function nllPerImage(logits: tf.Tensor5D, levels: tf.Tensor4D): tf.Tensor1D {
   return tf.tidy(() => {
-    const q = logits.shape[4];
-    const logp = tf.logSoftmax(logits, -1);
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.cast(levels, 'int32'), q)), -1); // [B, H, W, C]
-    return tf.neg(tf.sum(picked, [1, 2, 3])) as tf.Tensor1D;
+    const onehot = tf.oneHot(tf.cast(levels, 'int32'), logits.shape[4]); // [B, H, W, C, Q]
+    const nll = tf.customGrad(((...args: unknown[]) => {
+      const [z, save] = args as [tf.Tensor5D, tf.GradSaveFunc];
+      const logp = tf.logSoftmax(z, -1);
+      save([logp, onehot]); // saved tensors outlive this tidy; the gradient runs after it
+      return {
+        value: tf.neg(tf.sum(tf.mul(logp, onehot), [1, 2, 3, 4])),
+        gradFunc: (dy: tf.Tensor, [logpSaved, onehotSaved]: tf.Tensor[]) => tf.mul(tf.sub(tf.exp(logpSaved), onehotSaved), tf.reshape(dy, [-1, 1, 1, 1, 1])),
+      };
+    }) as Parameters<typeof tf.customGrad>[0]) as (z: tf.Tensor5D) => tf.Tensor1D;
+    return nll(logits);
   });
 }
 
