@@ -5,7 +5,7 @@
  *     [--filters 64 --layers 8 --levels 256]   (the issue's target shapes)
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, type BackendName, ConfigError, defineFlags, initBackend, meanNll, parseBackendName, parseFlags, runMain, tidyRead } from '@pixel-models/core';
+import { Adam, type BackendName, ConfigError, defineFlags, initBackend, parseBackendName, parseFlags, runMain, tidyRead, trainStep } from '@pixel-models/core';
 import { DEFAULT_GATED_CONFIG, GATED_PRESETS, GatedPixelCnn, type GatedPresetName } from '@pixel-models/gated-pixelcnn';
 import { gatedStepFlops } from './flops';
 
@@ -53,13 +53,7 @@ async function main(): Promise<void> {
     const model = new GatedPixelCnn(config, 1);
     const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
     const x = tf.tensor4d(Int32Array.from({ length: f.batch * f.size * f.size }, (_, i) => (i * 7919) % 5 === 0 ? 1 : 0), [f.batch, f.size, f.size, 1], 'int32');
-    const vars = model.trainableVariables;
-    const step = () =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x), x), vars);
-        adam.apply(vars.map((v) => grads[v.name]));
-        value.dataSync();
-      });
+    const step = () => trainStep(model, adam, x);
     const forward = () => tidyRead(() => model.logits(x));
     for (const warm of [matmul, step, step, forward]) warm();
     // Interleaved rounds: this VM's speed drifts between and within processes (2x seen), so each round's

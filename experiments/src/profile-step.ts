@@ -4,7 +4,7 @@
  *   npx nx run experiments:profile-step -- --model gated --preset gpu --batch 16 [--backend wasm] [--top 20]
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, defineFlags, initBackend, meanNll, parseBackendName, parseFlags, runMain } from '@pixel-models/core';
+import { Adam, defineFlags, initBackend, parseBackendName, parseFlags, runMain, trainStep } from '@pixel-models/core';
 import { SPEED_MODELS, SPEED_PRESETS, type SpeedModel, buildSpeedModel } from './speed';
 
 export interface KernelTotal {
@@ -48,13 +48,7 @@ async function main(): Promise<void> {
   const { model } = buildSpeedModel(f.model as SpeedModel, preset, 1);
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([batch, f.size, f.size, 1], 0, 1, 'float32', 1), preset.levels - 1e-3), 'int32') as tf.Tensor4D);
-  const vars = model.trainableVariables;
-  const step = () =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x), x), vars);
-      adam.apply(vars.map((v) => grads[v.name]));
-      value.dataSync();
-    });
+  const step = () => trainStep(model, adam, x);
   step();
   step();
   const t0 = performance.now();

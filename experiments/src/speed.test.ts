@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '@pixel-models/core/testing';
+import { REPO_ROOT } from './repo-root';
 import { SPEED_COLUMNS, matchReference, parseTorchReference, speed } from './speed';
 
 beforeAll(async () => {
@@ -10,6 +12,14 @@ beforeAll(async () => {
 });
 
 describe('experiments:speed', () => {
+  it('the one-shot GPU measurement script is valid bash and runs the gpu preset with the torch reference', () => {
+    const script = path.join(REPO_ROOT, 'experiments', 'gpu', 'h200-speed.sh');
+    execFileSync('bash', ['-n', script]); // throws on a syntax error
+    const text = fs.readFileSync(script, 'utf8');
+    expect(text).toMatch(/speed\.ts --preset gpu /);
+    expect(text).toMatch(/--reference "\$out\/torch\.jsonl"/);
+  });
+
   it('parses torch_reference.py lines and matches model + size + batch + channels + levels', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speed-ref-'));
     const file = path.join(dir, 'torch.jsonl');

@@ -19,13 +19,13 @@ import {
   createRunFolder,
   defineFlags,
   initBackend,
-  meanNll,
   parseBackendName,
   parseFlags,
   renderReport,
   runMain,
   sampleFast,
   sampleImages,
+  trainStep,
   writeReport,
   writeReportIndex,
 } from '@pixel-models/core';
@@ -128,15 +128,7 @@ function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: nu
   const peak = new Peak();
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([p.batch, size, size, 1], 0, 1, 'float32', seed), p.levels - 1e-3), 'int32') as tf.Tensor4D);
-  const vars = model.trainableVariables;
-  const trainMs = timeMs(p.steps, () =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x), x), vars);
-      peak.poll(); // activations and gradients are live here
-      adam.apply(vars.map((v) => grads[v.name]));
-      value.dataSync();
-    }),
-  );
+  const trainMs = timeMs(p.steps, () => trainStep(model, adam, x, { whileGradientsLive: () => peak.poll() }));
   const forwardMs = timeMs(p.steps, () => tf.tidy(() => {
     const y = model.logits(x);
     peak.poll();

@@ -13,8 +13,8 @@ import { mask, type MaskType, colourGroups } from './masks';
 
 /**
  * Inputs at least this wide take the per-tap filter gradient; narrower ones the batch-as-channels convolution.
- * Measured on wasm (28x28, 2x3 kernel): 64 -> 64 channels, taps 33 ms vs conv 36-49 ms (1x1: 5 vs 12 ms);
- * 16 -> 16 channels, taps 13 ms vs conv 7 ms.
+ * Measured on wasm (28x28, 2x3 kernel): 64 -> 64 channels, batch 16, taps 33 ms vs conv 36-49 ms (1x1: 5 vs 12 ms);
+ * 16 -> 16 channels, batch 32, taps 13 ms vs conv 7 ms.
  */
 export const FILTER_GRAD_TAPS_MIN_CHANNELS = 32;
 

@@ -3,3 +3,4 @@ export * from './batches';
 export * from './checkpoint';
 export * from './evaluate';
 export * from './trainer';
+export * from './step';

@@ -10,6 +10,8 @@ import { Params } from '../params';
 import { useTestBackend } from '../testing/backend';
 import type { LevelSet } from './batches';
 import { loadCheckpoint } from './checkpoint';
+import { Adam } from './adam';
+import { trainStep } from './step';
 import { TrainingDivergedError, type TrainOptions, train } from './trainer';
 
 /** A one-layer masked CNN: enough to train for a few steps in milliseconds. */
@@ -110,6 +112,58 @@ describe('train', () => {
     const counts: number[] = [];
     await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 3 }, checkpointDir: tmp(), onEpoch: () => counts.push(tf.memory().numTensors) });
     expect(counts[2]).toBe(counts[1]);
+    model.dispose();
+  });
+});
+
+describe('trainStep', () => {
+  const batch = () => tf.tensor4d(data(4, 5).levels, [4, 6, 6, 1], 'int32');
+
+  it('updates the weights from a finite loss and leaves no tensors behind', () => {
+    const model = tinyModel(4);
+    const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
+    const x = batch();
+    const before = weightsOf(model);
+    const tensors = tf.memory().numTensors;
+    let live = 0;
+    const loss = trainStep(model, adam, x, { whileGradientsLive: () => (live = tf.memory().numTensors) });
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    expect(live).toBeGreaterThan(tensors); // called while the step's tensors exist
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(weightsOf(model)).not.toEqual(before);
+    expect(adam.iterations).toBe(1);
+    x.dispose();
+    model.dispose();
+  });
+
+  it('builds the condition inside the gradient tape, so the encoder producing it trains too', () => {
+    const base = tinyModel(4);
+    const encoder = tf.variable(tf.fill([1, 1, 1, 1, 2], 0.5), true, 'encoder');
+    // A model whose logits add its condition: the condition's gradient is non-zero.
+    const model: AutoregressiveModel = {
+      ...base,
+      logits: (x, condition) => tf.tidy(() => tf.add(base.logits(x), condition ?? 0) as tf.Tensor5D),
+      trainableVariables: [...base.trainableVariables, encoder],
+    };
+    const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
+    const x = batch();
+    trainStep(model, adam, x, { condition: () => tf.mul(encoder, tf.tensor5d([1, -1], [1, 1, 1, 1, 2])) });
+    expect(Array.from(encoder.dataSync())).not.toEqual([0.5, 0.5]);
+    x.dispose();
+    encoder.dispose();
+    base.dispose();
+  });
+
+  it('returns a non-finite loss without touching the weights or the optimizer', () => {
+    const model = tinyModel(4);
+    const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
+    model.trainableVariables[1].assign(tf.fill(model.trainableVariables[1].shape, NaN));
+    const x = batch();
+    const before = weightsOf(model);
+    expect(trainStep(model, adam, x)).toBeNaN();
+    expect(weightsOf(model)).toEqual(before);
+    expect(adam.iterations).toBe(0);
+    x.dispose();
     model.dispose();
   });
 });

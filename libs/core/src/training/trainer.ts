@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
-import { bitsPerDim, meanNll } from '../metrics';
+import { bitsPerDim } from '../metrics';
 import type { AutoregressiveModel } from '../model';
 import { Adam } from './adam';
 import { type LevelSet, batchCount, epochOrder, gatherBatch, levelSetDims } from './batches';
 import { type Checkpoint, type TrainingPosition, restoreWeights, saveCheckpoint } from './checkpoint';
 import { type ConditionFn, evaluateNll } from './evaluate';
+import { trainStep } from './step';
 
 export interface TrainOptions {
   epochs: number;
@@ -103,13 +104,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         }
         const started = performance.now();
         const { x, labels, size } = gatherBatch(data, order, pos.batch, options.batchSize);
-        const loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x, condition?.({ x, labels })), x), variables);
-          const lossValue = value.dataSync()[0];
-          if (!Number.isFinite(lossValue)) return lossValue; // do not apply a step from a broken loss
-          adam.apply(variables.map((v) => grads[v.name]));
-          return lossValue;
-        });
+        const loss = trainStep(model, adam, x, { condition: condition && (() => condition({ x, labels })) });
         x.dispose();
         if (!Number.isFinite(loss)) {
           throw new TrainingDivergedError(
