@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { BackendError, ConfigError } from './errors';
-import { useFastWasmSlice } from './wasm-slice';
+import { useFastWasmKernels } from './wasm-kernels';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -101,7 +101,7 @@ async function useWebgpu(): Promise<string> {
 async function useWasm(): Promise<string> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
-  useFastWasmSlice(); // the stock Slice copies its whole input out of the wasm heap first
+  useFastWasmKernels(); // the stock Slice copies its whole input out of the wasm heap first, Identity copies it
   return `${cpuDevice()}, wasm SIMD, 1 thread`;
 }
 

@@ -27,7 +27,7 @@ export * from './cli';
 export * from './experiment/mnist';
 export * from './experiment/run-training';
 export * from './experiment/training-report';
-export * from './wasm-slice';
+export * from './wasm-kernels';
 export * from './experiment/fit';
 export * from './experiment/comparison';
 export * from './experiment/datasets';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '@pixel-models/core/testing';
-import { useFastWasmSlice } from './wasm-slice';
+import { useFastWasmKernels } from './wasm-kernels';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -31,19 +31,51 @@ function cases(): tf.Tensor[] {
   });
 }
 
-describe('useFastWasmSlice', () => {
+describe('useFastWasmKernels', () => {
   it('gives the same results as the cpu backend\'s kernels, and gradients still flow', async () => {
     await tf.setBackend('cpu');
     const before = cases();
     const expected = before.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
     tf.dispose(before);
     await tf.setBackend('wasm');
-    expect(useFastWasmSlice()).toBe(true);
-    expect(useFastWasmSlice()).toBe(true); // idempotent
+    expect(useFastWasmKernels()).toBe(true);
+    expect(useFastWasmKernels()).toBe(true); // idempotent
     const after = cases();
     expect(after.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }))).toEqual(expected);
     tf.dispose(after);
     const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.split(x, 3, 1)[1], 2)))(tf.ones([2, 6, 2])).arraySync());
     expect(g).toEqual([0, 1].map(() => [0, 0, 2, 2, 0, 0].map((v) => [v, v])));
+  });
+
+  it('Identity shares the buffer: a clone outlives its source, memory is freed with the last holder', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const start = tf.memory();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const y = tf.clone(x); // the engine's Identity
+    expect(y.dataId).toBe(x.dataId);
+    expect(tf.memory().numDataBuffers - start.numDataBuffers).toBe(1); // one buffer, not two
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(y.shape).toEqual([2, 3]);
+    y.dispose();
+    expect(tf.memory().numDataBuffers).toBe(start.numDataBuffers);
+    expect(tf.memory().numBytes).toBe(start.numBytes);
+    // A variable assigned from a clone keeps its value when the clone's source is replaced and disposed.
+    const v = tf.variable(tf.zeros([2]));
+    const src = tf.tensor1d([7, 8]);
+    v.assign(tf.clone(src));
+    src.dispose();
+    expect(Array.from(v.dataSync())).toEqual([7, 8]);
+    v.dispose();
+  });
+
+  it('gradients through saved (cloned) tensors match the cpu backend', async () => {
+    const f = (x: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(x), tf.square(x)));
+    const x = [0.5, -1, 2, 3];
+    const wasm = tf.tidy(() => Array.from(tf.grad(f)(tf.tensor1d(x)).dataSync()));
+    await tf.setBackend('cpu');
+    const cpu = tf.tidy(() => Array.from(tf.grad(f)(tf.tensor1d(x)).dataSync()));
+    await tf.setBackend('wasm');
+    wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 5));
   });
 });
