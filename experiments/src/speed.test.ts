@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Adam, trainStep } from '@pixel-models/core';
 import { useTestBackend } from '@pixel-models/core/testing';
 import { REPO_ROOT } from './repo-root';
-import { SPEED_COLUMNS, matchReference, parseTorchReference, speed } from './speed';
+import { SPEED_COLUMNS, SPEED_PRESETS, buildSpeedModel, matchReference, parseTorchReference, peakWorkingBytes, speed } from './speed';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -37,6 +39,23 @@ describe('experiments:speed', () => {
     expect(matchReference(refs, { ...row, model: 'pixelcnn', levels: 2 })?.ms_per_step).toBe(9.2);
   });
 
+  it('measures a step\'s peak working memory: what it allocates and frees, growing with the batch', async () => {
+    const bytes = await peakWorkingBytes(() => tf.tidy(() => tf.add(tf.zeros([1000]), 1).dataSync()));
+    expect(bytes).toBeGreaterThanOrEqual(8000); // both 1000-float tensors were alive at once, then freed
+    const { model } = buildSpeedModel('gated', SPEED_PRESETS.smoke, 1);
+    const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
+    const batchPeak = async (n: number) => {
+      const x = tf.zeros([n, 6, 6, 1], 'int32') as tf.Tensor4D;
+      const peak = await peakWorkingBytes(() => trainStep(model, adam, x));
+      x.dispose();
+      return peak;
+    };
+    // Activations scale with the batch, gradients do not: a reading taken after the backward pass would not grow.
+    expect(await batchPeak(16)).toBeGreaterThan(3 * (await batchPeak(2)));
+    adam.dispose();
+    model.dispose();
+  });
+
   it('runs the smoke preset into a run folder with speed.csv, manifest and report', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'speed-'));
     const ref = path.join(out, 'torch.jsonl');
@@ -47,6 +66,7 @@ describe('experiments:speed', () => {
     expect(lines).toHaveLength(4); // 4 models x 1 size x wasm
     expect(r.rows.every((row) => row.samples_identical === 'yes')).toBe(true);
     expect(r.rows.find((row) => row.model === 'gated')?.tfjs_over_torch).toBeGreaterThan(0);
+    expect(r.rows.every((row) => Number(row.step_peak_mb) > 0 && Number(row.peak_rss_mb) > 0)).toBe(true);
     expect(fs.existsSync(path.join(r.dir, 'manifest.json'))).toBe(true);
     const html = fs.readFileSync(r.reportPath, 'utf8');
     expect(html).toContain('Sampling speed-up');

@@ -1,6 +1,7 @@
 /**
  * Speed of every model on every available backend: training step (forward + backward + core Adam), forward pass,
- * sampling naive vs fast (Ramachandran et al. 2017: cached activations), peak memory, over image sizes.
+ * sampling naive vs fast (Ramachandran et al. 2017: cached activations), a training step's peak working memory
+ * (step_peak_mb) and the process's peak RSS, over image sizes.
  *   npx nx run experiments:speed [--preset smoke|default|gpu] [--backends tensorflow,webgpu,wasm,cpu] [--sizes 16,28] [--reference torch.jsonl]
  * `--reference`: JSON lines printed by shared/gpu-host/torch_reference.py on the same host; rows with the same
  * model, size, batch, feature channels and levels get the ratio tfjs / PyTorch ms per step.
@@ -25,6 +26,7 @@ import {
   runMain,
   sampleFast,
   sampleImages,
+  tidyRead,
   trainStep,
   writeReport,
   writeReportIndex,
@@ -59,7 +61,7 @@ export const SPEED_PRESETS: Record<'smoke' | 'default' | 'gpu', SpeedPreset> = {
 export const SPEED_COLUMNS = [
   'model', 'backend', 'device', 'size', 'batch', 'channels', 'filters', 'layers', 'levels', 'params',
   'train_ms', 'images_per_s', 'forward_ms', 'sample_count', 'naive_sample_ms', 'fast_sample_ms', 'sample_speedup', 'samples_identical',
-  'peak_tensor_mb', 'peak_rss_mb', 'torch_ms', 'tfjs_over_torch',
+  'step_peak_mb', 'peak_rss_mb', 'torch_ms', 'tfjs_over_torch',
 ] as const;
 export type SpeedRow = Record<(typeof SPEED_COLUMNS)[number], string | number>;
 
@@ -106,15 +108,19 @@ export function buildSpeedModel(kind: SpeedModel, p: SpeedPreset, seed: number):
   return { model, sampler: pixelRnnIncremental(model) };
 }
 
-/** Tracks the high-water marks of tf.memory().numBytes and the process RSS. */
-class Peak {
-  tensorBytes = 0;
-  rss = 0;
-  poll(): void {
-    this.tensorBytes = Math.max(this.tensorBytes, tf.memory().numBytes);
-    this.rss = Math.max(this.rss, process.memoryUsage().rss);
-  }
+/**
+ * Peak tensor bytes the tfjs engine held during `f` above what was allocated before it: a training step's
+ * activations, gradients and temporaries. From tf.profile, which records the engine's byte count after every
+ * kernel (polling tf.memory() from outside misses what a backward pass frees before it returns). A buffer
+ * shared by reshapes counts once per tensor, as in tf.memory().
+ */
+export async function peakWorkingBytes(f: () => void): Promise<number> {
+  const before = tf.memory().numBytes;
+  return (await tf.profile(f)).peakBytes - before;
 }
+
+/** The process's resident-set high-water mark so far, in bytes (monotone over a run's rows). */
+const processPeakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
 function timeMs(runs: number, f: () => void): number {
   f(); // warm-up
@@ -123,18 +129,14 @@ function timeMs(runs: number, f: () => void): number {
   return (performance.now() - t0) / runs;
 }
 
-function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: number, info: BackendInfo, seed: number, log: (s: string) => void): SpeedRow {
+async function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: number, info: BackendInfo, seed: number, log: (s: string) => void): Promise<SpeedRow> {
   const { model, sampler } = buildSpeedModel(kind, p, seed);
-  const peak = new Peak();
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([p.batch, size, size, 1], 0, 1, 'float32', seed), p.levels - 1e-3), 'int32') as tf.Tensor4D);
-  const trainMs = timeMs(p.steps, () => trainStep(model, adam, x, { whileGradientsLive: () => peak.poll() }));
-  const forwardMs = timeMs(p.steps, () => tf.tidy(() => {
-    const y = model.logits(x);
-    peak.poll();
-    y.dataSync();
-  }));
-  const opts = { count: sampleCount, height: size, width: size, seed, onRow: () => peak.poll() };
+  const trainMs = timeMs(p.steps, () => trainStep(model, adam, x));
+  const forwardMs = timeMs(p.steps, () => tidyRead(() => model.logits(x)));
+  const stepPeakBytes = await peakWorkingBytes(() => trainStep(model, adam, x)); // untimed: profiling slows kernels
+  const opts = { count: sampleCount, height: size, width: size, seed };
   let t0 = performance.now();
   const naive = sampleImages(model, opts);
   const naiveMs = performance.now() - t0;
@@ -146,7 +148,7 @@ function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: nu
     model: kind, backend: info.name, device: info.device, size, batch: p.batch, channels: 1, filters: p.filters[kind], layers: p.layers[kind], levels: p.levels,
     params: countParameters(model), train_ms: +trainMs.toFixed(1), images_per_s: +((p.batch * 1000) / trainMs).toFixed(1), forward_ms: +forwardMs.toFixed(1),
     sample_count: sampleCount, naive_sample_ms: +naiveMs.toFixed(0), fast_sample_ms: +fastMs.toFixed(0), sample_speedup: +(naiveMs / fastMs).toFixed(2), samples_identical: identical ? 'yes' : 'NO',
-    peak_tensor_mb: +(peak.tensorBytes / 2 ** 20).toFixed(1), peak_rss_mb: +(peak.rss / 2 ** 20).toFixed(0), torch_ms: '', tfjs_over_torch: '',
+    step_peak_mb: +(stepPeakBytes / 2 ** 20).toFixed(2), peak_rss_mb: +(processPeakRss() / 2 ** 20).toFixed(0), torch_ms: '', tfjs_over_torch: '',
   };
   log(`${kind} ${info.name} ${size}x${size}: train ${row.train_ms} ms/step (${row.images_per_s} img/s), forward ${row.forward_ms} ms, sample ${sampleCount}: naive ${row.naive_sample_ms} ms, fast ${row.fast_sample_ms} ms (x${row.sample_speedup}, identical: ${row.samples_identical})`);
   x.dispose();
@@ -167,6 +169,11 @@ function report(rows: SpeedRow[], title: string): string {
         kind: 'plot', title: 'Training ms/step vs image size',
         data: keys.map((k) => ({ type: 'scatter', mode: 'lines+markers', name: k, x: series(k).map((r) => r.size), y: series(k).map((r) => r.train_ms) })),
         layout: { xaxis: { title: { text: 'image side (pixels)' } }, yaxis: { title: { text: 'ms per step' }, type: 'log' } },
+      },
+      {
+        kind: 'plot', title: 'Training step peak working memory vs image size (activations, gradients, temporaries)',
+        data: keys.map((k) => ({ type: 'scatter', mode: 'lines+markers', name: k, x: series(k).map((r) => r.size), y: series(k).map((r) => r.step_peak_mb) })),
+        layout: { xaxis: { title: { text: 'image side (pixels)' } }, yaxis: { title: { text: 'MB above what was allocated before the step' }, type: 'log' } },
       },
       {
         kind: 'plot', title: 'Sampling speed-up (naive / fast)',
@@ -225,7 +232,7 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
     lastInfo = info;
     for (const size of sizes) {
       for (const kind of models) {
-        const row = measure(kind, preset, size, f['sample-count'] || preset.sampleCount, info, f.seed, log);
+        const row = await measure(kind, preset, size, f['sample-count'] || preset.sampleCount, info, f.seed, log);
         const ref = matchReference(refs, { model: kind, size, batch: preset.batch, filters: preset.filters[kind], levels: preset.levels, layers: preset.layers[kind] });
         if (ref) Object.assign(row, { torch_ms: ref.ms_per_step, tfjs_over_torch: +(Number(row.train_ms) / ref.ms_per_step).toFixed(2) });
         rows.push(row);

@@ -3,11 +3,11 @@
  *  - `Identity` shares its input's buffer (reference-counted, as wasm's own Reshape and tfjs cpu's Identity do).
  *    The stock kernel copies it, and the engine clones every tensor a gradient saves through Identity: ~360
  *    full-size copies per Gated PixelCNN training step, 5% of its time at the CPU default size.
- *  - `Slice`, `SplitV` and `Unpack`: the stock Slice starts with
- * `backend.readSync(x.dataId)`, which copies the whole input out of the wasm heap, so every slice costs the size
- * of its input, not of its output: splitting a [32, 28, 55, 64] map into its 55 columns took ~400 ms. This kernel
- * reads the input through a view of the heap (no copy); the rest is the stock kernel. `SplitV` (tf.split) and
- * `Unpack` (tf.unstack) call the stock slice directly, so they are replaced too.
+ *  - `Slice`: the stock kernel starts with `backend.readSync(x.dataId)`, which copies the whole input out of the
+ *    wasm heap, so every slice costs the size of its input, not of its output: splitting a [32, 28, 55, 64] map
+ *    into its 55 columns took ~400 ms. This one reads the input through a view of the heap (no copy); the rest is
+ *    the stock kernel. `SplitV` (tf.split) and `Unpack` (tf.unstack) call the stock slice directly, so they are
+ *    replaced too.
  * Strings fall back to the stock kernels. Tests compare every kernel with the cpu backend's, values and gradients.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -9,8 +9,6 @@ export interface TrainStepOptions {
    * tape, so a trainable encoder that produces it (the auto-encoder's) gets its gradients too.
    */
   condition?: () => tf.Tensor | undefined;
-  /** Called after the backward pass, while activations and gradients are still allocated (peak memory). */
-  whileGradientsLive?: () => void;
 }
 
 /**
@@ -21,7 +19,6 @@ export function trainStep(model: AutoregressiveModel, adam: Adam, x: tf.Tensor4D
   const variables = model.trainableVariables;
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x, opts.condition?.()), x), variables);
-    opts.whileGradientsLive?.();
     const loss = value.dataSync()[0];
     if (Number.isFinite(loss)) adam.apply(variables.map((v) => grads[v.name]));
     return loss;

@@ -125,10 +125,8 @@ describe('trainStep', () => {
     const x = batch();
     const before = weightsOf(model);
     const tensors = tf.memory().numTensors;
-    let live = 0;
-    const loss = trainStep(model, adam, x, { whileGradientsLive: () => (live = tf.memory().numTensors) });
+    const loss = trainStep(model, adam, x);
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    expect(live).toBeGreaterThan(tensors); // called while the step's tensors exist
     expect(tf.memory().numTensors).toBe(tensors);
     expect(weightsOf(model)).not.toEqual(before);
     expect(adam.iterations).toBe(1);
