@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from './errors';
+import type { IncrementalRun } from './fast-sampling/sampler';
 import type { AutoregressiveModel } from './model';
 import { createRng, type Rng } from './seed';
 import { tidyRead } from './tidy-read';
@@ -33,29 +34,54 @@ export function drawLevel(logits: ArrayLike<number>, temperature: number, rng: R
   return weights.length - 1;
 }
 
-/** Samples `count` images; returns their levels, NHWC. */
-export function sampleImages(model: AutoregressiveModel, opts: SampleOptions): Int32Array {
+/**
+ * The raster loop every sampler shares: for each pixel and channel, the run's logits for all images, one
+ * `drawLevel` per image in batch order from the seeded stream createRng(seed, 'sampling'). So two runs that give
+ * the same logits draw the same levels. `start` is called after the options are checked; the run is disposed.
+ */
+export function drawImages(start: () => IncrementalRun, config: { channels: number; levels: number }, opts: SampleOptions): Int32Array {
   const { count, height, width, seed } = opts;
   const temperature = opts.temperature ?? 1;
   if (!(temperature > 0)) throw new ConfigError(`temperature must be positive, got ${temperature}`);
-  const { channels, levels } = model.config;
+  const { channels, levels } = config;
   const rng = createRng(seed, 'sampling');
   const x = new Int32Array(count * height * width * channels);
   const at = (n: number, r: number, c: number, ch: number) => ((n * height + r) * width + c) * channels + ch;
-  for (let r = 0; r < height; r++) {
-    const rows = r + 1;
-    for (let c = 0; c < width; c++) {
-      for (let ch = 0; ch < channels; ch++) {
-        const logits = tidyRead(() => {
-          const visible = new Int32Array(count * rows * width * channels);
-          for (let n = 0; n < count; n++) visible.set(x.subarray(at(n, 0, 0, 0), at(n, rows, 0, 0)), n * rows * width * channels);
-          const out = model.logits(tf.tensor4d(visible, [count, rows, width, channels], 'int32'), opts.condition);
-          return tf.slice(out, [0, r, c, ch, 0], [count, 1, 1, 1, levels]);
-        });
-        for (let n = 0; n < count; n++) x[at(n, r, c, ch)] = drawLevel(logits.subarray(n * levels, (n + 1) * levels), temperature, rng);
+  const run = start();
+  try {
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) {
+        for (let ch = 0; ch < channels; ch++) {
+          const logits = run.pixelLogits(x, r, c, ch); // [count * Q]
+          for (let n = 0; n < count; n++) x[at(n, r, c, ch)] = drawLevel(logits.subarray(n * levels, (n + 1) * levels), temperature, rng);
+        }
       }
+      if (r + 1 < height) run.finishRow(x, r);
+      opts.onRow?.(r + 1, height);
     }
-    opts.onRow?.(r + 1, height);
+  } finally {
+    run.dispose();
   }
   return x;
+}
+
+/** Samples `count` images with one forward pass per pixel over the rows drawn so far; returns their levels, NHWC. */
+export function sampleImages(model: AutoregressiveModel, opts: SampleOptions): Int32Array {
+  const { count, height, width, condition } = opts;
+  const { channels, levels } = model.config;
+  const rowSize = width * channels; // values per image row
+  // A run without caches: nothing to keep between pixels or rows.
+  const naiveRun = (): IncrementalRun => ({
+    pixelLogits: (x, r, c, ch) =>
+      tidyRead(() => {
+        const rows = r + 1;
+        const visible = new Int32Array(count * rows * rowSize);
+        for (let n = 0; n < count; n++) visible.set(x.subarray(n * height * rowSize, (n * height + rows) * rowSize), n * rows * rowSize);
+        const out = model.logits(tf.tensor4d(visible, [count, rows, width, channels], 'int32'), condition);
+        return tf.slice(out, [0, r, c, ch, 0], [count, 1, 1, 1, levels]);
+      }),
+    finishRow: () => {},
+    dispose: () => {},
+  });
+  return drawImages(naiveRun, model.config, opts);
 }
