@@ -135,10 +135,41 @@ export interface RecurrentLayerOutputs {
   skip?: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
 }
 
+/** Creates layer l's output projections (after its own weights, so seeded weights follow the layer's order). */
+export function recurrentLayerOutputs(p: Params, l: number, h: number, skip: boolean): RecurrentLayerOutputs {
+  return {
+    out: { w: p.weight(`layer${l}.out.w`, [h, 2 * h], h), b: p.bias(`layer${l}.out.b`, 2 * h) },
+    skip: skip ? { w: p.weight(`layer${l}.skip.w`, [h, 2 * h], h), b: p.bias(`layer${l}.skip.b`, 2 * h) } : undefined,
+  };
+}
+
+/** The residual stream and the skip sum between recurrent layers. */
+export interface RecurrentStream {
+  x: tf.Tensor4D; // [B, H, W, 2h]
+  skips?: tf.Tensor4D; // [B, H, W, 2h], with skip connections
+}
+
 /**
- * Stacks recurrent layers (PixelRNN sec. 3.3): each layer's state map [B, H, W, h] is projected back to 2h by a
- * 1x1 convolution and added to its input (residual connection); with skip connections each layer also adds a
- * 1x1 projection to a sum that joins the last layer's output at the head. Returns the head's input [B, H, W, 2h].
+ * Adds one layer's state map [B, H, W, h] to the stream (PixelRNN sec. 3.3): projected back to 2h by a 1x1
+ * convolution and added to the layer's input (residual) or replacing it, and with skip connections projected into
+ * the skip sum. The same for whole maps and for the one pixel the incremental samplers compute.
+ */
+export function addLayerOutput(stream: RecurrentStream, layer: RecurrentLayerOutputs, hMap: tf.Tensor4D, outMask: tf.Tensor2D | undefined, residual: boolean): RecurrentStream {
+  const y = conv1x1(hMap, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, outMask); // [B, H, W, 2h]
+  const x: tf.Tensor4D = residual ? tf.add(stream.x, y) : y;
+  if (!layer.skip) return { x, skips: stream.skips };
+  const s = conv1x1(hMap, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, outMask);
+  const skips: tf.Tensor4D = stream.skips ? tf.add(stream.skips, s) : s;
+  return { x, skips };
+}
+
+/** The head's input: the last layer's output plus the skip sum, when there is one. */
+export function streamOutput({ x, skips }: RecurrentStream): tf.Tensor4D {
+  return skips ? tf.add(x, skips) : x;
+}
+
+/**
+ * Stacks recurrent layers (PixelRNN sec. 3.3) with `addLayerOutput`; returns the head's input [B, H, W, 2h].
  */
 export function recurrentStack<L extends RecurrentLayerOutputs>(
   input: tf.Tensor4D,
@@ -147,16 +178,7 @@ export function recurrentStack<L extends RecurrentLayerOutputs>(
   outMask: tf.Tensor2D | undefined,
   residual: boolean,
 ): tf.Tensor4D {
-  let x = input;
-  let skips: tf.Tensor4D | undefined;
-  for (const layer of layers) {
-    const hMap = run(x, layer); // [B, H, W, h]
-    const y = conv1x1(hMap, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, outMask); // [B, H, W, 2h]
-    x = residual ? tf.add(x, y) : y;
-    if (layer.skip) {
-      const s = conv1x1(hMap, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, outMask); // [B, H, W, 2h]
-      skips = skips ? tf.add(skips, s) : s;
-    }
-  }
-  return skips ? tf.add(x, skips) : x;
+  let stream: RecurrentStream = { x: input };
+  for (const layer of layers) stream = addLayerOutput(stream, layer, run(stream.x, layer), outMask, residual);
+  return streamOutput(stream);
 }

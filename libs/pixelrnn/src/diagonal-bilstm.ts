@@ -39,7 +39,7 @@ import {
   pad2d,
 } from '@pixel-models/core';
 import type { DiagonalBiLstmParts } from './incremental-diagonal-bilstm';
-import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, recurrentStack, resolveConfig } from './common';
+import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 
 export interface DiagonalBiLstmConfig extends PixelRnnBaseConfig {
@@ -108,11 +108,9 @@ interface Direction {
   ss: { w: tf.Variable }; // K^ss, 2 x 1: [2h, 4h], rows 0..h-1 the tap at row r-1, rows h..2h-1 the tap at row r
 }
 
-interface DiagonalLayer {
+interface DiagonalLayer extends RecurrentLayerOutputs {
   forward: Direction; // left to right
   backward: Direction; // on the mirror image
-  out: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
-  skip?: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
 }
 
 export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig> {
@@ -141,8 +139,7 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
       this.layers.push({
         forward: direction(`layer${l}.forward`),
         backward: direction(`layer${l}.backward`),
-        out: { w: p.weight(`layer${l}.out.w`, [h, 2 * h], h), b: p.bias(`layer${l}.out.b`, 2 * h) },
-        skip: c.skip ? { w: p.weight(`layer${l}.skip.w`, [h, 2 * h], h), b: p.bias(`layer${l}.skip.b`, 2 * h) } : undefined,
+        ...recurrentLayerOutputs(p, l, h, c.skip),
       });
     }
     this.head = new OutputHead(p, this.masks, c);

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FeatureCache, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf, tidyRead } from '@pixel-models/core';
-import type { FirstLayer, OutputHead } from './common';
+import { type FirstLayer, type OutputHead, type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import type { DiagonalBiLstmConfig } from './diagonal-bilstm';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { type LstmState, lstmStep } from './lstm';
@@ -75,12 +75,11 @@ class DiagonalRun implements IncrementalRun {
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
     const { firstKernel, residual } = this.p.config;
     return tidyRead(() => {
-      let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
-      let skips: tf.Tensor4D | undefined;
+      let stream: RecurrentStream = { x: firstLayerAt(this.p.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]
       this.p.layers.forEach((layer, l) => {
         const cache = this.caches[l];
-        cache.x.set(c, xl);
-        const isPre = conv1x1(xl, layer.forward.is.w as tf.Tensor2D, layer.forward.is.b as tf.Tensor1D, this.p.isMask); // K^is ⊛ x: [B, 1, 1, 4h]
+        cache.x.set(c, stream.x);
+        const isPre = conv1x1(stream.x, layer.forward.is.w as tf.Tensor2D, layer.forward.is.b as tf.Tensor1D, this.p.isMask); // K^is ⊛ x: [B, 1, 1, 4h]
         const first = r === 0 && c === 0; // the recurrence's first step has no previous state
         const above = pixelOf(cache.h.rows(), 0, c); // h(r-1, c), zeros on row 0
         const state = step(layer.forward, isPre, first ? undefined : [above, cache.h.get(c - 1)], first ? undefined : cache.c.get(c - 1));
@@ -88,14 +87,9 @@ class DiagonalRun implements IncrementalRun {
         cache.c.set(c, state.c);
         // + the backward states of row r-1 (down shift; zero on row 0)
         const hMap: tf.Tensor4D = cache.backward ? tf.add(state.h, pixelOf(cache.backward, 0, c)) : state.h; // [B, 1, 1, h]
-        const y = conv1x1(hMap, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.p.outMask); // [B, 1, 1, 2h]
-        xl = residual ? tf.add(xl, y) : y;
-        if (layer.skip) {
-          const s = conv1x1(hMap, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.p.outMask);
-          skips = skips ? tf.add(skips, s) : s;
-        }
+        stream = addLayerOutput(stream, layer, hMap, this.p.outMask, residual);
       });
-      return headLogits(this.p.head, skips ? tf.add(xl, skips) : xl, this.d, ch);
+      return headLogits(this.p.head, streamOutput(stream), this.d, ch);
     });
   }
 

@@ -8,8 +8,8 @@
  * centre masked), one LSTM step with c_{r-1}(c), the 1x1 out and the residual; then the head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, pad2d, pixelOf, tidyRead } from '@pixel-models/core';
-import type { FirstLayer, OutputHead } from './common';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv2dValid, pad2d, pixelOf, tidyRead } from '@pixel-models/core';
+import { type FirstLayer, type OutputHead, type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { lstmStep } from './lstm';
 import type { RowLstmConfig } from './row-lstm';
@@ -58,25 +58,19 @@ class RowLstmRun implements IncrementalRun {
     const { firstKernel, kernel: k, residual } = this.p.config;
     const side = (k - 1) / 2;
     return tidyRead(() => {
-      let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
-      let skips: tf.Tensor4D | undefined;
+      let stream: RecurrentStream = { x: firstLayerAt(this.p.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]
       this.p.layers.forEach((layer, l) => {
         const cache = this.caches[l];
-        cache.x.set(c, xl);
+        cache.x.set(c, stream.x);
         const win = cache.x.window(c, side, side); // [B, 1, k, 2h], zeros right of c
         let pre = addBias(conv2dValid(win, this.isW[l]), layer.is.b as tf.Tensor1D); // K^is ⊛ x at (r, c): [B, 1, 1, 4h]
         if (cache.prev) pre = tf.add(pre, pixelOf(cache.prev.ss, 0, c)); // + K^ss ⊛ h_{r-1}
         const state = lstmStep(pre, cache.prev ? { h: pre, c: pixelOf(cache.prev.c, 0, c) } : undefined); // h, c: [B, 1, 1, h]
         cache.h.set(c, state.h);
         cache.c.set(c, state.c);
-        const y = conv1x1(state.h, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.p.outMask); // [B, 1, 1, 2h]
-        xl = residual ? tf.add(xl, y) : y;
-        if (layer.skip) {
-          const s = conv1x1(state.h, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.p.outMask);
-          skips = skips ? tf.add(skips, s) : s;
-        }
+        stream = addLayerOutput(stream, layer, state.h, this.p.outMask, residual);
       });
-      return headLogits(this.p.head, skips ? tf.add(xl, skips) : xl, this.d, ch);
+      return headLogits(this.p.head, streamOutput(stream), this.d, ch);
     });
   }
 

@@ -26,7 +26,7 @@ import {
   pad2d,
 } from '@pixel-models/core';
 import type { RowLstmParts } from './incremental-row-lstm';
-import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, recurrentStack, resolveConfig } from './common';
+import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 
 export interface RowLstmConfig extends PixelRnnBaseConfig {
@@ -48,11 +48,9 @@ export const DEFAULT_ROW_LSTM_CONFIG: RowLstmConfig = {
   skip: true,
 };
 
-interface RowLstmLayer {
+interface RowLstmLayer extends RecurrentLayerOutputs {
   is: { w: tf.Variable; b: tf.Variable }; // K^is [1, k, 2h, 4h]
   ss: { w: tf.Variable }; // K^ss [1, k, h, 4h] (its bias would duplicate K^is's)
-  out: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
-  skip?: { w: tf.Variable; b: tf.Variable }; // 1x1 [h, 2h]
 }
 
 export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
@@ -78,8 +76,7 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
       this.layers.push({
         is: { w: p.weight(`layer${l}.is.w`, [1, k, 2 * h, 4 * h], k * 2 * h), b: p.bias(`layer${l}.is.b`, 4 * h) },
         ss: { w: p.weight(`layer${l}.ss.w`, [1, k, h, 4 * h], k * h) },
-        out: { w: p.weight(`layer${l}.out.w`, [h, 2 * h], h), b: p.bias(`layer${l}.out.b`, 2 * h) },
-        skip: c.skip ? { w: p.weight(`layer${l}.skip.w`, [h, 2 * h], h), b: p.bias(`layer${l}.skip.b`, 2 * h) } : undefined,
+        ...recurrentLayerOutputs(p, l, h, c.skip),
       });
     }
     this.head = new OutputHead(p, this.masks, c);
