@@ -15,9 +15,9 @@ import { COMPARISON_PRESETS } from './comparison-presets';
 import { REPO_ROOT } from './repo-root';
 
 /** The autoregressive check on an 8x8 crop, as a sentence for the report. */
-export function autoregressiveVerdict(model: AutoregressiveModel): string {
+export async function autoregressiveVerdict(model: AutoregressiveModel): Promise<string> {
   const side = 8;
-  const v = findAutoregressiveViolations(model, { height: side, width: side, trials: 1 });
+  const v = await findAutoregressiveViolations(model, { height: side, width: side, trials: 1 });
   const total = side * side * model.config.channels;
   return v.length === 0
     ? `Autoregressive check: passed (no logits at any of the ${total} positions of an ${side}x${side} image change when later inputs change).`

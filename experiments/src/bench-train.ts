@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, type BackendName, ConfigError, defineFlags, initBackend, parseBackendName, parseFlags, runMain, tidyRead, trainStep } from '@pixel-models/core';
 import { DEFAULT_GATED_CONFIG, GATED_PRESETS, GatedPixelCnn, type GatedPresetName } from '@pixel-models/gated-pixelcnn';
 import { gatedStepFlops } from './flops';
+import { median, timeOnce } from './timing';
 
 const flags = defineFlags({
   preset: { type: 'enum', choices: Object.keys(GATED_PRESETS), default: 'default', help: 'Gated PixelCNN size' },
@@ -19,15 +20,6 @@ const flags = defineFlags({
   steps: { type: 'int', min: 1, default: 5, help: 'timed rounds (after 2 warm-up steps)' },
   backends: { type: 'string', default: 'tensorflow,webgpu,wasm,cpu', help: 'comma-separated backends to try; unavailable ones are reported and skipped' },
 });
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Milliseconds of one call of `f`. */
-function timeOnce(f: () => void): number {
-  const t0 = performance.now();
-  f();
-  return performance.now() - t0;
-}
 
 async function main(): Promise<void> {
   const f = parseFlags(flags, process.argv.slice(2), { usage: 'npx nx run experiments:bench-train [--flag value ...]' });
@@ -55,15 +47,18 @@ async function main(): Promise<void> {
     const x = tf.tensor4d(Int32Array.from({ length: f.batch * f.size * f.size }, (_, i) => (i * 7919) % 5 === 0 ? 1 : 0), [f.batch, f.size, f.size, 1], 'int32');
     const step = () => trainStep(model, adam, x);
     const forward = () => tidyRead(() => model.logits(x));
-    for (const warm of [matmul, step, step, forward]) warm();
+    for (const warm of [matmul, step, step, forward]) await warm();
     // Interleaved rounds: this VM's speed drifts between and within processes (2x seen), so each round's
     // step is compared with matmuls timed right beside it and the medians are reported.
-    const rounds = Array.from({ length: f.steps }, () => {
+    const rounds: { mmMs: number; stepMs: number; fwdMs: number; ratio: number }[] = [];
+    for (let round = 0; round < f.steps; round++) {
       // The fastest of 5 matmuls: the first after a step runs cold, and a high peak keeps the ratio conservative.
-      const mmMs = Math.min(...Array.from({ length: 5 }, () => timeOnce(matmul)));
-      const stepMs = timeOnce(step);
-      return { mmMs, stepMs, fwdMs: timeOnce(forward), ratio: flops / stepMs / ((2 * 512 ** 3) / mmMs) };
-    });
+      const mm: number[] = [];
+      for (let k = 0; k < 5; k++) mm.push(await timeOnce(matmul));
+      const mmMs = Math.min(...mm);
+      const stepMs = await timeOnce(step);
+      rounds.push({ mmMs, stepMs, fwdMs: await timeOnce(forward), ratio: flops / stepMs / ((2 * 512 ** 3) / mmMs) });
+    }
     const stepMs = median(rounds.map((r) => r.stepMs));
     const mmGflops = (2 * 512 ** 3) / median(rounds.map((r) => r.mmMs)) / 1e6;
     console.log(

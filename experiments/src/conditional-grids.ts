@@ -2,18 +2,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { type IncrementalSampler, type LevelSet, type ReportSection, dequantize, encodePng, imageGrid, levelSetDims, sampleFast } from '@pixel-models/core';
 
-/** The images at `indices` as an int32 batch. */
-export function gatherLevels(set: LevelSet, indices: number[]): tf.Tensor4D {
+/** The levels of the images at `indices`, NHWC. */
+function levelsAt(set: LevelSet, indices: number[]): Int32Array {
   const dims = levelSetDims(set);
   const out = new Int32Array(indices.length * dims);
   indices.forEach((i, k) => out.set(set.levels.subarray(i * dims, (i + 1) * dims), k * dims));
-  return tf.tensor4d(out, [indices.length, set.height, set.width, set.channels], 'int32');
+  return out;
+}
+
+/** The images at `indices` as an int32 batch. */
+export function gatherLevels(set: LevelSet, indices: number[]): tf.Tensor4D {
+  return tf.tensor4d(levelsAt(set, indices), [indices.length, set.height, set.width, set.channels], 'int32');
 }
 
 /** Samples one image per row of `conditions` (cached activations) and returns a PNG grid with `columns` columns (base64). */
-export function sampleGridBase64(sampler: IncrementalSampler, conditions: tf.Tensor, set: LevelSet, opts: { columns: number; seed: number }): string {
+export async function sampleGridBase64(sampler: IncrementalSampler, conditions: tf.Tensor, set: LevelSet, opts: { columns: number; seed: number }): Promise<string> {
   const count = conditions.shape[0];
-  const levels = sampleFast(sampler, { count, height: set.height, width: set.width, seed: opts.seed, condition: conditions });
+  const levels = await sampleFast(sampler, { count, height: set.height, width: set.width, seed: opts.seed, condition: conditions });
   return encodePng(imageGrid(dequantize(levels, sampler.config.levels), { count, height: set.height, width: set.width, channels: 1, columns: opts.columns, padding: 2, scale: 3 })).toString('base64');
 }
 
@@ -23,8 +28,6 @@ export function imageSection(title: string, pngBase64: string, caption: string):
 
 /** The source images themselves, as a grid (base64 PNG). */
 export function sourcesBase64(set: LevelSet, indices: number[], levels: number): string {
-  const x = gatherLevels(set, indices);
-  const pixels = dequantize(x.dataSync() as Int32Array, levels);
-  x.dispose();
+  const pixels = dequantize(levelsAt(set, indices), levels);
   return encodePng(imageGrid(pixels, { count: indices.length, height: set.height, width: set.width, channels: 1, columns: indices.length, padding: 2, scale: 3 })).toString('base64');
 }

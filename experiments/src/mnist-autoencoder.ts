@@ -33,14 +33,14 @@ export const mnistAutoencoder: TrainingExperiment<AutoencoderConfig, PixelCnnAut
     x.dispose();
     return { condition, columns, caption: 'Reconstructions: row d holds samples decoded from the code of the first held-out test image of digit d.' };
   },
-  extraSections: ({ model, data, config }) => {
+  extraSections: async ({ model, data, config }) => {
     const sources = firstOfEachDigit(data.test.labels);
     const steps = 8;
     const codes = tf.tidy(() => {
       const e = model.encode(gatherLevels(data.test, [sources[0], sources[1] ?? sources[0], sources[4] ?? sources[0], sources[7] ?? sources[0]]));
       return tf.concat([interpolate(e.gather(0), e.gather(1), steps), interpolate(e.gather(2), e.gather(3), steps)]);
     });
-    const grid = sampleGridBase64(gatedIncremental(model.decoder), codes, data.test, { columns: steps, seed: config.seed });
+    const grid = await sampleGridBase64(gatedIncremental(model.decoder), codes, data.test, { columns: steps, seed: config.seed });
     codes.dispose();
     return [
       imageSection('Held-out test images (the originals of the reconstructions)', sourcesBase64(data.test, sources, config.model.levels), `Codes of size ${CODE}.`),

@@ -31,9 +31,9 @@ class EmbeddingConditionalModel extends GatedPixelCnn {
 }
 
 /** Trains f with the triplet loss; deterministic for a seed, so a resumed run rebuilds the same f. */
-function pretrainEncoder(model: EmbeddingConditionalModel, train: LevelSet, preset: string, seed: number): void {
+async function pretrainEncoder(model: EmbeddingConditionalModel, train: LevelSet, preset: string, seed: number): Promise<void> {
   const steps = TRIPLET_STEPS[preset] ?? 400;
-  const losses = trainTriplet(model.encoder, train, { steps, batchSize: 64, learningRate: 0.001, margin: 1, seed });
+  const losses = await trainTriplet(model.encoder, train, { steps, batchSize: 64, learningRate: 0.001, margin: 1, seed });
   const tail = losses.slice(-Math.max(1, Math.floor(steps / 10)));
   console.log(`embedding f: ${steps} triplet steps, final loss ${(tail.reduce((s, v) => s + v, 0) / tail.length).toFixed(3)}`);
 }
@@ -57,7 +57,7 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
     x.dispose();
     return { condition, columns, caption: 'Row d: new images conditioned on the embedding of the first held-out test image of digit d.' };
   },
-  extraSections: ({ model, data, config }) => {
+  extraSections: async ({ model, data, config }) => {
     const sources = firstOfEachDigit(data.test.labels);
     const steps = 8;
     const pairs: [number, number][] = [[sources[0], sources[1] ?? sources[0]], [sources[3] ?? sources[0], sources[8] ?? sources[0]]];
@@ -66,7 +66,7 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
       const e = model.encoder.encode(x);
       return tf.concat(pairs.map((_, k) => interpolate(e.gather(2 * k), e.gather(2 * k + 1), steps)));
     });
-    const grid = sampleGridBase64(gatedIncremental(model), codes, data.test, { columns: steps, seed: config.seed });
+    const grid = await sampleGridBase64(gatedIncremental(model), codes, data.test, { columns: steps, seed: config.seed });
     codes.dispose();
     return [
       imageSection('Held-out test images conditioned on', sourcesBase64(data.test, sources, config.model.levels), 'The first test image of each digit: never seen in training.'),

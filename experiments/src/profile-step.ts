@@ -4,7 +4,8 @@
  *   npx nx run experiments:profile-step -- --model gated --preset gpu --batch 16 [--backend wasm] [--top 20]
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, defineFlags, initBackend, parseBackendName, parseFlags, runMain, trainStep } from '@pixel-models/core';
+import { Adam, countKernels, defineFlags, initBackend, parseBackendName, parseFlags, runMain, trainStep } from '@pixel-models/core';
+import { timeOnce } from './timing';
 import { SPEED_MODELS, SPEED_PRESETS, type SpeedModel, buildSpeedModel } from './speed';
 
 export interface KernelTotal {
@@ -49,11 +50,10 @@ async function main(): Promise<void> {
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([batch, f.size, f.size, 1], 0, 1, 'float32', 1), preset.levels - 1e-3), 'int32') as tf.Tensor4D);
   const step = () => trainStep(model, adam, x);
-  step();
-  step();
-  const t0 = performance.now();
-  step();
-  const wallMs = performance.now() - t0;
+  await step();
+  await step();
+  const wallMs = await timeOnce(step);
+  const dispatched = await countKernels(step);
   const profile = await tf.profile(step);
   const kernels = await Promise.all(
     profile.kernels.map(async (k) => {
@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   );
   const timed = kernels.some((k) => k.ms !== undefined);
   console.log(`${f.model} (${f.preset} preset), batch ${batch}, ${f.size}x${f.size}, ${info.name} on ${info.device}`);
-  console.log(`step: ${wallMs.toFixed(1)} ms unprofiled; ${kernels.length} kernels${timed ? '' : ' (this backend reports no kernel times: counts only)'}`);
+  console.log(`step: ${wallMs.toFixed(1)} ms unprofiled; ${dispatched.kernels} kernels launched (${info.name === 'webgpu' ? 'GPU dispatches' : 'reshapes and shared-buffer identities not counted'})`);
+  console.log(`launched: ${[...dispatched.byName.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(`tf.profile lists ${kernels.length} kernels${timed ? '' : ' (this backend reports no kernel times: counts only)'}`);
   const byName = totalKernels(kernels, (k) => k.name);
   const sum = byName.reduce((s, t) => s + t.ms, 0);
   console.log('\nkernel | calls | ms | share');

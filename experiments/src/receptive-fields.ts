@@ -146,8 +146,8 @@ export function rfPositions(size: number): Record<RfPixel, [number, number, numb
   return { centre: [mid, mid, 0], 'row-end': [mid, size - 1, 0] };
 }
 
-function measure(model: AutoregressiveModel, kind: RfModel, depth: number, pixel: RfPixel, position: [number, number, number], size: number, trials: number, seed: number): RfMeasurement {
-  const map = dependencyMap(model, { height: size, width: size, position, trials, seed });
+async function measure(model: AutoregressiveModel, kind: RfModel, depth: number, pixel: RfPixel, position: [number, number, number], size: number, trials: number, seed: number): Promise<RfMeasurement> {
+  const map = await dependencyMap(model, { height: size, width: size, position, trials, seed });
   const ideal = idealContext(size, size, 1, position);
   const missed: [number, number][] = [];
   ideal.forEach((v, i) => {
@@ -185,7 +185,7 @@ export async function runReceptiveFields(argv: string[], root: string): Promise<
     for (let depth = 1; depth <= maxDepth; depth++) {
       const model = createRfModel(kind, depth, preset.hidden, seed);
       for (const [pixel, position] of Object.entries(positions) as [RfPixel, [number, number, number]][]) {
-        measurements.push(measure(model, kind, depth, pixel, position, size, trials, seed));
+        measurements.push(await measure(model, kind, depth, pixel, position, size, trials, seed));
       }
       model.dispose();
     }

@@ -67,6 +67,7 @@ describe('experiments:speed', () => {
     expect(r.rows.every((row) => row.samples_identical === 'yes')).toBe(true);
     expect(r.rows.find((row) => row.model === 'gated')?.tfjs_over_torch).toBeGreaterThan(0);
     expect(r.rows.every((row) => Number(row.step_peak_mb) > 0 && Number(row.peak_rss_mb) > 0)).toBe(true);
+    expect(r.rows.every((row) => Number(row.kernels_per_step) > 10)).toBe(true); // a step is dozens of kernels at least
     expect(fs.existsSync(path.join(r.dir, 'manifest.json'))).toBe(true);
     const html = fs.readFileSync(r.reportPath, 'utf8');
     expect(html).toContain('Sampling speed-up');

@@ -15,6 +15,7 @@ import {
   type BackendInfo,
   ConfigError,
   type IncrementalSampler,
+  countKernels,
   buildManifest,
   countParameters,
   createRunFolder,
@@ -34,6 +35,7 @@ import {
 import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { type PixelRnnKind, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
 import { REPO_ROOT } from './repo-root';
+import { meanMs } from './timing';
 
 export const SPEED_MODELS = ['gated', 'pixelcnn', 'row-lstm', 'diagonal-bilstm'] as const;
 export type SpeedModel = (typeof SPEED_MODELS)[number];
@@ -61,7 +63,7 @@ export const SPEED_PRESETS: Record<'smoke' | 'default' | 'gpu', SpeedPreset> = {
 export const SPEED_COLUMNS = [
   'model', 'backend', 'device', 'size', 'batch', 'channels', 'filters', 'layers', 'levels', 'params',
   'train_ms', 'images_per_s', 'forward_ms', 'sample_count', 'naive_sample_ms', 'fast_sample_ms', 'sample_speedup', 'samples_identical',
-  'step_peak_mb', 'peak_rss_mb', 'torch_ms', 'tfjs_over_torch',
+  'kernels_per_step', 'step_peak_mb', 'peak_rss_mb', 'torch_ms', 'tfjs_over_torch',
 ] as const;
 export type SpeedRow = Record<(typeof SPEED_COLUMNS)[number], string | number>;
 
@@ -114,43 +116,40 @@ export function buildSpeedModel(kind: SpeedModel, p: SpeedPreset, seed: number):
  * kernel (polling tf.memory() from outside misses what a backward pass frees before it returns). A buffer
  * shared by reshapes counts once per tensor, as in tf.memory().
  */
-export async function peakWorkingBytes(f: () => void): Promise<number> {
+export async function peakWorkingBytes(f: () => unknown): Promise<number> {
   const before = tf.memory().numBytes;
-  return (await tf.profile(f)).peakBytes - before;
+  const profile = await tf.profile(async () => {
+    await f();
+  });
+  return profile.peakBytes - before;
 }
 
 /** The process's resident-set high-water mark so far, in bytes (monotone over a run's rows). */
 const processPeakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
-function timeMs(runs: number, f: () => void): number {
-  f(); // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < runs; i++) f();
-  return (performance.now() - t0) / runs;
-}
-
 async function measure(kind: SpeedModel, p: SpeedPreset, size: number, sampleCount: number, info: BackendInfo, seed: number, log: (s: string) => void): Promise<SpeedRow> {
   const { model, sampler } = buildSpeedModel(kind, p, seed);
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([p.batch, size, size, 1], 0, 1, 'float32', seed), p.levels - 1e-3), 'int32') as tf.Tensor4D);
-  const trainMs = timeMs(p.steps, () => trainStep(model, adam, x));
-  const forwardMs = timeMs(p.steps, () => tidyRead(() => model.logits(x)));
+  const trainMs = await meanMs(p.steps, () => trainStep(model, adam, x));
+  const forwardMs = await meanMs(p.steps, () => tidyRead(() => model.logits(x)));
   const stepPeakBytes = await peakWorkingBytes(() => trainStep(model, adam, x)); // untimed: profiling slows kernels
+  const { kernels } = await countKernels(() => trainStep(model, adam, x));
   const opts = { count: sampleCount, height: size, width: size, seed };
   let t0 = performance.now();
-  const naive = sampleImages(model, opts);
+  const naive = await sampleImages(model, opts);
   const naiveMs = performance.now() - t0;
   t0 = performance.now();
-  const fast = sampleFast(sampler, opts);
+  const fast = await sampleFast(sampler, opts);
   const fastMs = performance.now() - t0;
   const identical = naive.every((v, i) => v === fast[i]);
   const row: SpeedRow = {
     model: kind, backend: info.name, device: info.device, size, batch: p.batch, channels: 1, filters: p.filters[kind], layers: p.layers[kind], levels: p.levels,
     params: countParameters(model), train_ms: +trainMs.toFixed(1), images_per_s: +((p.batch * 1000) / trainMs).toFixed(1), forward_ms: +forwardMs.toFixed(1),
     sample_count: sampleCount, naive_sample_ms: +naiveMs.toFixed(0), fast_sample_ms: +fastMs.toFixed(0), sample_speedup: +(naiveMs / fastMs).toFixed(2), samples_identical: identical ? 'yes' : 'NO',
-    step_peak_mb: +(stepPeakBytes / 2 ** 20).toFixed(2), peak_rss_mb: +(processPeakRss() / 2 ** 20).toFixed(0), torch_ms: '', tfjs_over_torch: '',
+    kernels_per_step: kernels, step_peak_mb: +(stepPeakBytes / 2 ** 20).toFixed(2), peak_rss_mb: +(processPeakRss() / 2 ** 20).toFixed(0), torch_ms: '', tfjs_over_torch: '',
   };
-  log(`${kind} ${info.name} ${size}x${size}: train ${row.train_ms} ms/step (${row.images_per_s} img/s), forward ${row.forward_ms} ms, sample ${sampleCount}: naive ${row.naive_sample_ms} ms, fast ${row.fast_sample_ms} ms (x${row.sample_speedup}, identical: ${row.samples_identical})`);
+  log(`${kind} ${info.name} ${size}x${size}: train ${row.train_ms} ms/step (${row.images_per_s} img/s, ${kernels} kernels), forward ${row.forward_ms} ms, sample ${sampleCount}: naive ${row.naive_sample_ms} ms, fast ${row.fast_sample_ms} ms (x${row.sample_speedup}, identical: ${row.samples_identical})`);
   x.dispose();
   adam.dispose();
   model.dispose();

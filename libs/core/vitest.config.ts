@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
+import { softwareGpuEnv } from '../../vitest.shared';
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' },
+  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks', env: softwareGpuEnv() },
 });

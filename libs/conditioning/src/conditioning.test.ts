@@ -37,9 +37,9 @@ describe('class conditioning (V^T h in every gate)', () => {
     model.dispose();
   });
 
-  it.each([[1, 2], [3, 4]])('stays autoregressive with a condition (%i channels, Q=%i)', (channels, q) => {
+  it.each([[1, 2], [3, 4]])('stays autoregressive with a condition (%i channels, Q=%i)', async (channels, q) => {
     const model = classConditional(channels, q);
-    expectAutoregressive(model, { height: 4, width: 4, condition: (n) => oneHotLabels(Array(n).fill(6), 10) });
+    await expectAutoregressive(model, { height: 4, width: 4, condition: (n) => oneHotLabels(Array(n).fill(6), 10) });
     model.dispose();
   });
 
@@ -64,13 +64,13 @@ describe('class conditioning (V^T h in every gate)', () => {
 });
 
 describe('location-dependent conditioning (s = m(h), 1x1 convolutions)', () => {
-  it('changes the output, stays autoregressive, and checks its input', () => {
+  it('changes the output, stays autoregressive, and checks its input', async () => {
     const model = spatialConditional();
     const x = levels(1, 5, 1, 2);
     const a = model.logits(x, oneHotLabels([1], 10)).dataSync();
     const b = model.logits(x, oneHotLabels([2], 10)).dataSync();
     expect(a).not.toEqual(b);
-    expectAutoregressive(model, { height: 5, width: 5, condition: (n) => oneHotLabels(Array(n).fill(2), 10) });
+    await expectAutoregressive(model, { height: 5, width: 5, condition: (n) => oneHotLabels(Array(n).fill(2), 10) });
     expect(() => model.logits(x, tf.zeros([1, 3]))).toThrow(/expected \[batch, 10\]/);
     model.dispose();
   });
@@ -79,10 +79,10 @@ describe('location-dependent conditioning (s = m(h), 1x1 convolutions)', () => {
 describe('PixelCNN auto-encoder', () => {
   const config = { ...DEFAULT_GATED_CONFIG, channels: 1, levels: 2, layers: 2, filters: 6, headFilters: 6, firstKernel: 5, height: 5, width: 5, code: 3, encoderHidden: 8 };
 
-  it('is autoregressive given its code, and the code changes the output', () => {
+  it('is autoregressive given its code, and the code changes the output', async () => {
     const ae = new PixelCnnAutoencoder(config, 2);
     const code = tf.tensor2d([[0.5, -1, 2]]);
-    expectAutoregressive(ae, { height: 5, width: 5, condition: (n) => tf.tile(code, [n, 1]) });
+    await expectAutoregressive(ae, { height: 5, width: 5, condition: (n) => tf.tile(code, [n, 1]) });
     const x = levels(1, 5, 1, 2);
     expect(ae.logits(x, code).dataSync()).not.toEqual(ae.logits(x, tf.tensor2d([[0, 0, 0]])).dataSync());
     expect(() => ae.logits(x)).toThrow(/code/);

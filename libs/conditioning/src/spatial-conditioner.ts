@@ -6,7 +6,7 @@
  * 3x3 convolution, ReLU) up to the image size.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, Params, conv1x1, conv2dValid, matMul2d, pad2d } from '@pixel-models/core';
+import { ConfigError, Params, conv1x1, matMul2d, paddedConv2d } from '@pixel-models/core';
 import type { GateConditioner, GatePair } from '@pixel-models/gated-pixelcnn';
 
 export interface SpatialConditionerConfig {
@@ -57,7 +57,7 @@ export class SpatialConditioner implements GateConditioner {
     const sizes: [number, number][] = [[Math.ceil(height / 2), Math.ceil(width / 2)], [height, width]];
     sizes.forEach((hw, k) => {
       const up = tf.image.resizeNearestNeighbor(s, hw);
-      s = tf.relu(tf.add(conv2dValid(pad2d(up, [1, 1, 1, 1]), this.w(`m.up${k + 1}.w`) as tf.Tensor4D), this.w(`m.up${k + 1}.b`)));
+      s = tf.relu(tf.add(paddedConv2d(up, this.w(`m.up${k + 1}.w`) as tf.Tensor4D, [1, 1, 1, 1]), this.w(`m.up${k + 1}.b`)));
     });
     return s;
   }

@@ -38,10 +38,10 @@ describe('triplet loss', () => {
     expect(() => sampleTriplets({ ...set, labels: undefined }, 1, createRng(1))).toThrow(ConfigError);
   });
 
-  it('training separates the classes', () => {
+  it('training separates the classes', async () => {
     const set = twoClasses(40);
     const encoder = new MlpEncoder({ height: 4, width: 4, channels: 1, levels: 2, hidden: 16, size: 2 }, 1);
-    const losses = trainTriplet(encoder, set, { steps: 60, batchSize: 16, learningRate: 0.01, margin: 1, seed: 1 });
+    const losses = await trainTriplet(encoder, set, { steps: 60, batchSize: 16, learningRate: 0.01, margin: 1, seed: 1 });
     const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) / 2);
     encoder.dispose();

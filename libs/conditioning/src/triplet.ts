@@ -54,18 +54,20 @@ function gather(set: LevelSet, idx: number[]): tf.Tensor4D {
 }
 
 /** Trains the encoder with the triplet loss; returns the loss of each step. */
-export function trainTriplet(encoder: MlpEncoder, set: LevelSet, t: TripletTraining): number[] {
+export async function trainTriplet(encoder: MlpEncoder, set: LevelSet, t: TripletTraining): Promise<number[]> {
   const rng = createRng(t.seed, 'triplets');
   const adam = new Adam(encoder.variables, { learningRate: t.learningRate });
   const losses: number[] = [];
   for (let step = 0; step < t.steps; step++) {
     const [a, p, n] = sampleTriplets(set, t.batchSize, rng).map((idx) => gather(set, idx));
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tripletLoss(encoder.encode(a), encoder.encode(p), encoder.encode(n), t.margin), encoder.variables);
-      adam.apply(encoder.variables.map((v) => grads[v.name]));
-      return value.dataSync()[0];
-    });
-    tf.dispose([a, p, n]);
+    const { value, grads } = tf.tidy(() =>
+      tf.variableGrads(() => tripletLoss(encoder.encode(a), encoder.encode(p), encoder.encode(n), t.margin), encoder.variables),
+    );
+    const loss = await adam.update(
+      encoder.variables.map((v) => grads[v.name]),
+      value,
+    );
+    tf.dispose([a, p, n, value, ...Object.values(grads)]);
     losses.push(loss);
     t.onStep?.(step + 1, loss);
   }

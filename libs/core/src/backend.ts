@@ -1,7 +1,9 @@
 /**
  * Backend selection: `auto | tensorflow | webgpu | wasm | cpu`.
  * `auto` prefers native TensorFlow (tfjs-node-gpu / tfjs-node, when a user installed one), then WebGPU when Dawn
- * finds a GPU adapter, then wasm. Backends are imported lazily: importing the wasm backend makes it the
+ * finds a hardware GPU adapter, then wasm. A software adapter (SwiftShader, llvmpipe/lavapipe: a CPU emulation of a
+ * GPU) is never what `auto` picks, since wasm is faster on the same CPU; `--backend webgpu` accepts one, for
+ * testing the WebGPU path, and says so. Backends are imported lazily: importing the wasm backend makes it the
  * highest-priority backend, so it must only happen when it is chosen.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -9,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { BackendError, ConfigError } from './errors';
 import { useFastWasmKernels } from './wasm-kernels';
+import { watchWebgpuErrors } from './webgpu/device-errors';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -22,6 +25,25 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** Why each preferred backend was skipped under `auto`. */
   skipped: string[];
+  /** For webgpu on a software adapter: its name (e.g. "SwiftShader"). Such a device says nothing about speed. */
+  softwareAdapter?: string;
+}
+
+/** What Dawn tells about an adapter (GPUAdapter.info and isFallbackAdapter). */
+export interface AdapterFacts {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  isFallbackAdapter?: boolean;
+}
+
+/** The name of the software renderer behind an adapter, or undefined for a hardware GPU. */
+export function softwareAdapterName(adapter: AdapterFacts): string | undefined {
+  // Named fields: Dawn's GPUAdapterInfo exposes them as prototype getters, which Object.values does not see.
+  const { vendor, architecture, device, description } = adapter.info ?? {};
+  const text = [vendor, architecture, device, description].join(' ').toLowerCase();
+  for (const [needle, name] of [['swiftshader', 'SwiftShader'], ['llvmpipe', 'llvmpipe'], ['lavapipe', 'lavapipe'], ['warp', 'WARP']]) {
+    if (text.includes(needle)) return name;
+  }
+  return adapter.isFallbackAdapter ? 'a fallback (software) adapter' : undefined;
 }
 
 export function parseBackendName(value: string): BackendName {
@@ -57,7 +79,12 @@ function hasVulkanLoader(): boolean {
   }
 }
 
-async function useWebgpu(): Promise<string> {
+interface Loaded {
+  device: string;
+  softwareAdapter?: string;
+}
+
+async function useWebgpu(allowSoftware: boolean): Promise<Loaded> {
   if (!hasVulkanLoader()) {
     throw new BackendError(
       'backend "webgpu": no Vulkan loader (libvulkan.so.1) on this machine, so Dawn cannot reach a GPU. ' +
@@ -72,9 +99,9 @@ async function useWebgpu(): Promise<string> {
   } catch (e) {
     throw new BackendError(`backend "webgpu" needs the npm package "webgpu" (Dawn): ${(e as Error).message}`);
   }
-  let adapter: { info?: Record<string, string> } | null;
+  let adapter: AdapterFacts | null;
   try {
-    adapter = (await gpu.requestAdapter()) as { info?: Record<string, string> } | null;
+    adapter = (await gpu.requestAdapter()) as AdapterFacts | null;
   } catch (e) {
     // A plain Error here would escape `auto`'s fallback to wasm.
     throw new BackendError(`backend "webgpu": Dawn failed to request a GPU adapter: ${(e as Error).message}. Or use --backend wasm`);
@@ -85,17 +112,27 @@ async function useWebgpu(): Promise<string> {
         '(check with `vulkaninfo --summary`); on macOS Metal and on Windows D3D12 are used. Or use --backend wasm',
     );
   }
+  const software = softwareAdapterName(adapter);
+  if (software && !allowSoftware) {
+    throw new BackendError(
+      `backend "webgpu": the only adapter is ${software}, a CPU emulation of a GPU (slower than wasm on the same CPU); ` +
+        'pass --backend webgpu to use it anyway (for testing the WebGPU path)',
+    );
+  }
   // tfjs-backend-webgpu reads navigator.gpu; Node 20 has no navigator.
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
     await activate('webgpu');
+    watchWebgpuErrors((tf.backend() as unknown as { device: Parameters<typeof watchWebgpuErrors>[0] }).device);
   } catch (e) {
     if (e instanceof BackendError) throw e;
     throw new BackendError(`backend "webgpu": the GPU adapter was found but tfjs-backend-webgpu failed to start: ${(e as Error).message}. Or use --backend wasm`);
   }
   const info = adapter.info ?? {};
-  return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+  if (!software) return { device: name };
+  return { device: `${name} (software adapter ${software}: a CPU emulation, for correctness, not speed)`, softwareAdapter: software };
 }
 
 async function useWasm(): Promise<string> {
@@ -120,11 +157,11 @@ function isModuleMissing(e: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
-const loaders: Record<Exclude<BackendName, 'auto'>, () => Promise<string>> = {
-  tensorflow: useTensorflow,
-  webgpu: useWebgpu,
-  wasm: useWasm,
-  cpu: useCpu,
+const loaders: Record<Exclude<BackendName, 'auto'>, (requested: BackendName) => Promise<Loaded>> = {
+  tensorflow: async () => ({ device: await useTensorflow() }),
+  webgpu: (requested) => useWebgpu(requested === 'webgpu'),
+  wasm: async () => ({ device: await useWasm() }),
+  cpu: async () => ({ device: await useCpu() }),
 };
 
 /** Selects and initialises a backend; fails with a BackendError that says what is missing. */
@@ -134,8 +171,8 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
   const order: Exclude<BackendName, 'auto'>[] = requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm'] : [requested];
   for (const name of order) {
     try {
-      const device = await loaders[name]();
-      return { requested, name: tf.getBackend(), device, tfjsVersion: tf.version.tfjs, skipped };
+      const { device, softwareAdapter } = await loaders[name](requested);
+      return { requested, name: tf.getBackend(), device, tfjsVersion: tf.version.tfjs, skipped, ...(softwareAdapter ? { softwareAdapter } : {}) };
     } catch (e) {
       if (requested !== 'auto' || !(e instanceof BackendError)) throw e;
       skipped.push(`${name}: ${e.message}`);

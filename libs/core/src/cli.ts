@@ -2,6 +2,7 @@
  * Command-line flags shared by every experiment: `--name value`, `--name=value`, `--flag` / `--no-flag`.
  * Unknown or invalid flags raise a UsageError carrying the usage text; `runMain` prints it and exits 2.
  */
+import * as tf from '@tensorflow/tfjs';
 
 type FlagType = 'int' | 'float' | 'string' | 'bool' | 'enum';
 
@@ -109,6 +110,17 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: string[], { usage 
   return out as ParsedFlags<S>;
 }
 
+/**
+ * Lets the GPU finish what was submitted before the process exits: exiting with WebGPU work in flight has ended
+ * in a segfault during Dawn's teardown (shared/webgpu-on-cpu.md). Bounded, so a lost device cannot hang the exit.
+ */
+async function settleGpu(): Promise<void> {
+  if (tf.engine().backendName !== 'webgpu') return;
+  const queue = (tf.backend() as unknown as { queue?: { onSubmittedWorkDone(): Promise<void> } }).queue;
+  if (!queue) return;
+  await Promise.race([queue.onSubmittedWorkDone().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+}
+
 const KNOWN_ERRORS = new Set(['ConfigError', 'DataError', 'BackendError', 'TrainingDivergedError']);
 
 export interface MainIo {
@@ -125,8 +137,10 @@ export interface MainIo {
 export async function runMain(main: () => Promise<void>, io: MainIo = { exit: (c) => process.exit(c), stdout: process.stdout, stderr: process.stderr }): Promise<void> {
   try {
     await main();
+    await settleGpu();
     io.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (e) {
+    await settleGpu();
     if (e instanceof HelpRequested) {
       io.stdout.write(`${e.usage}\n`);
       io.exit(0);
@@ -138,6 +152,7 @@ export async function runMain(main: () => Promise<void>, io: MainIo = { exit: (c
       io.exit(1);
     } else {
       io.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      if (tf.engine().backendName === 'webgpu') io.stderr.write('(on the webgpu backend: rerun with --backend wasm to tell a WebGPU failure from a bug of the run)\n');
       io.exit(1);
     }
   }

@@ -7,9 +7,14 @@
  *  - `horizontalStackConv`: the 1 x k horizontal stack, the current row up to the current pixel;
  *  - `downShift` / `rightShift`: move a feature map one row down / one column right (zeros enter).
  * Tensors are NHWC; weights are [k_h, k_w, C_in, C_out].
+ *
+ * On webgpu the zero padding is folded into the convolution (explicit padding) and both gradients come from
+ * tfjs-webgpu's own backprop kernels: 1 dispatch forward and 2 backward, where the CPU path's pads, slices and
+ * per-tap products would each be a dispatch of their own. Same values; the CPU path stays as measured fastest there.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mask, type MaskType, colourGroups } from './masks';
+import { onWebgpu } from './webgpu/program';
 
 /**
  * Inputs at least this wide take the per-tap filter gradient; narrower ones the batch-as-channels convolution.
@@ -44,8 +49,15 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, [kh, kw]: [numbe
   return tf.reshape(taps.length === 1 ? taps[0] : tf.stack(taps), [kh, kw, cin, cout]);
 }
 
-/** Stride-1 'valid' 2-D convolution with gradients written as forward convolutions and matrix products. */
-export const conv2dValid = tf.customGrad(
+/**
+ * Stride-1 'valid' 2-D convolution. On CPU backends its gradients are written as forward convolutions and matrix
+ * products (wasm has no Conv2DBackpropFilter); on webgpu tfjs's own conv2d and its backprop kernels are used.
+ */
+export function conv2dValid(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  return onWebgpu() ? tf.conv2d(x, w, 1, 'valid') : conv2dValidCpu(x, w);
+}
+
+const conv2dValidCpu = tf.customGrad(
   // tfjs types the custom function's arguments as (Tensor | GradSaveFunc)[]: narrow them here.
   ((...args: unknown[]) => {
     const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
@@ -66,6 +78,15 @@ export const conv2dValid = tf.customGrad(
   }) as Parameters<typeof tf.customGrad>[0],
 ) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 
+/**
+ * Stride-1 convolution of `x` zero-padded by [top, bottom, left, right]: one native convolution on webgpu, the
+ * explicit pad and `conv2dValid` elsewhere.
+ */
+export function paddedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, [top, bottom, left, right]: [number, number, number, number]): tf.Tensor4D {
+  if (!onWebgpu()) return conv2dValid(pad2d(x, [top, bottom, left, right]), w);
+  return tf.conv2d(x, w, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+}
+
 /** Zero-pads rows/columns: [top, bottom, left, right]. */
 export function pad2d(x: tf.Tensor4D, [top, bottom, left, right]: [number, number, number, number]): tf.Tensor4D {
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
@@ -80,8 +101,8 @@ export function addBias<T extends tf.Tensor>(y: T, bias?: tf.Tensor1D): T {
 /** Same-size masked convolution: the weights are multiplied by a fixed mask before convolving. */
 export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, weightMask: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const [kh, kw] = w.shape;
-  const padded = pad2d(x, [Math.floor(kh / 2), kh - 1 - Math.floor(kh / 2), Math.floor(kw / 2), kw - 1 - Math.floor(kw / 2)]);
-  return addBias(conv2dValid(padded, tf.mul(w, weightMask) as tf.Tensor4D), bias);
+  const pads: [number, number, number, number] = [Math.floor(kh / 2), kh - 1 - Math.floor(kh / 2), Math.floor(kw / 2), kw - 1 - Math.floor(kw / 2)];
+  return addBias(paddedConv2d(x, tf.mul(w, weightMask) as tf.Tensor4D, pads), bias);
 }
 
 /**
@@ -92,7 +113,7 @@ export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, weightMask: tf.Tens
 export function verticalStackConv(x: tf.Tensor4D, w: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const [kh, kw] = w.shape;
   const side = (kw - 1) / 2;
-  return addBias(conv2dValid(pad2d(x, [kh - 1, 0, side, side]), w), bias);
+  return addBias(paddedConv2d(x, w, [kh - 1, 0, side, side]), bias);
 }
 
 /**
@@ -107,7 +128,7 @@ export function horizontalStackConv(
 ): tf.Tensor4D {
   const kw = w.shape[1];
   const weights: tf.Tensor4D = centreMask ? tf.mul(w, centreMask) : w;
-  return addBias(conv2dValid(pad2d(x, [0, 0, kw - 1, 0]), weights), bias);
+  return addBias(paddedConv2d(x, weights, [0, 0, kw - 1, 0]), bias);
 }
 
 /** The mask for `horizontalStackConv`: taps left of the centre are open, the centre obeys the colour groups. */
@@ -128,11 +149,16 @@ export function rightShift(x: tf.Tensor4D, cols = 1): tf.Tensor4D {
 }
 
 /**
- * Matrix product [N, K] x [K, M] whose gradients use explicitly transposed operands: tfjs's own gradient calls
- * matMul with transposeA/transposeB, which the wasm backend runs about 9x slower than a transpose and a plain
- * product (measured: 90 ms vs 10 ms for [25088, 64]^T x [25088, 64]).
+ * Matrix product [N, K] x [K, M]. On CPU backends its gradients use explicitly transposed operands: tfjs's own
+ * gradient calls matMul with transposeA/transposeB, which the wasm backend runs about 9x slower than a transpose
+ * and a plain product (measured: 90 ms vs 10 ms for [25088, 64]^T x [25088, 64]). On webgpu the transposed
+ * product is one kernel, so tfjs's own gradient is used (2 dispatches instead of 4).
  */
-export const matMul2d = tf.customGrad(((...args: unknown[]) => {
+export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return onWebgpu() ? tf.matMul(a, b) : matMul2dCpu(a, b);
+}
+
+const matMul2dCpu = tf.customGrad(((...args: unknown[]) => {
   const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([a, b]);
   return {

@@ -4,14 +4,17 @@
  * CIFAR-10 and ImageNet).
  */
 import * as tf from '@tensorflow/tfjs';
+import { onWebgpu } from './webgpu/program';
+import { softmaxCrossEntropyPerImage } from './webgpu/softmax-xent';
 
 /**
  * -log p(x) per image in nats: logits [B, H, W, C, Q], levels int32 [B, H, W, C] -> [B]. The gradient is the
  * closed form (softmax - onehot) * dy: one pass over the logits instead of the several of tfjs's generic
  * log-softmax and one-hot product gradients (the softmax-CE gradient is among the slow WebGPU backward ops in
- * shared/measurements.md).
+ * shared/measurements.md). On webgpu, fused kernels: 2 dispatches forward, 1 backward.
  */
 export function nllPerImage(logits: tf.Tensor5D, levels: tf.Tensor4D): tf.Tensor1D {
+  if (onWebgpu()) return tf.tidy(() => softmaxCrossEntropyPerImage(logits, tf.cast(levels, 'int32') as tf.Tensor4D));
   return tf.tidy(() => {
     const onehot = tf.oneHot(tf.cast(levels, 'int32'), logits.shape[4]); // [B, H, W, C, Q]
     const nll = tf.customGrad(((...args: unknown[]) => {

@@ -61,9 +61,9 @@ describe('contextCoverage / futureDependencies', () => {
 });
 
 describe('dependencyMap', () => {
-  it('of a 2x3 vertical-stack convolution: rows i-1..i, columns j-1..j+1', () => {
+  it('of a 2x3 vertical-stack convolution: rows i-1..i, columns j-1..j+1', async () => {
     const model = oneConvModel('vertical', [2, 3], 1, 2);
-    const map = dependencyMap(model, { height: 4, width: 5, position: [2, 2, 0] });
+    const map = await dependencyMap(model, { height: 4, width: 5, position: [2, 2, 0] });
     expect(Array.from(map)).toEqual(mapOf(4, 5, 1, [[1, 1, 0], [1, 2, 0], [1, 3, 0], [2, 1, 0], [2, 2, 0], [2, 3, 0]]));
     const ideal = idealContext(4, 5, 1, [2, 2, 0]);
     expect(contextCoverage(map, ideal)).toBeCloseTo(4 / 12, 12); // (1,1), (1,2), (1,3), (2,1) of the 12 earlier pixels
@@ -71,28 +71,28 @@ describe('dependencyMap', () => {
     model.dispose();
   });
 
-  it('at the border the kernel is cut off by the zero padding', () => {
+  it('at the border the kernel is cut off by the zero padding', async () => {
     const model = oneConvModel('vertical', [2, 3], 1, 2);
-    const map = dependencyMap(model, { height: 3, width: 3, position: [0, 0, 0], seed: 4, trials: 2 });
+    const map = await dependencyMap(model, { height: 3, width: 3, position: [0, 0, 0], seed: 4, trials: 2 });
     expect(Array.from(map)).toEqual(mapOf(3, 3, 1, [[0, 0, 0], [0, 1, 0]]));
     model.dispose();
   });
 
-  it('of a 1x3 horizontal-stack convolution with 2 channels: row i, columns j-2..j, both channels', () => {
+  it('of a 1x3 horizontal-stack convolution with 2 channels: row i, columns j-2..j, both channels', async () => {
     const model = oneConvModel('horizontal', [1, 3], 2, 3);
-    const map = dependencyMap(model, { height: 3, width: 5, position: [1, 3, 1] });
+    const map = await dependencyMap(model, { height: 3, width: 5, position: [1, 3, 1] });
     const cells: [number, number, number][] = [];
     for (const col of [1, 2, 3]) for (const ch of [0, 1]) cells.push([1, col, ch]);
     expect(Array.from(map)).toEqual(mapOf(3, 5, 2, cells));
     model.dispose();
   });
 
-  it('is deterministic for a seed and does not leak tensors', () => {
+  it('is deterministic for a seed and does not leak tensors', async () => {
     const model = oneConvModel('vertical', [2, 3], 1, 2);
     const before = tf.memory().numTensors;
-    const a = dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 });
+    const a = await dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 });
     expect(tf.memory().numTensors).toBe(before);
-    expect(Array.from(dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 }))).toEqual(Array.from(a));
+    expect(Array.from(await dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 }))).toEqual(Array.from(a));
     model.dispose();
   });
 });

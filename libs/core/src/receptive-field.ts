@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AutoregressiveModel } from './model';
 import { createRng } from './seed';
+import { tidyRead } from './tidy-read';
 
 export interface DependencyOptions {
   height: number;
@@ -17,7 +18,7 @@ export interface DependencyOptions {
 }
 
 /** 0/1 map [H * W * C] (NHWC order) of the inputs with a non-zero gradient into the logits at `position`. */
-export function dependencyMap(model: AutoregressiveModel, opts: DependencyOptions): Uint8Array {
+export async function dependencyMap(model: AutoregressiveModel, opts: DependencyOptions): Promise<Uint8Array> {
   const { height, width, position } = opts;
   const { channels, levels } = model.config;
   const rng = createRng(opts.seed ?? 1, 'dependency-map');
@@ -25,12 +26,14 @@ export function dependencyMap(model: AutoregressiveModel, opts: DependencyOption
   for (let t = 0; t < (opts.trials ?? 3); t++) {
     const input = tf.tensor4d(Float32Array.from({ length: seen.length }, () => rng.next()), [1, height, width, channels]);
     const projection = tf.tensor1d(Float32Array.from({ length: levels }, () => rng.next() * 2 - 1));
-    const grad = tf.tidy(() =>
+    const grad = await tidyRead(() =>
       tf.grad((x: tf.Tensor) => {
         const logits = model.logitsFromInput(x as tf.Tensor4D, opts.condition);
         const [r, c, ch] = position;
-        return tf.sum(tf.mul(tf.slice(logits, [0, r, c, ch, 0], [1, 1, 1, 1, levels]).reshape([levels]), projection));
-      })(input).dataSync(),
+        // Rows of Q, sliced in 2-D: the gradient of a rank-5 slice is a rank-5 pad, which tfjs-webgpu 4.22 cannot compile.
+        const row = tf.slice(tf.reshape(logits, [-1, levels]), [(r * width + c) * channels + ch, 0], [1, levels]);
+        return tf.sum(tf.mul(tf.reshape(row, [levels]), projection));
+      })(input),
     );
     grad.forEach((g, i) => {
       if (g !== 0) seen[i] = 1;

@@ -27,15 +27,15 @@ beforeAll(async () => {
 });
 
 describe('sampleImages', () => {
-  it('is reproducible for a seed and differs across seeds', () => {
+  it('is reproducible for a seed and differs across seeds', async () => {
     const m = markovModel();
-    const a = sampleImages(m, { count: 3, height: 4, width: 5, seed: 4 });
-    expect(sampleImages(m, { count: 3, height: 4, width: 5, seed: 4 })).toEqual(a);
-    expect(sampleImages(m, { count: 3, height: 4, width: 5, seed: 5 })).not.toEqual(a);
+    const a = await sampleImages(m, { count: 3, height: 4, width: 5, seed: 4 });
+    expect(await sampleImages(m, { count: 3, height: 4, width: 5, seed: 4 })).toEqual(a);
+    expect(await sampleImages(m, { count: 3, height: 4, width: 5, seed: 5 })).not.toEqual(a);
   });
 
-  it('follows the model\'s conditionals', () => {
-    const x = sampleImages(markovModel(), { count: 40, height: 10, width: 10, seed: 1 });
+  it('follows the model\'s conditionals', async () => {
+    const x = await sampleImages(markovModel(), { count: 40, height: 10, width: 10, seed: 1 });
     let after1 = 0;
     let ones = 0;
     for (let n = 0; n < 40; n++) {
@@ -50,8 +50,8 @@ describe('sampleImages', () => {
     expect(ones / after1).toBeLessThan(0.95);
   });
 
-  it('rejects a non-positive temperature', () => {
-    expect(() => sampleImages(markovModel(), { count: 1, height: 2, width: 2, seed: 1, temperature: 0 })).toThrow(/temperature/);
+  it('rejects a non-positive temperature', async () => {
+    await expect(sampleImages(markovModel(), { count: 1, height: 2, width: 2, seed: 1, temperature: 0 })).rejects.toThrow(/temperature/);
   });
 });
 

@@ -39,7 +39,7 @@ export function drawLevel(logits: ArrayLike<number>, temperature: number, rng: R
  * `drawLevel` per image in batch order from the seeded stream createRng(seed, 'sampling'). So two runs that give
  * the same logits draw the same levels. `start` is called after the options are checked; the run is disposed.
  */
-export function drawImages(start: () => IncrementalRun, config: { channels: number; levels: number }, opts: SampleOptions): Int32Array {
+export async function drawImages(start: () => IncrementalRun, config: { channels: number; levels: number }, opts: SampleOptions): Promise<Int32Array> {
   const { count, height, width, seed } = opts;
   const temperature = opts.temperature ?? 1;
   if (!(temperature > 0)) throw new ConfigError(`temperature must be positive, got ${temperature}`);
@@ -52,7 +52,7 @@ export function drawImages(start: () => IncrementalRun, config: { channels: numb
     for (let r = 0; r < height; r++) {
       for (let c = 0; c < width; c++) {
         for (let ch = 0; ch < channels; ch++) {
-          const logits = run.pixelLogits(x, r, c, ch); // [count * Q]
+          const logits = await run.pixelLogits(x, r, c, ch); // [count * Q]: the one read-back a pixel needs
           for (let n = 0; n < count; n++) x[at(n, r, c, ch)] = drawLevel(logits.subarray(n * levels, (n + 1) * levels), temperature, rng);
         }
       }
@@ -66,7 +66,7 @@ export function drawImages(start: () => IncrementalRun, config: { channels: numb
 }
 
 /** Samples `count` images with one forward pass per pixel over the rows drawn so far; returns their levels, NHWC. */
-export function sampleImages(model: AutoregressiveModel, opts: SampleOptions): Int32Array {
+export async function sampleImages(model: AutoregressiveModel, opts: SampleOptions): Promise<Int32Array> {
   const { count, height, width, condition } = opts;
   const { channels, levels } = model.config;
   const rowSize = width * channels; // values per image row

@@ -8,16 +8,16 @@ beforeAll(async () => {
 });
 
 describe('tidyRead', () => {
-  it('returns the values and releases every tensor, the result included', () => {
+  it('returns the values and releases every tensor, the result included', async () => {
     const before = tf.memory().numTensors;
-    const v = tidyRead(() => tf.add(tf.tensor1d([1, 2, 3]), tf.scalar(1)));
+    const v = await tidyRead(() => tf.add(tf.tensor1d([1, 2, 3]), tf.scalar(1)));
     expect(Array.from(v)).toEqual([2, 3, 4]);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('refuses a non-float tensor and still releases it', () => {
+  it('refuses a non-float tensor and still releases it', async () => {
     const before = tf.memory().numTensors;
-    expect(() => tidyRead(() => tf.tensor1d([1, 2], 'int32'))).toThrow(/float32.*int32/);
+    await expect(tidyRead(() => tf.tensor1d([1, 2], 'int32'))).rejects.toThrow(/float32.*int32/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

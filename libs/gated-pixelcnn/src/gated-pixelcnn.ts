@@ -26,12 +26,14 @@ import {
   conv1x1,
   downShift,
   gatedActivation,
+  gatedActivationPacked,
   gateHalves,
   horizontalMask,
   horizontalStackConv,
   levelsToInput,
   mask,
   maskedConv2d,
+  onWebgpu,
   toLogits,
   verticalStackConv,
 } from '@pixel-models/core';
@@ -98,6 +100,12 @@ interface Layer {
   horizontalMaskHalves?: { f: tf.Tensor4D; g: tf.Tensor4D };
   out: { w: tf.Variable; b: tf.Variable };
   skip?: { w: tf.Variable; b: tf.Variable };
+}
+
+/** A layer's vertical-stack output (the next layer's vertical input) and its gated horizontal output, [B, H, W, F]. */
+interface LayerOutput {
+  v: tf.Tensor4D;
+  gated: tf.Tensor4D;
 }
 
 function checkConfig(c: GatedPixelCnnConfig): void {
@@ -204,45 +212,17 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
   logitsFromInput(input: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {
     return tf.tidy(() => {
       const { channels, levels } = this.config;
-      const [b, hgt, wid] = input.shape;
-      const conditioned = (pre: GatePair<tf.Tensor4D>, l: number, stack: 'vertical' | 'horizontal'): GatePair<tf.Tensor4D> => {
-        if (!this.conditioner || !condition) return pre;
-        const bias = this.conditioner.gateBias(l, stack, condition, [b, hgt, wid]); // V_f^T h, V_g^T h
-        return { f: tf.add(pre.f, bias.f) as tf.Tensor4D, g: tf.add(pre.g, bias.g) as tf.Tensor4D };
-      };
+      const layerStep = onWebgpu() ? this.packedLayer.bind(this) : this.halvesLayer.bind(this);
       let v = input; // [B, H, W, C] then [B, H, W, F]
       let h = input;
       let skips: tf.Tensor4D | undefined;
       this.layers.forEach((layer, l) => {
-        const wh = gateHalves(layer.horizontal.w as tf.Tensor4D);
-        const bh = gateHalves(layer.horizontal.b as tf.Tensor1D);
-        let hPre: GatePair<tf.Tensor4D>; // f and g halves, each [B, H, W, F]
-        if (layer.vertical && layer.verticalToHorizontal && layer.horizontalMaskHalves) {
-          const wv = gateHalves(layer.vertical.w as tf.Tensor4D);
-          const bv = gateHalves(layer.vertical.b as tf.Tensor1D);
-          const vPre = conditioned({ f: verticalStackConv(v, wv.f, bv.f), g: verticalStackConv(v, wv.g, bv.g) }, l, 'vertical');
-          // 1x1 link from the vertical to the horizontal stack, shifted down one row so that row i only
-          // receives rows < i (a 1x1 product without bias commutes with the shift).
-          const link = layer.verticalToHorizontal.w as tf.Tensor2D; // [2F, 2F]: rows [f | g] in, columns [f | g] out
-          const F = this.config.filters;
-          const part = (row: number, col: number) => tf.slice(link, [row * F, col * F], [F, F]) as tf.Tensor2D;
-          const linkTo = (col: number) => downShift(tf.add(conv1x1(vPre.f, part(0, col)), conv1x1(vPre.g, part(1, col))));
-          const m = layer.horizontalMaskHalves;
-          hPre = {
-            f: tf.add(horizontalStackConv(h, wh.f, m.f, bh.f), linkTo(0)),
-            g: tf.add(horizontalStackConv(h, wh.g, m.g, bh.g), linkTo(1)),
-          };
-          v = gatedActivation(vPre.f, vPre.g); // [B, H, W, F]
-        } else {
-          const m = gateHalves(layer.horizontal.mask);
-          hPre = { f: maskedConv2d(h, wh.f, m.f, bh.f), g: maskedConv2d(h, wh.g, m.g, bh.g) };
-        }
-        hPre = conditioned(hPre, l, 'horizontal');
-        const gated = gatedActivation(hPre.f, hPre.g); // [B, H, W, F]
-        const out = conv1x1(gated, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.outMask);
+        const step = layerStep(layer, l, v, h, condition);
+        v = step.v;
+        const out = conv1x1(step.gated, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.outMask);
         h = l === 0 ? out : tf.add(h, out); // residual connection (the first layer changes width)
         if (layer.skip) {
-          const s = conv1x1(gated, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.outMask);
+          const s = conv1x1(step.gated, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.outMask);
           skips = skips ? tf.add(skips, s) : s;
         }
       });
@@ -251,6 +231,69 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
       const hidden = tf.relu(conv1x1(tf.relu(skips ? tf.add(h, skips) : h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
       return toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels);
     });
+  }
+
+  /**
+   * One layer on the f and g halves of every weight (the CPU path): two convolutions per stack, the gate on two
+   * tensors, because splitting one [.., 2F] activation (and concatenating its gradient) costs more than the
+   * convolutions themselves on wasm for small F. Returns the vertical stack's output and the gated horizontal one.
+   */
+  private halvesLayer(layer: Layer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
+    const [b, hgt, wid] = h.shape;
+    const conditioned = (pre: GatePair<tf.Tensor4D>, stack: 'vertical' | 'horizontal'): GatePair<tf.Tensor4D> => {
+      if (!this.conditioner || !condition) return pre;
+      const bias = this.conditioner.gateBias(l, stack, condition, [b, hgt, wid]); // V_f^T h, V_g^T h
+      return { f: tf.add(pre.f, bias.f) as tf.Tensor4D, g: tf.add(pre.g, bias.g) as tf.Tensor4D };
+    };
+    const wh = gateHalves(layer.horizontal.w as tf.Tensor4D);
+    const bh = gateHalves(layer.horizontal.b as tf.Tensor1D);
+    let hPre: GatePair<tf.Tensor4D>; // f and g halves, each [B, H, W, F]
+    let vOut = v;
+    if (layer.vertical && layer.verticalToHorizontal && layer.horizontalMaskHalves) {
+      const wv = gateHalves(layer.vertical.w as tf.Tensor4D);
+      const bv = gateHalves(layer.vertical.b as tf.Tensor1D);
+      const vPre = conditioned({ f: verticalStackConv(v, wv.f, bv.f), g: verticalStackConv(v, wv.g, bv.g) }, 'vertical');
+      // 1x1 link from the vertical to the horizontal stack, shifted down one row so that row i only
+      // receives rows < i (a 1x1 product without bias commutes with the shift).
+      const link = layer.verticalToHorizontal.w as tf.Tensor2D; // [2F, 2F]: rows [f | g] in, columns [f | g] out
+      const F = this.config.filters;
+      const part = (row: number, col: number) => tf.slice(link, [row * F, col * F], [F, F]) as tf.Tensor2D;
+      const linkTo = (col: number) => downShift(tf.add(conv1x1(vPre.f, part(0, col)), conv1x1(vPre.g, part(1, col))));
+      const m = layer.horizontalMaskHalves;
+      hPre = {
+        f: tf.add(horizontalStackConv(h, wh.f, m.f, bh.f), linkTo(0)),
+        g: tf.add(horizontalStackConv(h, wh.g, m.g, bh.g), linkTo(1)),
+      };
+      vOut = gatedActivation(vPre.f, vPre.g); // [B, H, W, F]
+    } else {
+      const m = gateHalves(layer.horizontal.mask);
+      hPre = { f: maskedConv2d(h, wh.f, m.f, bh.f), g: maskedConv2d(h, wh.g, m.g, bh.g) };
+    }
+    hPre = conditioned(hPre, 'horizontal');
+    return { v: vOut, gated: gatedActivation(hPre.f, hPre.g) };
+  }
+
+  /**
+   * One layer on packed gates, [f | g] along channels (the webgpu path): each stack is one convolution with all
+   * 2F output channels and one fused gate kernel, where the halves path runs two convolutions and a split gate.
+   * The same weights and the same sums; only the grouping of the products differs.
+   */
+  private packedLayer(layer: Layer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
+    const [b, hgt, wid] = h.shape;
+    const conditioned = (pre: tf.Tensor4D, stack: 'vertical' | 'horizontal'): tf.Tensor4D => {
+      if (!this.conditioner || !condition) return pre;
+      const bias = this.conditioner.gateBias(l, stack, condition, [b, hgt, wid]);
+      return tf.add(pre, tf.concat([bias.f, bias.g], -1));
+    };
+    const { horizontal } = layer;
+    if (!layer.vertical || !layer.verticalToHorizontal) {
+      const hPre = maskedConv2d(h, horizontal.w as tf.Tensor4D, horizontal.mask, horizontal.b as tf.Tensor1D);
+      return { v, gated: gatedActivationPacked(conditioned(hPre, 'horizontal')) };
+    }
+    const vPre = conditioned(verticalStackConv(v, layer.vertical.w as tf.Tensor4D, layer.vertical.b as tf.Tensor1D), 'vertical'); // [B, H, W, 2F]
+    const link = downShift(conv1x1(vPre, layer.verticalToHorizontal.w as tf.Tensor2D)); // rows < i only
+    const hPre = tf.add(horizontalStackConv(h, horizontal.w as tf.Tensor4D, horizontal.mask, horizontal.b as tf.Tensor1D), link) as tf.Tensor4D;
+    return { v: gatedActivationPacked(vPre), gated: gatedActivationPacked(conditioned(hPre, 'horizontal')) };
   }
 
   dispose(): void {

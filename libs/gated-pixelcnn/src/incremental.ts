@@ -117,7 +117,7 @@ class GatedRun implements IncrementalRun {
     }
   }
 
-  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
     const { channels, levels } = this.p.config;
     const { count } = this;
     return tidyRead(() => {

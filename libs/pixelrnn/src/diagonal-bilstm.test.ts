@@ -51,33 +51,33 @@ describe('DiagonalBiLstm is autoregressive', () => {
     { channels: 1, levels: 4, layers: 2 },
     { channels: 3, levels: 4, layers: 1 },
     { channels: 3, levels: 2, layers: 2, skip: false },
-  ])('%o', (c) => {
+  ])('%o', async (c) => {
     const model = new DiagonalBiLstm(small(c), 5);
-    expectAutoregressive(model, { height: 5, width: 6 });
+    await expectAutoregressive(model, { height: 5, width: 6 });
     model.dispose();
   });
 });
 
 describe('DiagonalBiLstm receptive field', () => {
-  const field = (firstKernel: number, H: number, centre: [number, number, number]) => {
+  const field = async (firstKernel: number, H: number, centre: [number, number, number]) => {
     const model = new DiagonalBiLstm({ hidden: 4, firstKernel, layers: 1 }, 11);
-    const map = dependencyMap(model, { height: H, width: H, position: centre });
+    const map = await dependencyMap(model, { height: H, width: H, position: centre });
     const ideal = idealContext(H, H, 1, centre);
     model.dispose();
     return { map, ideal, coverage: contextCoverage(map, ideal), future: futureDependencies(map, ideal, centre, H, 1) };
   };
 
-  it('one layer covers every earlier pixel (7x7 image, 7x7 first kernel)', () => {
-    const { coverage, future } = field(7, 7, [3, 3, 0]);
+  it('one layer covers every earlier pixel (7x7 image, 7x7 first kernel)', async () => {
+    const { coverage, future } = await field(7, 7, [3, 3, 0]);
     expect(future).toBe(0);
     expect(coverage).toBe(1);
   });
 
-  it('edge effect: the last pixel of the row above is reached only through the first kernel', () => {
+  it('edge effect: the last pixel of the row above is reached only through the first kernel', async () => {
     // The mirrored pass sees row r-1 only through mask-A features, and no feature of row r-1 reads its last
     // pixel; so (r-1, W-1) is missed when the first kernel does not reach it from (r, c), i.e. c + k/2 < W-1.
     const H = 7;
-    const { map, ideal, coverage, future } = field(3, H, [3, 3, 0]);
+    const { map, ideal, coverage, future } = await field(3, H, [3, 3, 0]);
     expect(future).toBe(0);
     const missing = [...ideal.keys()].filter((i) => ideal[i] && !map[i]);
     expect(missing).toEqual([2 * H + 6]);

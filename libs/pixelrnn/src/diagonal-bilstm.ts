@@ -36,6 +36,7 @@ import {
   levelsToInput,
   mask,
   matMul2d,
+  onWebgpu,
   pad2d,
 } from '@pixel-models/core';
 import type { DiagonalBiLstmParts } from './incremental-diagonal-bilstm';
@@ -167,7 +168,8 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
   logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
       const x = this.first.apply(input); // [B, H, W, 2h]
-      const top = recurrentStack(x, this.layers, (xi, layer) => this.diagonalBiLstm(xi, layer), this.outMask, this.config.residual);
+      const layerFn = onWebgpu() ? this.diagonalBiLstmFewerKernels.bind(this) : this.diagonalBiLstm.bind(this);
+      const top = recurrentStack(x, this.layers, layerFn, this.outMask, this.config.residual);
       return this.head.apply(top); // [B, H, W, C, Q]
     });
   }
@@ -203,6 +205,38 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
     const forward = unskew(tf.stack(forwardStates, 2) as tf.Tensor4D, width); // [B, H, W, h]
     const backward = antiUnskew(tf.stack(backwardStates, 2) as tf.Tensor4D, width); // [B, H, W, h]
     // Shift the right-to-left states down one row, so row r only sees rows < r of that pass.
+    return tf.add(forward, downShift(backward)) as tf.Tensor4D;
+  }
+
+  /**
+   * The same layer with fewer kernels per column step, for webgpu where each is a dispatch: both directions'
+   * columns come from one unstack (the right-to-left map reversed once), the two K^ss products are one batched
+   * product, and the states are stacked once after the loop instead of split at every step. 8 ops a step
+   * instead of 13; the same sums.
+   */
+  private diagonalBiLstmFewerKernels(x: tf.Tensor4D, layer: DiagonalLayer): tf.Tensor4D {
+    const [batch, height, width] = x.shape;
+    const { forward: fw, backward: bw } = layer;
+    const forwardMap = skew(conv1x1(x, fw.is.w as tf.Tensor2D, fw.is.b as tf.Tensor1D, this.isMask)); // [B, H, L, 4h]
+    const backwardMap = tf.reverse(antiSkew(conv1x1(x, bw.is.w as tf.Tensor2D, bw.is.b as tf.Tensor1D, this.isMask)), 2);
+    const columns = tf.unstack(tf.concat([forwardMap, backwardMap], 0), 2) as tf.Tensor3D[]; // L x [2B, H, 4h]
+    const ss = tf.stack([fw.ss.w, bw.ss.w]) as tf.Tensor3D; // [2, 2h, 4h]: forward, backward
+    const states: tf.Tensor3D[] = [];
+    let state: LstmState<tf.Tensor3D> | undefined;
+    for (const column of columns) {
+      let pre = column;
+      if (state) {
+        const above = tf.slice(tf.pad(state.h, [[0, 0], [1, 0], [0, 0]]), [0, 0, 0], state.h.shape); // row r holds r-1
+        const taps = tf.reshape(tf.concat([above, state.h], 2), [2, batch * height, -1]); // [2, B*H, 2h]
+        pre = tf.add(pre, tf.reshape(tf.matMul(taps, ss), pre.shape));
+      }
+      state = lstmStep(pre, state); // [2B, H, h]
+      states.push(state.h);
+    }
+    const all = tf.stack(states, 2) as tf.Tensor4D; // [2B, H, L, h]
+    const [forwardStates, backwardStates] = tf.split(all, 2, 0) as tf.Tensor4D[];
+    const forward = unskew(forwardStates, width); // [B, H, W, h]
+    const backward = antiUnskew(tf.reverse(backwardStates, 2), width); // [B, H, W, h]
     return tf.add(forward, downShift(backward)) as tf.Tensor4D;
   }
 

@@ -72,7 +72,7 @@ class DiagonalRun implements IncrementalRun {
     }));
   }
 
-  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
     const { firstKernel, residual } = this.p.config;
     return tidyRead(() => {
       let stream: RecurrentStream = { x: firstLayerAt(this.p.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]

@@ -43,7 +43,7 @@ class PixelCnnRun implements IncrementalRun {
     this.a = p.blocks.map(() => new FeatureCache(d.count, d.width, h, half, half));
   }
 
-  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
     const { firstKernel, kernel: k, residual } = this.p.config;
     const half = Math.floor(k / 2);
     return tidyRead(() => {

@@ -54,7 +54,7 @@ class RowLstmRun implements IncrementalRun {
     this.caches = p.layers.map(() => ({ x: new FeatureCache(d.count, d.width, 2 * h, 0, 0), h: new FeatureCache(d.count, d.width, h, 0, 0), c: new FeatureCache(d.count, d.width, h, 0, 0) }));
   }
 
-  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array {
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
     const { firstKernel, kernel: k, residual } = this.p.config;
     const side = (k - 1) / 2;
     return tidyRead(() => {

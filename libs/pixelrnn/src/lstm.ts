@@ -9,7 +9,7 @@
  * groups (`gateGroups`), so the hidden group c is computed from gate groups c only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { colourGroups } from '@pixel-models/core';
+import { colourGroups, lstmCell } from '@pixel-models/core';
 
 /** Colour group of each of the 4h gate features: [o | f | i | g], each gate split into C groups. */
 export function gateGroups(hidden: number, channels: number): number[] {
@@ -27,6 +27,8 @@ export interface LstmState<T extends tf.Tensor> {
  * `previous` is undefined at the first step (c_{-1} = 0). Returns h_i and c_i, [..., h].
  */
 export function lstmStep<T extends tf.Tensor>(pre: T, previous: LstmState<T> | undefined): LstmState<T> {
+  // On webgpu one fused cell: 2 dispatches forward and 2 backward instead of ~10 elementwise ops each way.
+  if (tf.getBackend() === 'webgpu') return lstmCell(pre, previous?.c) as LstmState<T>;
   const hidden = pre.shape[pre.rank - 1] / 4;
   const [ofi, gPre] = tf.split(pre, [3 * hidden, hidden], -1);
   const [o, f, i] = tf.split(tf.sigmoid(ofi), 3, -1); // output, forget, input gates

@@ -15,15 +15,15 @@ describe('PixelCnn is autoregressive', () => {
     { channels: 1, levels: 4, layers: 3 },
     { channels: 3, levels: 4, layers: 1 },
     { channels: 3, levels: 2, layers: 2, residual: false },
-  ])('%o', (c) => {
+  ])('%o', async (c) => {
     const model = new PixelCnn(small(c), 5);
-    expectAutoregressive(model, { height: 5, width: 5 });
+    await expectAutoregressive(model, { height: 5, width: 5 });
     model.dispose();
   });
 
-  it.each([1, 3])('firstMask B (the ablation) is flagged as a leak, %i channel(s)', (channels) => {
+  it.each([1, 3])('firstMask B (the ablation) is flagged as a leak, %i channel(s)', async (channels) => {
     const model = new PixelCnn(small({ channels, levels: 2, layers: 1, firstMask: 'B' }), 5);
-    const violations = findAutoregressiveViolations(model, { height: 4, width: 4 });
+    const violations = await findAutoregressiveViolations(model, { height: 4, width: 4 });
     expect(violations.length).toBeGreaterThan(0);
     expect(violations[0].input).toEqual(violations[0].output); // the pixel reads itself
     model.dispose();
@@ -31,11 +31,11 @@ describe('PixelCnn is autoregressive', () => {
 });
 
 describe('PixelCnn receptive field', () => {
-  it('stacked 3x3 masked convolutions have a blind spot above-right of the pixel', () => {
+  it('stacked 3x3 masked convolutions have a blind spot above-right of the pixel', async () => {
     const H = 9;
     const centre: [number, number, number] = [4, 4, 0];
     const model = new PixelCnn({ hidden: 4, firstKernel: 3, kernel: 3, layers: 4 }, 11);
-    const map = dependencyMap(model, { height: H, width: H, position: centre });
+    const map = await dependencyMap(model, { height: H, width: H, position: centre });
     const ideal = idealContext(H, H, 1, centre);
     model.dispose();
     expect(futureDependencies(map, ideal, centre, H, 1)).toBe(0);

@@ -41,9 +41,9 @@ describe('presets and factory', () => {
     model.dispose();
   });
 
-  it.each(PIXELRNN_KINDS)('%s with Q = 256 colour levels is autoregressive', (kind: PixelRnnKind) => {
+  it.each(PIXELRNN_KINDS)('%s with Q = 256 colour levels is autoregressive', async (kind: PixelRnnKind) => {
     const model = createPixelRnnModel(kind, { channels: 3, levels: 256, hidden: 3, layers: 2, firstKernel: 3 }, 4);
-    expectAutoregressive(model, { height: 3, width: 4, trials: 1 });
+    await expectAutoregressive(model, { height: 3, width: 4, trials: 1 });
     model.dispose();
   });
 
@@ -67,12 +67,12 @@ describe('training plumbing', () => {
     ['row-lstm', { skip: true }],
     ['diagonal-bilstm', { skip: true }],
     ['diagonal-bilstm', { skip: false, channels: 3, levels: 4 }],
-  ] as const)('%s %o: every variable gets a gradient, no tensors leak across steps', (kind, extra) => {
+  ] as const)('%s %o: every variable gets a gradient, no tensors leak across steps', async (kind, extra) => {
     const model = createPixelRnnModel(kind, { hidden: 6, layers: 2, firstKernel: 3, ...extra }, 2);
     const C = model.config.channels;
     const Q = model.config.levels;
     const x = tf.tensor4d(Int32Array.from({ length: 2 * 5 * 6 * C }, (_, i) => (i * 7) % Q), [2, 5, 6, C], 'int32');
-    expectTrainable(model, x);
+    await expectTrainable(model, x);
     x.dispose();
     model.dispose();
   });

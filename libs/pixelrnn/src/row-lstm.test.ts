@@ -15,19 +15,19 @@ describe('RowLstm is autoregressive', () => {
     { channels: 1, levels: 4, layers: 3 },
     { channels: 3, levels: 4, layers: 1 },
     { channels: 3, levels: 2, layers: 2, skip: false },
-  ])('%o', (c) => {
+  ])('%o', async (c) => {
     const model = new RowLstm(small(c), 5);
-    expectAutoregressive(model, { height: 5, width: 6 });
+    await expectAutoregressive(model, { height: 5, width: 6 });
     model.dispose();
   });
 });
 
 describe('RowLstm receptive field', () => {
-  it('is a triangle above the pixel: part of the context is missing', () => {
+  it('is a triangle above the pixel: part of the context is missing', async () => {
     const H = 7;
     const centre: [number, number, number] = [3, 3, 0];
     const model = new RowLstm({ hidden: 4, firstKernel: 3, layers: 1 }, 11);
-    const map = dependencyMap(model, { height: H, width: H, position: centre });
+    const map = await dependencyMap(model, { height: H, width: H, position: centre });
     const ideal = idealContext(H, H, 1, centre);
     model.dispose();
     expect(futureDependencies(map, ideal, centre, H, 1)).toBe(0);

@@ -19,11 +19,10 @@ import {
   Params,
   colourGroups,
   colourMask1x1,
-  conv2dValid,
+  paddedConv2d,
   levelsToInput,
   mask,
   maskedConv2d,
-  pad2d,
 } from '@pixel-models/core';
 import type { RowLstmParts } from './incremental-row-lstm';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
@@ -117,7 +116,7 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
     let state: LstmState<tf.Tensor4D> | undefined;
     for (let r = 0; r < height; r++) {
       // K^ss ⊛ h_{i-1}: a 1 x k convolution of the previous row's state (zero-padded at both ends), [B, 1, W, 4h].
-      const pre: tf.Tensor4D = state ? tf.add(rows[r], conv2dValid(pad2d(state.h, [0, 0, side, side]), layer.ss.w as tf.Tensor4D)) : rows[r];
+      const pre: tf.Tensor4D = state ? tf.add(rows[r], paddedConv2d(state.h, layer.ss.w as tf.Tensor4D, [0, 0, side, side])) : rows[r];
       state = lstmStep(pre, state); // h_i, c_i: [B, 1, W, h]
       hidden.push(state.h);
     }

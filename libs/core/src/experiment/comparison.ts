@@ -29,7 +29,7 @@ export interface ComparisonEntry {
   /** The model's incremental sampler, for fast sample grids (naive sampling otherwise). */
   incremental?: (model: AutoregressiveModel) => IncrementalSampler;
   /** A diagnostic shown in the report, e.g. the autoregressive check's verdict. */
-  check?: (model: AutoregressiveModel) => string;
+  check?: (model: AutoregressiveModel) => Promise<string>;
 }
 
 export interface ComparisonGroup {
@@ -156,7 +156,7 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
         const model = entry.createModel(splits.train.channels, group.levels, seed);
         const label = `${group.key}/${entry.key} seed ${seed}: `;
         const fit = await fitModel({ label, model, train: splits.train, validation: splits.validation, options: { ...options, seed }, dir: folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`) });
-        const test = scoreTestSet(model, splits.test, undefined, `${label}test`);
+        const test = await scoreTestSet(model, splits.test, undefined, `${label}test`);
         const trainSeconds = fit.history.reduce((s, h) => s + h.seconds, 0);
         rows.push({
           group: group.key, entry: entry.key, label: entry.label, seed, testNats: test.nats, testBitsPerDim: test.bitsPerDim,
@@ -165,10 +165,10 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
         });
         curves.push(...fit.curve.map((c) => ({ group: group.key, entry: entry.key, seed, epoch: c.epoch, nats: c.nats })));
         if (seed === seeds[0]) {
-          if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [entry.check(model)] });
+          if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [await entry.check(model)] });
           if (group.samples) {
             const { height, width, channels } = splits.test;
-            const png = sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model) });
+            const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model) });
             folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
             extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
           }

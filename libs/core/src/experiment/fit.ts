@@ -17,9 +17,9 @@ import { type ConditionFn, evaluateNll, type NllResult } from '../training/evalu
 import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
 import { type CurvePoint, readCurve } from './training-report';
 
-export function scoreTestSet(model: AutoregressiveModel, test: LevelSet, condition: ConditionFn | undefined, label: string): NllResult {
+export async function scoreTestSet(model: AutoregressiveModel, test: LevelSet, condition: ConditionFn | undefined, label: string): Promise<NllResult> {
   const bar = new ProgressBar({ label, total: Math.ceil(test.count / 100) });
-  const result = evaluateNll(model, test, { batchSize: 100, condition, onBatch: (done) => bar.update(done, {}) });
+  const result = await evaluateNll(model, test, { batchSize: 100, condition, onBatch: (done) => bar.update(done, {}) });
   bar.finish({ nats: result.nats.toFixed(2), 'bits/dim': result.bitsPerDim.toFixed(4) });
   return result;
 }
@@ -39,13 +39,13 @@ export interface SampleGridOptions {
 }
 
 /** Samples `count` images and returns them as a PNG grid. */
-export function sampleGrid(model: AutoregressiveModel, o: SampleGridOptions): Buffer {
+export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOptions): Promise<Buffer> {
   const bar = new ProgressBar({ label: o.sampler ? 'sampling (cached activations)' : 'sampling', total: o.height });
   const options = {
     count: o.count, height: o.height, width: o.width, temperature: o.temperature, seed: o.seed, condition: o.condition,
     onRow: (row: number) => bar.update(row, {}),
   };
-  const levels = o.sampler ? sampleFast(o.sampler, options) : sampleImages(model, options);
+  const levels = await (o.sampler ? sampleFast(o.sampler, options) : sampleImages(model, options));
   bar.finish({});
   const columns = o.columns ?? Math.ceil(Math.sqrt(o.count));
   return encodePng(imageGrid(dequantize(levels, o.levels), { count: o.count, height: o.height, width: o.width, channels: o.channels, columns, padding: 2, scale: 3 }));

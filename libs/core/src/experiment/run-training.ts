@@ -57,7 +57,7 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
    */
   variants?: { choices: readonly string[]; default: string; model(preset: string, variant: string): Partial<ModelConfig> };
   /** Work before training, e.g. pre-training an embedding network; runs again on --resume, so keep it seeded. */
-  prepare?: (model: Model, data: MnistLevels, config: RunConfig<ModelConfig>) => void;
+  prepare?: (model: Model, data: MnistLevels, config: RunConfig<ModelConfig>) => void | Promise<void>;
   condition?: ExperimentCondition<Model>;
   /** What to sample after training: the conditioning of each sample and the grid's columns. */
   sampling?: (model: Model, data: MnistLevels, count: number) => { condition?: tf.Tensor; columns?: number; caption?: string };
@@ -66,7 +66,7 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
   /** The model's incremental sampler (fast generation), when it has one; sampling is naive otherwise. */
   incremental?: (model: Model) => IncrementalSampler;
   /** Further report sections (interpolations, reconstructions, ...), computed after training. */
-  extraSections?: (ctx: { model: Model; data: MnistLevels; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[];
+  extraSections?: (ctx: { model: Model; data: MnistLevels; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[] | Promise<ReportSection[]>;
 }
 
 /** Everything that determines a run, saved as config.json (and read back by --resume). */
@@ -165,7 +165,7 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   );
   const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: flags['run-id'] });
   if (!resumed) folder.writeJson('config.json', { ...config, modelConfig: model.config });
-  exp.prepare?.(model, data, config);
+  await exp.prepare?.(model, data, config);
   const started = new Date();
   const stop = { interrupted: false };
   const onSigint = () => {
@@ -188,7 +188,7 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
     const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop });
     if (bResume) disposeCheckpoint(bResume);
-    if (fit.outcome === 'completed') baseline = { name: exp.baseline.name, history: fit.history, test: scoreTestSet(b, data.test, undefined, 'baseline test NLL') };
+    if (fit.outcome === 'completed') baseline = { name: exp.baseline.name, history: fit.history, test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL') };
     else result.outcome = 'interrupted';
     b.dispose();
   }
@@ -202,19 +202,19 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     return { folder, history: result.history, backend };
   }
 
-  const test = scoreTestSet(model, data.test, condition, 'test NLL');
+  const test = await scoreTestSet(model, data.test, condition, 'test NLL');
   let samplesPng: Buffer | undefined;
   let samplesCaption = '';
   if (config.samples > 0) {
     const plan = exp.sampling?.(model, data, config.samples) ?? {};
     const { height, width } = data.test;
     const sampler = exp.incremental?.(model);
-    samplesPng = sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, sampler, ...plan });
+    samplesPng = await sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, sampler, ...plan });
     plan.condition?.dispose();
     samplesCaption = plan.caption ?? '';
     folder.writeBuffer('samples.png', samplesPng);
   }
-  const extra = exp.extraSections?.({ model, data, config, folder }) ?? [];
+  const extra = (await exp.extraSections?.({ model, data, config, folder })) ?? [];
 
   const ended = new Date();
   const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);

@@ -17,7 +17,7 @@ export interface IncrementalRun {
    * Logits [count * Q] (image-major) of channel `ch` at pixel (r, c). `x` holds the levels drawn so far (NHWC,
    * [count, H, W, C]); everything after (r, c, ch) in raster/channel order is still 0 and must not be read.
    */
-  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Float32Array;
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array>;
   /** Row r of `x` is complete: compute the row-level caches that row r + 1 reads. */
   finishRow(x: Int32Array, r: number): void;
   dispose(): void;
@@ -30,6 +30,6 @@ export interface IncrementalSampler {
 }
 
 /** Samples `count` images with cached activations; the same result as `sampleImages` for the same options. */
-export function sampleFast(sampler: IncrementalSampler, opts: SampleOptions): Int32Array {
+export function sampleFast(sampler: IncrementalSampler, opts: SampleOptions): Promise<Int32Array> {
   return drawImages(() => sampler.start(opts.count, opts.height, opts.width, opts.condition), sampler.config, opts);
 }

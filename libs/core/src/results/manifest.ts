@@ -34,6 +34,8 @@ export interface Manifest {
   git: GitInfo;
   backend: string;
   device: string;
+  /** Set when the device is a software emulation of a GPU (e.g. SwiftShader): its timings say nothing about a GPU. */
+  softwareAdapter?: string;
   tfjsVersion: string;
   nodeVersion: string;
   platform: string;
@@ -70,6 +72,7 @@ export function buildManifest(m: ManifestInput): Manifest {
     git: gitInfo(m.cwd),
     backend: m.backend.name,
     device: m.backend.device,
+    softwareAdapter: m.backend.softwareAdapter,
     tfjsVersion: m.backend.tfjsVersion,
     nodeVersion: process.version,
     platform: `${os.platform()} ${os.arch()}`,

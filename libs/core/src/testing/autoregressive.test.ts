@@ -40,20 +40,20 @@ beforeAll(async () => {
 });
 
 describe('expectAutoregressive', () => {
-  it.each([1, 3])('passes a masked CNN with mask A first (%i channels)', (channels) => {
-    expectAutoregressive(tinyMaskedCnn(channels, 4, 'A'), { height: 5, width: 5 });
+  it.each([1, 3])('passes a masked CNN with mask A first (%i channels)', async (channels) => {
+    await expectAutoregressive(tinyMaskedCnn(channels, 4, 'A'), { height: 5, width: 5 });
   });
 
-  it('catches mask B in the first layer and names the leaking input', () => {
+  it('catches mask B in the first layer and names the leaking input', async () => {
     const leaky = tinyMaskedCnn(1, 2, 'B');
-    const violations = findAutoregressiveViolations(leaky, { height: 5, width: 5 });
+    const violations = await findAutoregressiveViolations(leaky, { height: 5, width: 5 });
     expect(violations.length).toBe(25); // every pixel reads itself
     expect(violations[0].input).toEqual(violations[0].output);
-    expect(() => expectAutoregressive(leaky, { height: 5, width: 5 })).toThrow(/not autoregressive[^]*row 0, col 0, channel R\) changed by [0-9.e+-]+ when input \(row 0, col 0, channel R\) changed/);
+    await expect(expectAutoregressive(leaky, { height: 5, width: 5 })).rejects.toThrow(/not autoregressive[^]*row 0, col 0, channel R\) changed by [0-9.e+-]+ when input \(row 0, col 0, channel R\) changed/);
   });
 
-  it('catches a colour leak: mask B first with 3 channels lets G read its own value', () => {
-    const violations = findAutoregressiveViolations(tinyMaskedCnn(3, 4, 'B'), { height: 4, width: 4 });
+  it('catches a colour leak: mask B first with 3 channels lets G read its own value', async () => {
+    const violations = await findAutoregressiveViolations(tinyMaskedCnn(3, 4, 'B'), { height: 4, width: 4 });
     expect(violations.length).toBeGreaterThan(0);
     // The reported violations each name the current pixel itself as the leak.
     for (const v of violations.slice(0, 5)) expect(v.input).toEqual(v.output);

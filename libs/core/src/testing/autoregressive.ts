@@ -44,7 +44,7 @@ function otherLevel(level: number, levels: number, rng: Rng): number {
 }
 
 /** Logits of each input at one flat position each: inputs[k] is read at positions[k]. Returns [k][Q]. */
-function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positions: number[], opts: AutoregressiveCheckOptions): Float32Array[] {
+async function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positions: number[], opts: AutoregressiveCheckOptions): Promise<Float32Array[]> {
   const { height, width } = opts;
   const { channels, levels } = model.config;
   const size = height * width * channels;
@@ -54,7 +54,7 @@ function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positions: n
     const part = inputs.slice(start, start + chunk);
     const flat = new Int32Array(part.length * size);
     part.forEach((x, k) => flat.set(x, k * size));
-    const values = tidyRead(() => {
+    const values = await tidyRead(() => {
       const x = tf.tensor4d(flat, [part.length, height, width, channels], 'int32');
       return model.logits(x, opts.condition?.(part.length));
     });
@@ -68,7 +68,7 @@ function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positions: n
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-export function findAutoregressiveViolations(model: AutoregressiveModel, opts: AutoregressiveCheckOptions): Violation[] {
+export async function findAutoregressiveViolations(model: AutoregressiveModel, opts: AutoregressiveCheckOptions): Promise<Violation[]> {
   const { height, width } = opts;
   const { channels, levels } = model.config;
   const size = height * width * channels;
@@ -79,8 +79,8 @@ export function findAutoregressiveViolations(model: AutoregressiveModel, opts: A
     const base = Int32Array.from({ length: size }, () => Math.floor(rng.next() * levels));
     const positions = Array.from({ length: size }, (_, i) => i);
     const changedFrom = positions.map((i) => base.map((v, j) => (j >= i ? otherLevel(v, levels, rng) : v)));
-    const reference = logitsAt(model, positions.map(() => base), positions, opts);
-    const changed = logitsAt(model, changedFrom, positions, opts);
+    const reference = await logitsAt(model, positions.map(() => base), positions, opts);
+    const changed = await logitsAt(model, changedFrom, positions, opts);
     for (const i of positions) {
       const maxChange = maxAbsDiff(reference[i], changed[i]);
       if (maxChange > tolerance) violations.push({ output: positionOf(i, width, channels), input: null, maxChange });
@@ -90,7 +90,7 @@ export function findAutoregressiveViolations(model: AutoregressiveModel, opts: A
       const i = (v.output[0] * width + v.output[1]) * channels + v.output[2];
       const singles = positions.filter((j) => j >= i);
       const inputs = singles.map((j) => base.map((x, k) => (k === j ? otherLevel(x, levels, rng) : x)));
-      const single = logitsAt(model, inputs, singles.map(() => i), opts);
+      const single = await logitsAt(model, inputs, singles.map(() => i), opts);
       const leak = singles.find((_, k) => maxAbsDiff(reference[i], single[k]) > tolerance);
       v.input = leak === undefined ? null : positionOf(leak, width, channels);
     }
@@ -101,8 +101,8 @@ export function findAutoregressiveViolations(model: AutoregressiveModel, opts: A
 const fmt = ([r, c, ch]: [number, number, number]) => `(row ${r}, col ${c}, channel ${'RGB'[ch] ?? ch})`;
 
 /** Throws an Error naming the leaks when the model is not autoregressive. */
-export function expectAutoregressive(model: AutoregressiveModel, opts: AutoregressiveCheckOptions): void {
-  const violations = findAutoregressiveViolations(model, opts);
+export async function expectAutoregressive(model: AutoregressiveModel, opts: AutoregressiveCheckOptions): Promise<void> {
+  const violations = await findAutoregressiveViolations(model, opts);
   if (violations.length === 0) return;
   const lines = violations.slice(0, 5).map(
     (v) => `logits at ${fmt(v.output)} changed by ${v.maxChange.toExponential(2)}` + (v.input ? ` when input ${fmt(v.input)} changed` : ' (only by several later inputs together)'),

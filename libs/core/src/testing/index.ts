@@ -1,3 +1,4 @@
 export * from './autoregressive';
 export * from './backend';
 export * from './trainable';
+export * from './webgpu';

@@ -4,6 +4,9 @@
  * restored exactly in another process.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readScalar } from '../tidy-read';
+import { fusedAdamApply, fusedAdamMoments } from '../webgpu/adam';
+import { onWebgpu } from '../webgpu/program';
 
 export interface AdamOptions {
   learningRate: number;
@@ -20,53 +23,95 @@ export interface AdamState {
   v: tf.Tensor[];
 }
 
+/**
+ * Where the moments live. Per variable (CPU backends): a handful of elementwise ops per variable, which XNNPACK
+ * runs fast. Flat (webgpu): all moments in one [m | v] buffer, updated by one fused kernel, then one fused kernel
+ * per variable for its new value (libs/core/src/webgpu/adam.ts), with the non-finite-loss guard on the device.
+ */
+type Moments = { kind: 'per-variable'; m: tf.Variable[]; v: tf.Variable[] } | { kind: 'flat'; mv: tf.Variable; offsets: number[]; size: number };
+
 export class Adam {
   private step = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private readonly moments: Moments;
 
   constructor(private readonly variables: tf.Variable[], private readonly options: AdamOptions) {
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    if (onWebgpu()) {
+      const offsets: number[] = [];
+      let size = 0;
+      for (const x of variables) {
+        offsets.push(size);
+        size += x.size;
+      }
+      this.moments = { kind: 'flat', mv: tf.variable(tf.zeros([2 * size]), false), offsets, size };
+    } else {
+      this.moments = { kind: 'per-variable', m: variables.map((x) => tf.variable(tf.zerosLike(x), false)), v: variables.map((x) => tf.variable(tf.zerosLike(x), false)) };
+    }
   }
 
   get iterations(): number {
     return this.step;
   }
 
-  /** Applies one update; returns the global gradient norm before clipping. */
-  apply(grads: tf.Tensor[]): number {
+  /**
+   * Applies one update from `grads` unless `loss` is not finite (then nothing changes: weights, moments and the
+   * step count stay as they were). Resolves to the loss. Clipping is computed on the device (no read-back); on
+   * webgpu the update is enqueued before the loss is read, so the step has no round trip in its middle.
+   */
+  async update(grads: tf.Tensor[], loss: tf.Scalar): Promise<number> {
     const { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, clipNorm } = this.options;
-    this.step += 1;
-    const t = this.step;
-    return tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0];
-      const scale = clipNorm && norm > clipNorm ? clipNorm / norm : 1;
-      const lrT = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t); // bias corrections folded in
+    const t = this.step + 1;
+    const lrT = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t); // bias corrections folded in
+    const moments = this.moments;
+    if (moments.kind === 'flat') {
+      tf.tidy(() => {
+        const gflat = tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D;
+        const sumSquares: tf.Scalar = clipNorm ? tf.sum(tf.square(gflat)) : tf.scalar(0);
+        moments.mv.assign(fusedAdamMoments(moments.mv as tf.Tensor1D, gflat, sumSquares, loss, { beta1, beta2, clipNorm: clipNorm ?? 0 }));
+        this.variables.forEach((x, i) => x.assign(fusedAdamApply(x, moments.mv as tf.Tensor1D, moments.offsets[i], loss, { lrT, epsilon, N: moments.size })));
+      });
+      const value = await readScalar(loss);
+      if (Number.isFinite(value)) this.step = t; // a non-finite step was skipped on the device
+      return value;
+    }
+    const value = await readScalar(loss);
+    if (!Number.isFinite(value)) return value;
+    this.step = t;
+    tf.tidy(() => {
+      // clipNorm / max(norm, clipNorm) is exactly 1 when the norm is within the bound.
+      const scale = clipNorm ? tf.div(clipNorm, tf.maximum(tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))), clipNorm)) : undefined;
       grads.forEach((g0, i) => {
-        const g = scale === 1 ? g0 : tf.mul(g0, scale);
-        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
+        const g = scale ? tf.mul(g0, scale) : g0;
+        const m = tf.add(tf.mul(moments.m[i], beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(moments.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+        moments.m[i].assign(m);
+        moments.v[i].assign(v);
         this.variables[i].assign(tf.sub(this.variables[i], tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
       });
-      return norm;
     });
+    return value;
   }
 
-  /** The moment estimates themselves (not copies): read them before the next `apply`. */
+  /** A copy of the moment estimates, per variable, for a checkpoint: the caller disposes it. */
   state(): AdamState {
-    return { step: this.step, m: this.m, v: this.v };
+    const moments = this.moments;
+    if (moments.kind === 'per-variable') return { step: this.step, m: moments.m.map((x) => tf.clone(x)), v: moments.v.map((x) => tf.clone(x)) };
+    const part = (base: number) => tf.tidy(() => this.variables.map((x, i) => tf.reshape(tf.slice(moments.mv, base + moments.offsets[i], x.size), x.shape)));
+    return { step: this.step, m: part(0), v: part(moments.size) };
   }
 
   load(state: AdamState): void {
     this.step = state.step;
-    state.m.forEach((x, i) => this.m[i].assign(x));
-    state.v.forEach((x, i) => this.v[i].assign(x));
+    const moments = this.moments;
+    if (moments.kind === 'per-variable') {
+      state.m.forEach((x, i) => moments.m[i].assign(x));
+      state.v.forEach((x, i) => moments.v[i].assign(x));
+      return;
+    }
+    tf.tidy(() => moments.mv.assign(tf.concat([...state.m, ...state.v].map((x) => tf.reshape(x, [-1])))));
   }
 
   dispose(): void {
-    for (const x of [...this.m, ...this.v]) x.dispose();
+    const moments = this.moments;
+    tf.dispose(moments.kind === 'flat' ? [moments.mv] : [...moments.m, ...moments.v]);
   }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { writeFileAtomic } from '../results';
+import { throwIfWebgpuFailed } from '../webgpu/device-errors';
 import type { AdamState } from './adam';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
@@ -42,7 +43,12 @@ export interface Checkpoint<H = unknown> {
   adam: AdamState;
 }
 
-export function saveCheckpoint<H>(dir: string, meta: Omit<CheckpointMeta<H>, 'format' | 'tensors' | 'savedAt' | 'adamStep'>, weights: tf.Tensor[], adam: AdamState): void {
+export async function saveCheckpoint<H>(
+  dir: string,
+  meta: Omit<CheckpointMeta<H>, 'format' | 'tensors' | 'savedAt' | 'adamStep'>,
+  weights: tf.Tensor[],
+  adam: AdamState,
+): Promise<void> {
   const groups: [string, tf.Tensor[]][] = [
     ['weight', weights],
     ['adam.m', adam.m],
@@ -58,7 +64,8 @@ export function saveCheckpoint<H>(dir: string, meta: Omit<CheckpointMeta<H>, 'fo
   }
   const values = new Float32Array(offset);
   let k = 0;
-  for (const [, list] of groups) for (const t of list) values.set(t.dataSync() as Float32Array, tensors[k++].offset);
+  for (const [, list] of groups) for (const t of list) values.set((await t.data()) as Float32Array, tensors[k++].offset);
+  throwIfWebgpuFailed(); // never replace a good checkpoint with garbage
   writeFileAtomic(path.join(dir, CHECKPOINT_BIN), Buffer.from(values.buffer));
   const full: CheckpointMeta<H> = { format: 1, ...meta, adamStep: adam.step, tensors, savedAt: new Date().toISOString() };
   writeFileAtomic(path.join(dir, CHECKPOINT_JSON), JSON.stringify(full, null, 1));

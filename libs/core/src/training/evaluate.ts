@@ -1,6 +1,7 @@
 /** Exact mean NLL of an image set under a model, in nats per image and bits per dimension. */
 import * as tf from '@tensorflow/tfjs';
 import { bitsPerDim, nllPerImage } from '../metrics';
+import { readScalar } from '../tidy-read';
 import type { AutoregressiveModel } from '../model';
 import { type LevelSet, batchCount, gatherBatch, inOrder, levelSetDims } from './batches';
 
@@ -13,20 +14,33 @@ export interface NllResult {
   images: number;
 }
 
-export function evaluateNll(
+export async function evaluateNll(
   model: AutoregressiveModel,
   set: LevelSet,
   { batchSize = 100, condition, onBatch }: { batchSize?: number; condition?: ConditionFn; onBatch?: (done: number, total: number) => void } = {},
-): NllResult {
+): Promise<NllResult> {
   const order = inOrder(set.count);
   const batches = batchCount(set.count, batchSize);
-  let total = 0;
+  // Each batch's sum is read back without waiting for it (the device keeps working); the sums are added in
+  // batch order in double precision, as before.
+  const sums: Promise<number>[] = [];
   for (let b = 0; b < batches; b++) {
     const { x, labels } = gatherBatch(set, order, b, batchSize);
-    total += tf.tidy(() => tf.sum(nllPerImage(model.logits(x, condition?.({ x, labels })), x)).dataSync()[0]);
+    const sum = tf.tidy(() => tf.sum(nllPerImage(model.logits(x, condition?.({ x, labels })), x)));
     x.dispose();
+    sums.push(readAndDispose(sum));
     onBatch?.(b + 1, batches);
   }
+  let total = 0;
+  for (const s of await Promise.all(sums)) total += s;
   const nats = total / set.count;
   return { nats, bitsPerDim: bitsPerDim(nats, levelSetDims(set)), images: set.count };
+}
+
+async function readAndDispose(t: tf.Tensor): Promise<number> {
+  try {
+    return await readScalar(t);
+  } finally {
+    t.dispose();
+  }
 }

@@ -12,15 +12,19 @@ export interface TrainStepOptions {
 }
 
 /**
- * One training step on a batch of levels: the mean NLL, its gradients and an Adam update. Returns the loss; a
- * loss that is not finite is returned without updating, so a diverged step never reaches the weights.
+ * One training step on a batch of levels: the mean NLL, its gradients and an Adam update. Resolves to the loss;
+ * a loss that is not finite leaves the weights and Adam's state unchanged, so a diverged step never reaches them.
+ * The one value read back per step is that loss.
  */
-export function trainStep(model: AutoregressiveModel, adam: Adam, x: tf.Tensor4D, opts: TrainStepOptions = {}): number {
+export async function trainStep(model: AutoregressiveModel, adam: Adam, x: tf.Tensor4D, opts: TrainStepOptions = {}): Promise<number> {
   const variables = model.trainableVariables;
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x, opts.condition?.()), x), variables);
-    const loss = value.dataSync()[0];
-    if (Number.isFinite(loss)) adam.apply(variables.map((v) => grads[v.name]));
-    return loss;
-  });
+  const { value, grads } = tf.tidy(() => tf.variableGrads(() => meanNll(model.logits(x, opts.condition?.()), x), variables));
+  try {
+    return await adam.update(
+      variables.map((v) => grads[v.name]),
+      value,
+    );
+  } finally {
+    tf.dispose([value, ...Object.values(grads)]);
+  }
 }

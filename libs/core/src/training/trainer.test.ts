@@ -8,6 +8,7 @@ import { conv1x1, maskedConv2d } from '../conv';
 import { type AutoregressiveModel, levelsToInput, toLogits } from '../model';
 import { Params } from '../params';
 import { useTestBackend } from '../testing/backend';
+import { readVariables, webgpuOrSkip } from '../testing/webgpu';
 import type { LevelSet } from './batches';
 import { loadCheckpoint } from './checkpoint';
 import { Adam } from './adam';
@@ -41,13 +42,21 @@ function data(count: number, seed: number): LevelSet {
 
 const options: TrainOptions = { epochs: 2, batchSize: 8, learningRate: 0.01, clipNorm: 0, seed: 7 };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-'));
-const weightsOf = (m: AutoregressiveModel) => m.trainableVariables.map((v) => Array.from(v.dataSync()));
+const weightsOf = (m: AutoregressiveModel) => readVariables(m.trainableVariables);
+
+// The trainer on every backend here: wasm, and webgpu where an adapter can be had (SwiftShader in CI).
+const gpu = await webgpuOrSkip();
+const BACKENDS = gpu.available ? ['wasm', 'webgpu'] : ['wasm'];
 
 beforeAll(async () => {
   await useTestBackend();
 });
 
-describe('train', () => {
+describe.each(BACKENDS)('train on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+  });
+
   it('lowers the loss, checkpoints each epoch and is reproducible for a seed', async () => {
     const runs = [];
     for (let k = 0; k < 2; k++) {
@@ -56,7 +65,7 @@ describe('train', () => {
       const { history, outcome } = await train({ model, train: data(40, 1), validation: data(16, 2), options: { ...options, epochs: 3 }, checkpointDir: dir });
       expect(outcome).toBe('completed');
       expect(loadCheckpoint(dir).meta.position.epoch).toBe(3);
-      runs.push({ history, weights: weightsOf(model) });
+      runs.push({ history, weights: await weightsOf(model) });
       model.dispose();
     }
     expect(runs[0].history.map((h) => h.validationNats)).toEqual(runs[1].history.map((h) => h.validationNats));
@@ -82,7 +91,7 @@ describe('train', () => {
     const resumed = tinyModel(99); // different init: everything must come from the checkpoint
     const rest = await train({ model: resumed, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, resume: loadCheckpoint(dir) });
     expect(rest.outcome).toBe('completed');
-    expect(weightsOf(resumed)).toEqual(weightsOf(full));
+    expect(await weightsOf(resumed)).toEqual(await weightsOf(full));
     expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(fullRun.history.map((h) => [h.trainNats, h.validationNats]));
     [full, first, resumed].forEach((m) => m.dispose());
   });
@@ -117,24 +126,28 @@ describe('train', () => {
 });
 
 describe('trainStep', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
   const batch = () => tf.tensor4d(data(4, 5).levels, [4, 6, 6, 1], 'int32');
 
-  it('updates the weights from a finite loss and leaves no tensors behind', () => {
+  it('updates the weights from a finite loss and leaves no tensors behind', async () => {
     const model = tinyModel(4);
     const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
     const x = batch();
-    const before = weightsOf(model);
+    const before = await weightsOf(model);
     const tensors = tf.memory().numTensors;
-    const loss = trainStep(model, adam, x);
+    const loss = await trainStep(model, adam, x);
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
     expect(tf.memory().numTensors).toBe(tensors);
-    expect(weightsOf(model)).not.toEqual(before);
+    expect(await weightsOf(model)).not.toEqual(before);
     expect(adam.iterations).toBe(1);
     x.dispose();
     model.dispose();
   });
 
-  it('builds the condition inside the gradient tape, so the encoder producing it trains too', () => {
+  it('builds the condition inside the gradient tape, so the encoder producing it trains too', async () => {
     const base = tinyModel(4);
     const encoder = tf.variable(tf.fill([1, 1, 1, 1, 2], 0.5), true, 'encoder');
     // A model whose logits add its condition: the condition's gradient is non-zero.
@@ -145,21 +158,21 @@ describe('trainStep', () => {
     };
     const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
     const x = batch();
-    trainStep(model, adam, x, { condition: () => tf.mul(encoder, tf.tensor5d([1, -1], [1, 1, 1, 1, 2])) });
+    await trainStep(model, adam, x, { condition: () => tf.mul(encoder, tf.tensor5d([1, -1], [1, 1, 1, 1, 2])) });
     expect(Array.from(encoder.dataSync())).not.toEqual([0.5, 0.5]);
     x.dispose();
     encoder.dispose();
     base.dispose();
   });
 
-  it('returns a non-finite loss without touching the weights or the optimizer', () => {
+  it('returns a non-finite loss without touching the weights or the optimizer', async () => {
     const model = tinyModel(4);
     const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
     model.trainableVariables[1].assign(tf.fill(model.trainableVariables[1].shape, NaN));
     const x = batch();
-    const before = weightsOf(model);
-    expect(trainStep(model, adam, x)).toBeNaN();
-    expect(weightsOf(model)).toEqual(before);
+    const before = await weightsOf(model);
+    expect(await trainStep(model, adam, x)).toBeNaN();
+    expect(await weightsOf(model)).toEqual(before);
     expect(adam.iterations).toBe(0);
     x.dispose();
     model.dispose();

@@ -90,8 +90,14 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
     history.push(...args.resume.meta.history);
     pos = { ...args.resume.meta.position };
   }
-  const save = () =>
-    saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position: pos, history }, variables, adam.state());
+  const save = async (position: TrainingPosition) => {
+    const state = adam.state();
+    try {
+      await saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position, history }, variables, state);
+    } finally {
+      tf.dispose([...state.m, ...state.v]);
+    }
+  };
   const dims = levelSetDims(data);
   const batches = batchCount(data.count, options.batchSize);
   try {
@@ -99,12 +105,12 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
       const order = epochOrder(data.count, options.seed, pos.epoch);
       for (; pos.batch < batches; pos.batch++) {
         if (args.stop?.interrupted) {
-          save();
+          await save(pos);
           return { outcome: 'interrupted', history };
         }
         const started = performance.now();
         const { x, labels, size } = gatherBatch(data, order, pos.batch, options.batchSize);
-        const loss = trainStep(model, adam, x, { condition: condition && (() => condition({ x, labels })) });
+        const loss = await trainStep(model, adam, x, { condition: condition && (() => condition({ x, labels })) });
         x.dispose();
         if (!Number.isFinite(loss)) {
           throw new TrainingDivergedError(
@@ -129,7 +135,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         });
         await nextTick(); // lets SIGINT handlers run between batches
       }
-      const val = evaluateNll(model, validation, { batchSize: Math.max(options.batchSize, 100), condition });
+      const val = await evaluateNll(model, validation, { batchSize: Math.max(options.batchSize, 100), condition });
       const trainNats = pos.partialLoss / pos.partialImages;
       const metrics: EpochMetrics = {
         epoch: pos.epoch + 1,
@@ -142,7 +148,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
       };
       history.push(metrics);
       const finished = { ...pos, epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
-      saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position: finished, history }, variables, adam.state());
+      await save(finished);
       args.onEpoch?.(metrics, history);
     }
     return { outcome: 'completed', history };
