@@ -514,3 +514,32 @@ export async function samplingParity<M extends AutoregressiveModel>(c: SamplingC
     comparable: margin > (safety * 2 * logitDiff) / temperature + 1e-6,
   };
 }
+
+// ---- what every model family's webgpu-vs-cpu test shares ----
+
+/**
+ * Tolerances, webgpu vs cpu (both float32): the loss to 1e-5 relative; each variable's gradient entrywise to
+ * 1e-4 of that variable's max |grad| (small entries are sums that cancel, so a relative bound per entry would
+ * measure noise); weights after one Adam step to 1e-6 absolute (the step moves them by ~lr = 1e-2).
+ */
+export const PARITY_TOLERANCE = { loss: { rtol: 1e-5 }, grads: { rtol: 1e-4, relativeTo: 'max' as const } };
+export const PARITY_WEIGHT_TOLERANCE: Tolerance = { rtol: 0, atol: 1e-6 };
+/** Adam with a large epsilon: the first step is lr·g/(|g| + 0.03) rather than lr·sign(g), so gradient noise near 0 cannot flip a step. */
+export const PARITY_ADAM: AdamOptions = { learningRate: 1e-2, epsilon: 1e-3 };
+
+/**
+ * Throws when cached and naive sampling drew different levels on webgpu, when the samples are one constant level,
+ * or when webgpu and cpu drew different levels although no draw was near flipping (`samplingParity`). Returns
+ * whether the cpu samples could be compared (a warning says why not).
+ */
+export function expectSamplingParity(name: string, p: SamplingParity): boolean {
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  if (!same(p.webgpuCached, p.webgpuNaive)) throw new Error(`${name}: cached sampling drew other levels than naive sampling on webgpu`);
+  if (new Set(p.webgpuNaive).size < 2) throw new Error(`${name}: the samples are one constant level`);
+  if (p.comparable && !same(p.webgpuNaive, p.cpuNaive)) {
+    throw new Error(`${name}: webgpu drew other levels than cpu, though every draw was ${p.margin.toExponential(1)} from flipping and the logits differ by ${p.logitDiff.toExponential(1)}`);
+  }
+  if (!p.comparable) console.warn(`${name}: a draw is within ${p.margin.toExponential(1)} of flipping (logits differ by ${p.logitDiff.toExponential(1)}): cpu samples not compared`);
+  verbose(`sampling: margin ${p.margin.toExponential(2)}, logit diff ${p.logitDiff.toExponential(2)}, compared with cpu: ${p.comparable}`);
+  return p.comparable;
+}
