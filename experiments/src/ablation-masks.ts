@@ -4,7 +4,8 @@
  *      samples are degenerate (it copies the pixel, which is still empty when sampled), and
  *      `findAutoregressiveViolations` flags every position;
  *  (b) colour-group masks on vs off on 3-channel data (MNIST painted in six hues; CIFAR-10 with --cifar-dir);
- *  (c) residual and skip connections on/off in a Row LSTM (the PixelRNN paper's Table 3, at this repo's scale).
+ *  (c) residual and skip connections on/off in a Row LSTM (the PixelRNN paper's residual/skip ablation, at this
+ *      repo's scale; its numbers come from secondary sources and are unconfirmed, table number included).
  *   npx nx run experiments:ablation-masks [--preset smoke|default|gpu] [--only first-mask,colour-groups,residual-skip] ...
  */
 import { type AutoregressiveModel, type ComparisonExperiment, type ComparisonGroup, runComparison, runMain } from '@pixel-models/core';
@@ -57,8 +58,8 @@ export const ablationMasks: ComparisonExperiment = {
       ],
     },
     {
-      key: 'residual-skip', title: '(c) Residual and skip connections (PixelRNN Table 3, small scale)', data: 'mnist', levels: 2, unit: 'nats',
-      description: 'Row LSTM, 3 layers of h = 16, on binarized MNIST. The paper measured a 12-layer Row LSTM on CIFAR-10: no skip/no residual 3.22, residual only 3.09, skip only 3.07, both 3.06 bits/dim (secondary sources; see shared/reference).',
+      key: 'residual-skip', title: "(c) Residual and skip connections (the PixelRNN paper's ablation, small scale)", data: 'mnist', levels: 2, unit: 'nats',
+      description: 'Row LSTM, 3 layers of h = 16, on binarized MNIST; skip connections add parameters (see the table). The PixelRNN paper measured a 12-layer Row LSTM on CIFAR-10 validation: no skip/no residual 3.22, residual only 3.09, skip only 3.07, both 3.06 bits/dim (secondary source, unconfirmed: neither the values nor the table number were checked against the paper).',
       entries: [
         { key: 'none', label: 'no residual, no skip', createModel: rowLstm(false, false) },
         { key: 'residual', label: 'residual only', createModel: rowLstm(true, false) },

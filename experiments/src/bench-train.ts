@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam, type BackendName, ConfigError, defineFlags, initBackend, parseBackendName, parseFlags, runMain, tidyRead, trainStep } from '@pixel-models/core';
-import { DEFAULT_GATED_CONFIG, GATED_PRESETS, GatedPixelCnn, type GatedPresetName } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GATED_PRESETS, GatedPixelCnn, type GatedPresetName, RENAMED_GATED_PRESETS } from '@pixel-models/gated-pixelcnn';
 import { gatedStepFlops } from './flops';
 import { median, timeOnce } from './timing';
 
 const flags = defineFlags({
-  preset: { type: 'enum', choices: Object.keys(GATED_PRESETS), default: 'default', help: 'Gated PixelCNN size' },
+  preset: { type: 'enum', choices: Object.keys(GATED_PRESETS), default: 'default', renamed: RENAMED_GATED_PRESETS, help: 'Gated PixelCNN size' },
   batch: { type: 'int', min: 1, default: 32, help: 'batch size' },
   size: { type: 'int', min: 4, default: 28, help: 'image side' },
   filters: { type: 'int', min: 0, default: 0, help: 'feature maps per layer (default: the preset\'s; 64 is the GPU target shape)' },

@@ -17,6 +17,7 @@ export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig, Gate
   title: 'Class-conditional Gated PixelCNN on MNIST',
   defaultPreset: 'default',
   presets: CONDITIONAL_PRESETS,
+  usesLabels: true, // the one-hot label is the condition: no --binarized-mnist (.amat has no labels)
   createModel: (config, seed) => {
     const full = { ...DEFAULT_GATED_CONFIG, ...config };
     return new GatedPixelCnn(full, seed, new VectorConditioner({ size: DIGITS, layers: full.layers, filters: full.filters }, seed + 1000));

@@ -43,6 +43,9 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
   title: 'Embedding-conditional Gated PixelCNN on MNIST (triplet-loss embedding)',
   defaultPreset: 'default',
   presets: CONDITIONAL_PRESETS,
+  usesLabels: true, // triplets and the per-digit source images need labels: no --binarized-mnist (.amat has no labels)
+  // Scored on the embedding of each test image itself: a conditional NLL, not comparable to -log p(x).
+  conditionalNll: { given: 'f(x), the embedding of x' },
   createModel: (config, seed) => new EmbeddingConditionalModel({ ...DEFAULT_GATED_CONFIG, ...config }, seed),
   prepare: (model, data, config) => pretrainEncoder(model, data.train, config.preset, config.seed),
   incremental: (model) => gatedIncremental(model),

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
+import { ConfigError, type MnistLevels, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
 import { useTestBackend } from '@pixel-models/core/testing';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
@@ -77,6 +77,11 @@ describe('experiments:mnist-gated --preset smoke', () => {
     expect(fs.existsSync(path.join(out, 'results'))).toBe(false); // nothing half-written
   });
 
+  it('refuses the old `paper` preset (from neither paper) and names its new name, `gpu`', async () => {
+    await expect(runTrainingExperiment(mnistGated, smoke(tmp(), '--preset', 'paper'), REPO_ROOT)).rejects.toThrow('--preset paper was renamed: use --preset gpu');
+    expect(mnistGated.presets.gpu.model).toMatchObject({ layers: 15, filters: 128, skip: true });
+  });
+
   it('exits 2 with the usage on an unknown flag (CLI)', async () => {
     const { code, stderr } = await runCli(['--bogus']);
     expect(code).toBe(2);
@@ -84,12 +89,13 @@ describe('experiments:mnist-gated --preset smoke', () => {
     expect(stderr).toContain('--levels <int>');
   });
 
-  it('Ctrl-C saves a checkpoint, and --resume finishes the run (CLI)', async () => {
+  it('Ctrl-C saves a checkpoint, and --resume finishes the run with the metrics of an uninterrupted run (CLI)', async () => {
     const out = tmp();
-    const args = smoke(out, '--run-id', 'r', '--epochs', '4', '--samples', '0');
+    // 64 training images in 32 batches of 2 an epoch: Ctrl-C after epoch 1 lands part-way through epoch 2.
+    const flags = ['--epochs', '2', '--train-images', '64', '--batch', '2', '--test-images', '32', '--samples', '0'];
     let sent = false;
-    const first = await runCli(args, (text, kill) => {
-      if (!sent && text.includes('epoch 1/4 100%')) {
+    const first = await runCli(smoke(out, '--run-id', 'r', ...flags), (text, kill) => {
+      if (!sent && text.includes('epoch 1/2 100%')) {
         sent = true;
         kill();
       }
@@ -98,11 +104,53 @@ describe('experiments:mnist-gated --preset smoke', () => {
     expect(first.stdout).toContain('--resume r');
     const dir = path.join(out, 'results/mnist-gated/r');
     const saved = loadCheckpoint(dir).meta.position;
-    expect(saved.epoch).toBeGreaterThanOrEqual(1);
-    expect(saved.epoch).toBeLessThan(4);
+    expect(saved.epoch).toBe(1);
+    expect(saved.batch).toBeGreaterThan(0); // mid-epoch: the partial loss of epoch 2 must carry over too
     const second = await runCli([...smoke(out), '--resume', 'r']);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/test NLL: [0-9.]+ nats .* after 4 epochs/);
-    expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+    expect(second.stdout).toMatch(/test NLL: [0-9.]+ nats .* after 2 epochs/);
+    // The same flags without the interruption (in-process: the same runner as the entry point, one start less).
+    await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'u', ...flags), REPO_ROOT);
+    // metrics.csv without the timing columns, and the test NLL, equal those of the uninterrupted run exactly.
+    const metrics = (run: string) => {
+      const [header, ...rows] = fs.readFileSync(path.join(out, 'results/mnist-gated', run, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+      const keep = header.map((_, i) => i).filter((i) => !['seconds', 'images_per_second'].includes(header[i]));
+      return [header, ...rows].map((cells) => keep.map((i) => cells[i]));
+    };
+    expect(metrics('r')).toHaveLength(3);
+    expect(metrics('r')[0]).toContain('validation_nats');
+    expect(metrics('r')).toEqual(metrics('u'));
+    const testNats = (run: string) => JSON.parse(fs.readFileSync(path.join(out, 'results/mnist-gated', run, 'manifest.json'), 'utf8')).summary.testNats;
+    expect(testNats('r')).toBe(testNats('u'));
+  });
+
+  it('binarizes MNIST once with the data seed: runs with different --seed see the same binary images', async () => {
+    const out = tmp();
+    const seen: { seed: number; data: MnistLevels }[] = [];
+    const captured = new Error('data captured'); // stops each run before training: only its data is needed
+    const capture: typeof mnistGated = {
+      ...mnistGated,
+      prepare: (_model, data, config) => {
+        seen.push({ seed: config.seed, data });
+        throw captured;
+      },
+    };
+    for (const seed of ['1', '2']) {
+      await expect(runTrainingExperiment(capture, smoke(out, '--run-id', `seed${seed}`, '--seed', seed), REPO_ROOT)).rejects.toBe(captured);
+    }
+    expect(seen.map((s) => s.seed)).toEqual([1, 2]);
+    const bytes = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const split of ['train', 'validation', 'test'] as const) {
+      const [a, b] = seen.map((s) => s.data[split]);
+      expect(a.count, split).toBe({ train: 256, validation: 64, test: 128 }[split]); // the smoke preset's images
+      expect(a.levels.length, split).toBe(a.count * 784);
+      expect(bytes(a.levels).equals(bytes(b.levels)), `${split} images differ between --seed 1 and --seed 2`).toBe(true);
+    }
+    // Pinned: the ones among the 128 smoke test images under MNIST_DATA_SEED (stochastic binarization of the
+    // first 128 MNIST test images: sum(pixel / 255) = 11872.6 expected, sd 42.7; thresholding at 0.5 gives 11998).
+    // Any change to the binarization changes every reported NLL, so it must show here.
+    const test = seen[0].data.test.levels;
+    expect(test.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(test.reduce((s, v) => s + v, 0)).toBe(11891);
   });
 });

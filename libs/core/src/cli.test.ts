@@ -69,6 +69,16 @@ describe('parseFlags', () => {
     expect(e.message).toContain(message);
     expect(e.usage).toContain('--lr <float>');
   });
+
+  it('refuses a renamed enum value and names the new one, which it accepts', () => {
+    const renamed = defineFlags({ preset: { type: 'enum', choices: ['smoke', 'gpu'] as const, default: 'smoke', renamed: { paper: 'gpu' }, help: 'size' } });
+    const bad = () => parseFlags(renamed, ['--preset', 'paper'], { usage });
+    expect(bad).toThrow(UsageError);
+    expect(bad).toThrow('--preset paper was renamed: use --preset gpu');
+    expect(parseFlags(renamed, ['--preset', 'gpu'], { usage }).preset).toBe('gpu');
+    // Only own entries count as old names: 'toString' is an unknown value, not a rename.
+    expect(() => parseFlags(renamed, ['--preset', 'toString'], { usage })).toThrow('--preset must be one of smoke, gpu, got "toString"');
+  });
 });
 
 /** Runs runMain with captured output and exit code. */

@@ -15,6 +15,8 @@ export interface FlagDef {
   max?: number;
   /** Accepted but left out of the usage text. */
   hidden?: boolean;
+  /** Old enum values and their new names: rejected with a message that names the new one. */
+  renamed?: Readonly<Record<string, string>>;
 }
 
 export type FlagSpec = Record<string, FlagDef>;
@@ -70,6 +72,7 @@ function convert(name: string, d: FlagDef, raw: string, fail: (m: string) => nev
       return n;
     }
     case 'enum':
+      if (d.renamed && Object.hasOwn(d.renamed, raw)) fail(`--${name} ${raw} was renamed: use --${name} ${d.renamed[raw]} (the same settings)`);
       if (!d.choices?.includes(raw)) fail(`--${name} must be one of ${d.choices?.join(', ')}, got "${raw}"`);
       return raw;
     case 'bool':

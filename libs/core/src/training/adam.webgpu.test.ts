@@ -27,8 +27,8 @@ async function run(backend: string, clipNorm: number): Promise<{ weights: number
       tf.dispose([...grads, loss]);
     }
     const state = adam.state();
-    const out = { weights: await readVariables(variables), iterations: adam.iterations, state: { m: await readAll(state.m), v: await readAll(state.v) } };
-    tf.dispose([...state.m, ...state.v, ...variables]);
+    const out = { weights: await readVariables(variables), iterations: adam.iterations, state: { m: await readAll(state.slots.m), v: await readAll(state.slots.v) } };
+    tf.dispose([...state.slots.m, ...state.slots.v, ...variables]);
     adam.dispose();
     return out;
   });
@@ -64,19 +64,19 @@ describe.skipIf(!gpu.available)('Adam on webgpu (flat moments, fused kernels)', 
       const loss = tf.scalar(1);
       await adam.update(grads, loss);
       const state = adam.state();
-      const plain = { step: state.step, m: await readAll(state.m), v: await readAll(state.v) };
-      tf.dispose([...grads, loss, ...state.m, ...state.v, ...variables]);
+      const plain = { step: state.step, m: await readAll(state.slots.m), v: await readAll(state.slots.v) };
+      tf.dispose([...grads, loss, ...state.slots.m, ...state.slots.v, ...variables]);
       adam.dispose();
       return { state: plain };
     });
     const back = await onBackend('webgpu', async () => {
       const variables = SHAPES.map((s) => tf.variable(tf.zeros(s)));
       const adam = new Adam(variables, { learningRate: 0.1 });
-      const state: AdamState = { step: saved.state.step, m: saved.state.m.map((m, i) => tf.tensor(m, SHAPES[i])), v: saved.state.v.map((v, i) => tf.tensor(v, SHAPES[i])) };
+      const state: AdamState = { step: saved.state.step, slots: { m: saved.state.m.map((m, i) => tf.tensor(m, SHAPES[i])), v: saved.state.v.map((v, i) => tf.tensor(v, SHAPES[i])) } };
       adam.load(state);
       const again = adam.state();
-      const out = { step: adam.iterations, m: await readAll(again.m), v: await readAll(again.v) };
-      tf.dispose([...state.m, ...state.v, ...again.m, ...again.v, ...variables]);
+      const out = { step: adam.iterations, m: await readAll(again.slots.m), v: await readAll(again.slots.v) };
+      tf.dispose([...state.slots.m, ...state.slots.v, ...again.slots.m, ...again.slots.v, ...variables]);
       adam.dispose();
       return out;
     });

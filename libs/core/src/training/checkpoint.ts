@@ -1,7 +1,10 @@
 /**
- * Checkpoints: model weights, Adam state and the position in training (epoch, batch, step, metrics so far),
- * as `checkpoint.json` (index + progress) beside `checkpoint.bin` (float32 values). The binary file is written
- * first and the index last, each atomically, so a crash leaves the previous checkpoint readable.
+ * Checkpoints: model weights, the optimizer's state and the position in training (epoch, batch, step, metrics so
+ * far), as `checkpoint.json` (index + progress) beside `checkpoint.bin` (float32 values). The binary file is
+ * written first and the index last, each atomically, so a crash leaves the previous checkpoint readable.
+ * Optimizer tensors are named `<optimizer>.<slot>.<i>` (Adam: `adam.m.0`, `adam.v.0`, ...; RMSProp:
+ * `rmsprop.meanSquare.0`, ...). Checkpoints written before the optimizer was recorded have no `optimizer` field
+ * and an `adamStep`: they are Adam's and are read as such.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { writeFileAtomic } from '../results';
 import { throwIfWebgpuFailed } from '../webgpu/device-errors';
-import type { AdamState } from './adam';
+import { LEGACY_OPTIMIZER, type OptimizerName, type OptimizerState, isOptimizerName } from './optimizer';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const CHECKPOINT_BIN = 'checkpoint.bin';
@@ -30,7 +33,12 @@ export interface CheckpointMeta<H = unknown> {
   model: string;
   modelConfig: unknown;
   position: TrainingPosition;
-  adamStep: number;
+  /** The optimizer whose state is saved (absent in older checkpoints: Adam). */
+  optimizer?: OptimizerName;
+  /** Updates the optimizer has applied. */
+  optimizerStep?: number;
+  /** Older checkpoints' name for optimizerStep. */
+  adamStep?: number;
   /** Metrics of the completed epochs. */
   history: H[];
   tensors: { name: string; shape: number[]; offset: number }[];
@@ -40,19 +48,18 @@ export interface CheckpointMeta<H = unknown> {
 export interface Checkpoint<H = unknown> {
   meta: CheckpointMeta<H>;
   weights: tf.Tensor[];
-  adam: AdamState;
+  optimizer: { name: OptimizerName; state: OptimizerState };
 }
 
 export async function saveCheckpoint<H>(
   dir: string,
-  meta: Omit<CheckpointMeta<H>, 'format' | 'tensors' | 'savedAt' | 'adamStep'>,
+  meta: Omit<CheckpointMeta<H>, 'format' | 'tensors' | 'savedAt' | 'optimizer' | 'optimizerStep' | 'adamStep'>,
   weights: tf.Tensor[],
-  adam: AdamState,
+  optimizer: { name: OptimizerName; state: OptimizerState },
 ): Promise<void> {
   const groups: [string, tf.Tensor[]][] = [
     ['weight', weights],
-    ['adam.m', adam.m],
-    ['adam.v', adam.v],
+    ...Object.entries(optimizer.state.slots).map(([slot, list]): [string, tf.Tensor[]] => [`${optimizer.name}.${slot}`, list]),
   ];
   const tensors: CheckpointMeta['tensors'] = [];
   let offset = 0;
@@ -67,7 +74,7 @@ export async function saveCheckpoint<H>(
   for (const [, list] of groups) for (const t of list) values.set((await t.data()) as Float32Array, tensors[k++].offset);
   throwIfWebgpuFailed(); // never replace a good checkpoint with garbage
   writeFileAtomic(path.join(dir, CHECKPOINT_BIN), Buffer.from(values.buffer));
-  const full: CheckpointMeta<H> = { format: 1, ...meta, adamStep: adam.step, tensors, savedAt: new Date().toISOString() };
+  const full: CheckpointMeta<H> = { format: 1, ...meta, optimizer: optimizer.name, optimizerStep: optimizer.state.step, tensors, savedAt: new Date().toISOString() };
   writeFileAtomic(path.join(dir, CHECKPOINT_JSON), JSON.stringify(full, null, 1));
 }
 
@@ -80,11 +87,27 @@ export function loadCheckpoint<H>(dir: string): Checkpoint<H> {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_JSON), 'utf8')) as CheckpointMeta<H>;
   const buf = fs.readFileSync(path.join(dir, CHECKPOINT_BIN));
   const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const read = (prefix: string) =>
-    meta.tensors
-      .filter((t) => t.name.startsWith(`${prefix}.`))
-      .map((t) => tf.tensor(values.subarray(t.offset, t.offset + t.shape.reduce((a, b) => a * b, 1)), t.shape));
-  return { meta, weights: read('weight'), adam: { step: meta.adamStep, m: read('adam.m'), v: read('adam.v') } };
+  const name = meta.optimizer ?? LEGACY_OPTIMIZER;
+  if (!isOptimizerName(name)) throw new ConfigError(`${dir}: the checkpoint names an unknown optimizer "${String(name)}"`);
+  const tensor = (t: CheckpointMeta['tensors'][number]) => tf.tensor(values.subarray(t.offset, t.offset + t.shape.reduce((a, b) => a * b, 1)), t.shape);
+  const weights = meta.tensors.filter((t) => t.name.startsWith('weight.')).map(tensor);
+  // `<optimizer>.<slot>.<i>`: the slot is what lies between the optimizer's name and the index.
+  const slots: Record<string, tf.Tensor[]> = {};
+  for (const t of meta.tensors.filter((x) => x.name.startsWith(`${name}.`))) {
+    const slot = t.name.slice(name.length + 1, t.name.lastIndexOf('.'));
+    (slots[slot] ??= []).push(tensor(t));
+  }
+  return { meta, weights, optimizer: { name, state: { step: meta.optimizerStep ?? meta.adamStep ?? 0, slots } } };
+}
+
+/** A checkpoint's optimizer must be the run's: its state means nothing to another optimizer. */
+export function checkCheckpointOptimizer(checkpoint: Checkpoint, optimizer: OptimizerName, source: string): void {
+  if (checkpoint.optimizer.name !== optimizer) {
+    throw new ConfigError(
+      `${source}: the checkpoint was trained with ${checkpoint.optimizer.name}, not ${optimizer}: ` +
+        `resume with --optimizer ${checkpoint.optimizer.name}, or start a new run to train with ${optimizer}`,
+    );
+  }
 }
 
 /** Copies checkpoint weights into the model's variables, checking that the shapes agree. */
@@ -101,5 +124,5 @@ export function restoreWeights(variables: tf.Variable[], weights: tf.Tensor[], s
 }
 
 export function disposeCheckpoint(c: Checkpoint): void {
-  tf.dispose([...c.weights, ...c.adam.m, ...c.adam.v]);
+  tf.dispose([...c.weights, ...Object.values(c.optimizer.state.slots).flat()]);
 }

@@ -1,4 +1,7 @@
 export * from './adam';
+export * from './rmsprop';
+export * from './optimizer';
+export * from './create-optimizer';
 export * from './batches';
 export * from './checkpoint';
 export * from './evaluate';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { meanNll } from '../metrics';
 import type { AutoregressiveModel } from '../model';
-import type { Adam } from './adam';
+import type { Optimizer } from './optimizer';
 
 export interface TrainStepOptions {
   /**
@@ -12,15 +12,15 @@ export interface TrainStepOptions {
 }
 
 /**
- * One training step on a batch of levels: the mean NLL, its gradients and an Adam update. Resolves to the loss;
- * a loss that is not finite leaves the weights and Adam's state unchanged, so a diverged step never reaches them.
- * The one value read back per step is that loss.
+ * One training step on a batch of levels: the mean NLL, its gradients and an optimizer update. Resolves to the
+ * loss; a loss that is not finite leaves the weights and the optimizer's state unchanged, so a diverged step
+ * never reaches them. The one value read back per step is that loss.
  */
-export async function trainStep(model: AutoregressiveModel, adam: Adam, x: tf.Tensor4D, opts: TrainStepOptions = {}): Promise<number> {
+export async function trainStep(model: AutoregressiveModel, optimizer: Optimizer, x: tf.Tensor4D, opts: TrainStepOptions = {}): Promise<number> {
   const variables = model.trainableVariables;
   const { value, grads } = tf.tidy(() => tf.variableGrads(() => meanNll(model.logits(x, opts.condition?.()), x), variables));
   try {
-    return await adam.update(
+    return await optimizer.update(
       variables.map((v) => grads[v.name]),
       value,
     );

