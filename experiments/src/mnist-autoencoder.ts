@@ -22,7 +22,7 @@ export const mnistAutoencoder: TrainingExperiment<AutoencoderConfig, PixelCnnAut
   defaultPreset: 'default',
   presets: CONDITIONAL_PRESETS,
   usesLabels: true, // its grids condition on the first test image of each digit: no --binarized-mnist (.amat has no labels)
-  conditionalNll: { given: 'the code of x' },
+  conditionalNll: { given: 'the code of x', source: 'computed from the very test image it scores' },
   createModel: (config, seed) => new PixelCnnAutoencoder({ ...DEFAULT_GATED_CONFIG, height: 28, width: 28, code: CODE, encoderHidden: 128, ...config }, seed),
   incremental: (model) => gatedIncremental(model.decoder),
   // Inside the trainer's gradient tape: the NLL's gradient reaches the encoder through the code.

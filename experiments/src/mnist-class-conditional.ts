@@ -18,6 +18,7 @@ export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig, Gate
   defaultPreset: 'default',
   presets: CONDITIONAL_PRESETS,
   usesLabels: true, // the one-hot label is the condition: no --binarized-mnist (.amat has no labels)
+  conditionalNll: { given: 'the digit label of x', source: 'taken from the test set itself' },
   createModel: (config, seed) => {
     const full = { ...DEFAULT_GATED_CONFIG, ...config };
     return new GatedPixelCnn(full, seed, new VectorConditioner({ size: DIGITS, layers: full.layers, filters: full.filters }, seed + 1000));

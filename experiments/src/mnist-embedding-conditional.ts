@@ -45,7 +45,7 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
   presets: CONDITIONAL_PRESETS,
   usesLabels: true, // triplets and the per-digit source images need labels: no --binarized-mnist (.amat has no labels)
   // Scored on the embedding of each test image itself: a conditional NLL, not comparable to -log p(x).
-  conditionalNll: { given: 'f(x), the embedding of x' },
+  conditionalNll: { given: 'f(x), the embedding of x', source: 'computed from the very test image it scores' },
   createModel: (config, seed) => new EmbeddingConditionalModel({ ...DEFAULT_GATED_CONFIG, ...config }, seed),
   prepare: (model, data, config) => pretrainEncoder(model, data.train, config.preset, config.seed),
   incremental: (model) => gatedIncremental(model),

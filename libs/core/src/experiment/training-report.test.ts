@@ -27,7 +27,7 @@ describe('training report', () => {
   });
 
   it('labels a conditional NLL as such and leaves the papers out, saying why', () => {
-    const html = report({ given: 'the code of x' }, true);
+    const html = report({ given: 'the code of x', source: 'computed from the very test image it scores' }, true);
     expect(html).not.toContain('paper: Diagonal BiLSTM (7 layers, h = 16)');
     expect(html).not.toContain('79.20');
     expect(html).toContain('<h2>Conditional test NLL</h2>');
@@ -39,6 +39,6 @@ describe('training report', () => {
 
   it('names the NLL it prints', () => {
     expect(testNllName()).toBe('test NLL');
-    expect(testNllName({ given: 'f(x)' })).toBe('conditional test NLL -log p(x | f(x))');
+    expect(testNllName({ given: 'f(x)', source: 'computed from x' })).toBe('conditional test NLL -log p(x | f(x))');
   });
 });

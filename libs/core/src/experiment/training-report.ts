@@ -15,6 +15,8 @@ import type { RunConfig } from './run-training';
 /** What a conditional NLL is conditioned on, e.g. `the code of x` (read as -log p(x | the code of x)). */
 export interface ConditionalNll {
   given: string;
+  /** Where the condition comes from, e.g. `computed from the very test image it scores`. */
+  source: string;
 }
 
 /** The name of the test NLL in printed lines and reports: conditional ones say what they are conditioned on. */
@@ -25,7 +27,7 @@ export function testNllName(conditional?: ConditionalNll): string {
 /** Why a conditional NLL stands alone: the code is computed from the image it scores. */
 export function conditionalNllNote(conditional: ConditionalNll, hasBaseline: boolean): string {
   return (
-    `This is -log p(x | ${conditional.given}), with ${conditional.given} computed from the very test image it scores, so it is not ` +
+    `This is -log p(x | ${conditional.given}), with ${conditional.given} ${conditional.source}, so it is not ` +
     "an NLL of x alone and is not comparable to unconditional NLLs -log p(x): the papers' binarized-MNIST numbers " +
     '(PixelRNN paper, Table 4) are left out of this report for that reason' +
     (hasBaseline ? '; the unconditional baseline is shown for reference, not as a like-for-like comparison.' : '.')
