@@ -106,7 +106,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
     const saved = loadCheckpoint(dir).meta.position;
     expect(saved.epoch).toBe(1);
     expect(saved.batch).toBeGreaterThan(0); // mid-epoch: the partial loss of epoch 2 must carry over too
-    const second = await runCli([...smoke(out), '--resume', 'r']);
+    const second = await runCli(['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--resume', 'r']); // --resume takes no run-changing flags
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/test NLL: [0-9.]+ nats .* after 2 epochs/);
     // The same flags without the interruption (in-process: the same runner as the entry point, one start less).

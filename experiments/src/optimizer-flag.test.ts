@@ -58,8 +58,11 @@ describe('--optimizer', () => {
   it('resuming with the other optimizer is a ConfigError and leaves the run untouched', async () => {
     const out = tmp();
     const r = await runTrainingExperiment(mnistGated, small(out, '--run-id', 'r', '--optimizer', 'rmsprop'), REPO_ROOT);
+    // As if it had been stopped: a completed run is never resumed at all.
+    const m = path.join(r.folder.dir, 'manifest.json');
+    fs.writeFileSync(m, JSON.stringify({ ...JSON.parse(fs.readFileSync(m, 'utf8')), status: 'interrupted' }));
     const files = ['checkpoint.bin', 'checkpoint.json', 'manifest.json', 'metrics.csv'].map((f) => read(r.folder.dir, f));
-    const again = runTrainingExperiment(mnistGated, [...small(out), '--resume', 'r', '--optimizer', 'adam'], REPO_ROOT);
+    const again = runTrainingExperiment(mnistGated, ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--resume', 'r', '--optimizer', 'adam'], REPO_ROOT);
     await expect(again).rejects.toThrow(ConfigError);
     await expect(again).rejects.toThrow('the checkpoint was trained with rmsprop, not adam: resume with --optimizer rmsprop, or start a new run to train with adam');
     expect(['checkpoint.bin', 'checkpoint.json', 'manifest.json', 'metrics.csv'].map((f) => read(r.folder.dir, f))).toEqual(files);

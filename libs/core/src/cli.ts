@@ -79,6 +79,8 @@ function convert(name: string, d: FlagDef, raw: string, fail: (m: string) => nev
       if (raw !== 'true' && raw !== 'false') fail(`--${name} takes no value or true/false, got "${raw}"`);
       return raw === 'true';
     default:
+      // An empty value is a mistake (an unset variable), never "not given": `--out ""` must not mean the repo root.
+      if (raw.trim() === '') fail(`--${name} needs a non-empty value`);
       return raw;
   }
 }
@@ -93,6 +95,7 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: string[], { usage 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new HelpRequested(text);
+    if (arg === '--') continue; // the separator of `nx run target -- --flag`, if it is passed through
     if (!arg.startsWith('--')) fail(`unexpected argument "${arg}"`);
     const eq = arg.indexOf('=');
     let name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
@@ -111,6 +114,14 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: string[], { usage 
     out[name] = convert(name, d, raw as string, fail);
   }
   return out as ParsedFlags<S>;
+}
+
+/** The flags given in `argv` (names without `--`; `--no-x` counts as `x`), to tell them from defaults. */
+export function givenFlags(argv: string[]): string[] {
+  return argv.filter((a) => a.startsWith('--')).map((a) => {
+    const name = a.slice(2).split('=')[0];
+    return name.startsWith('no-') ? name.slice(3) : name;
+  });
 }
 
 /**

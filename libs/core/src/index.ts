@@ -25,6 +25,8 @@ export * from './report';
 export * from './png';
 export * from './progress';
 export * from './cli';
+export * from './signals';
+export * from './experiment/resume-flags';
 export * from './experiment/mnist';
 export * from './experiment/binarized-mnist';
 export * from './experiment/run-training';

@@ -18,7 +18,7 @@ export interface SampleOptions {
   seed: number;
   /** Conditioning input for the `count` images, when the model is conditional. */
   condition?: tf.Tensor;
-  onRow?: (row: number, rows: number) => void;
+  onRow?: (row: number, rows: number) => void | Promise<void>;
 }
 
 /** Draws a level from logits / T with a uniform number from `rng`. */
@@ -57,7 +57,7 @@ export async function drawImages(start: () => IncrementalRun, config: { channels
         }
       }
       if (r + 1 < height) run.finishRow(x, r);
-      opts.onRow?.(r + 1, height);
+      await opts.onRow?.(r + 1, height); // may throw (a stop request) between rows
     }
   } finally {
     run.dispose();

@@ -3,20 +3,24 @@
  * same test set, reported as mean and spread beside any paper numbers (kept in their own column, never mixed
  * with measured cells). Ablations and the paper tables are comparisons; each declares groups of entries.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
-import { defineFlags, parseFlags } from '../cli';
+import { defineFlags, givenFlags, parseFlags } from '../cli';
 import { ConfigError } from '../errors';
 import { type AutoregressiveModel, countParameters } from '../model';
 import type { IncrementalSampler } from '../fast-sampling';
 import type { PaperNumber } from '../paper-results';
 import { formatDuration } from '../progress';
 import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
-import { buildManifest, createRunFolder, type RunFolder } from '../results';
+import { buildManifest, checkOutputRoot, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
+import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
+import { disposeCheckpoint, hasCheckpoint, loadCheckpoint } from '../training/checkpoint';
+import { checkResumeFlags, resumeCommand } from './resume-flags';
 import { checkSeed, seedGlobalRandom } from '../seed';
 import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
-import { type TrainOptions, optimizerOf } from '../training/trainer';
+import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/trainer';
 import { checkBinarizedMnistOption } from './binarized-mnist';
 import { type DatasetKind, loadDataset } from './datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
@@ -113,6 +117,7 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
+    resume: { type: 'string', help: 'continue the comparison with this id (or folder): finished models are re-scored, the rest continue from their checkpoints; only --backend, --out, --reports may go with it' },
   });
 
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
@@ -138,10 +143,23 @@ export interface ComparisonResult {
   summary: ComparisonSummary[];
   reportPath: string;
   backend: BackendInfo;
+  /** Set when a signal stopped the comparison (its checkpoints are kept; --resume continues it). */
+  interrupted?: boolean;
 }
 
+type ComparisonFlags = ReturnType<typeof parseFlags<ReturnType<typeof flagSpec>>>;
+
 export async function runComparison(exp: ComparisonExperiment, argv: string[], root: string): Promise<ComparisonResult> {
-  const f = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage: `npx nx run experiments:${exp.name} [--flag value ...]` });
+  const given = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage: `npx nx run experiments:${exp.name} -- [--flag value ...]` });
+  if (given.resume !== undefined) checkResumeFlags(argv);
+  const resultsRoot = checkOutputRoot('--out', given.out, root);
+  const reportsRoot = checkOutputRoot('--reports', given.reports, root);
+  const resumed = given.resume !== undefined ? openComparisonForResume(given.resume, path.join(resultsRoot, exp.name)) : undefined;
+  // On --resume the run's own flags (config.json) decide; only where it runs and writes comes from this command.
+  const f: ComparisonFlags = resumed ? { ...resumed.flags, backend: given.backend, out: given.out, reports: given.reports, resume: given.resume } : given;
+  if (f['cifar-dir'] !== undefined && !(fs.existsSync(f['cifar-dir']) && fs.statSync(f['cifar-dir']).isDirectory())) {
+    throw new ConfigError(`--cifar-dir ${f['cifar-dir']}: no such folder`); // before any group trains, not after
+  }
   const budget = exp.presets[f.preset];
   const seeds = Array.from({ length: f.seeds ?? budget.seeds }, (_, i) => checkSeed(f.seed + i));
   let groups = exp.groups({ cifarDir: f['cifar-dir'], preset: f.preset });
@@ -156,12 +174,67 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   const data = { binarizedMnistDir, trainImages: f['train-images'] ?? budget.trainImages, validationImages: budget.validationImages, testImages: f['test-images'] ?? budget.testImages };
   const backend = await initBackend(parseBackendName(f.backend));
   console.log(`${exp.title}: preset ${f.preset}, seeds ${seeds.join(', ')}, ${describeBackend(backend)}`);
-  const resultsRoot = path.resolve(root, f.out);
-  const reportsRoot = path.resolve(root, f.reports);
-  const folder = createRunFolder({ root: resultsRoot, experiment: exp.name, runId: f['run-id'] });
-  const config = { experiment: exp.name, preset: f.preset, seeds, train: options, data, groups: groups.map((g) => ({ key: g.key, data: g.data, levels: g.levels, entries: g.entries.map((e) => e.key) })) };
-  folder.writeJson('config.json', config);
+  const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: f['run-id'] });
+  const unlock = lockRunFolder(folder.dir);
+  const config = { experiment: exp.name, preset: f.preset, seeds, train: options, data, groups: groups.map((g) => ({ key: g.key, data: g.data, levels: g.levels, entries: g.entries.map((e) => e.key) })), flags: f };
+  if (!resumed) folder.writeJson('config.json', config);
   const started = new Date();
+  const record = (status: RunStatus, extra: Partial<ManifestInput> = {}) =>
+    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: seeds[0], backend, started, ended: status === 'running' ? undefined : new Date(), status, preset: f.preset, ...extra }));
+  record('running');
+  const stop: StopFlag = { interrupted: false };
+  const release = handleStopSignals(stop, 'stopping cleanly: the current model saves a checkpoint at the next safe point');
+  try {
+    return await compare({ exp, f, groups, seeds, options, data, binarizedMnistDir, folder, backend, started, stop, resultsRoot, reportsRoot, record });
+  } catch (e) {
+    if (!(e instanceof RunInterrupted)) {
+      const end = endOfError(e);
+      record(end.status, { reason: end.reason });
+      throw e;
+    }
+    const has = new Set(givenFlags(argv));
+    const command = resumeCommand(`experiments:${exp.name}`, { runId: folder.runId, out: has.has('out') ? resultsRoot : undefined, reports: has.has('reports') ? reportsRoot : undefined, backend: has.has('backend') ? f.backend : undefined });
+    record('interrupted', { reason: `stopped by ${stop.signal ?? 'a signal'}; continue with: ${command}` });
+    console.log(`\ncheckpoints saved in ${folder.dir}; continue with: ${command}`);
+    process.exitCode = signalExitCode(stop.signal);
+    return { folder, rows: [], summary: [], reportPath: '', backend, interrupted: true };
+  } finally {
+    release();
+    unlock();
+  }
+}
+
+interface CompareArgs {
+  exp: ComparisonExperiment;
+  f: ComparisonFlags;
+  groups: ComparisonGroup[];
+  seeds: number[];
+  options: TrainOptions;
+  data: { binarizedMnistDir?: string; trainImages?: number; validationImages?: number; testImages?: number };
+  binarizedMnistDir?: string;
+  folder: RunFolder;
+  backend: BackendInfo;
+  started: Date;
+  stop: StopFlag;
+  resultsRoot: string;
+  reportsRoot: string;
+  record: (status: RunStatus, extra?: Partial<ManifestInput>) => void;
+}
+
+/** A comparison to resume: its folder and the flags it was started with; a completed one is refused. */
+function openComparisonForResume(run: string, experimentDir: string): { folder: RunFolder; flags: ComparisonFlags } {
+  const dir = run.includes(path.sep) || run.startsWith('.') ? path.resolve(run) : path.join(experimentDir, run);
+  const folder = openRunFolder(dir);
+  const { flags } = folder.readJson<{ flags?: ComparisonFlags }>('config.json');
+  if (!flags) throw new ConfigError(`cannot resume ${dir}: it was started before comparisons recorded their flags; start a new run`);
+  const manifest = fs.existsSync(folder.path('manifest.json')) ? folder.readJson<Manifest>('manifest.json') : undefined;
+  if (manifest?.status === 'completed') throw new ConfigError(`run ${dir} already completed: there is nothing to resume, and its record is left as it is`);
+  return { folder, flags };
+}
+
+/** Trains and scores every group, entry and seed (continuing from checkpoints), then writes tables and report. */
+async function compare(a: CompareArgs): Promise<ComparisonResult> {
+  const { exp, f, groups, seeds, options, data, binarizedMnistDir, folder, backend, started, stop, resultsRoot, reportsRoot } = a;
 
   const rows: ComparisonRow[] = [];
   const curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[] = [];
@@ -175,8 +248,17 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
         seedGlobalRandom(seed);
         const model = entry.createModel(splits.train.channels, group.levels, seed);
         const label = `${group.key}/${entry.key} seed ${seed}: `;
-        const fit = await fitModel({ label, model, train: splits.train, validation: splits.validation, options: { ...options, seed }, dir: folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`) });
-        const test = await scoreTestSet(model, splits.test, undefined, `${label}test`);
+        const dir = folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`);
+        const resume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined; // from an interrupted run
+        const fit = await fitModel({ label, model, train: splits.train, validation: splits.validation, options: { ...options, seed }, dir, resume, stop }).finally(() => resume && disposeCheckpoint(resume));
+        if (fit.outcome === 'interrupted') {
+          model.dispose();
+          throw new RunInterrupted();
+        }
+        const test = await scoreTestSet(model, splits.test, undefined, `${label}test`, stop).catch((e) => {
+          model.dispose();
+          throw e;
+        });
         const trainSeconds = fit.history.reduce((s, h) => s + h.seconds, 0);
         rows.push({
           group: group.key, entry: entry.key, label: entry.label, seed, testNats: test.nats, testBitsPerDim: test.bitsPerDim,
@@ -189,7 +271,10 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
           if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [await entry.check(model)] });
           if (group.samples) {
             const { height, width, channels } = splits.test;
-            const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model) });
+            const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model), stop }).catch((e) => {
+              model.dispose();
+              throw e;
+            });
             folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
             extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
           }
@@ -207,6 +292,7 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
   const budgetText = budgetLabel(options, rows, backend);
   folder.writeText('table.md', markdownTable(groups, summary, budgetText));
+  await stopPoint(stop);
   const manifest = buildManifest({
     experiment: exp.name, runId: folder.runId, seed: seeds[0], backend, started, ended, status: 'completed', preset: f.preset,
     summary: {
@@ -262,7 +348,7 @@ export function markdownTable(groups: ComparisonGroup[], summary: ComparisonSumm
     .join('\n\n');
 }
 
-function groupSections(g: ComparisonGroup, summary: ComparisonSummary[], curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[], budget: string): ReportSection[] {
+export function groupSections(g: ComparisonGroup, summary: ComparisonSummary[], curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[], budget: string): ReportSection[] {
   const mine = summary.filter((s) => s.group === g.key);
   const paperRows = mine.filter((s) => s.paper);
   // Dots with error bars on a zoomed axis: differences of a nat or two vanish on bars that start at zero.

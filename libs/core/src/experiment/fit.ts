@@ -11,15 +11,17 @@ import { dequantize } from '../quantize';
 import type { RunFolder } from '../results';
 import { type IncrementalSampler, sampleFast } from '../fast-sampling';
 import { sampleImages } from '../sampling';
+import { type StopFlag, stopPoint } from '../signals';
 import type { LevelSet } from '../training/batches';
 import type { Checkpoint } from '../training/checkpoint';
 import { type ConditionFn, evaluateNll, type NllResult } from '../training/evaluate';
 import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
 import { type CurvePoint, readCurve } from './training-report';
 
-export async function scoreTestSet(model: AutoregressiveModel, test: LevelSet, condition: ConditionFn | undefined, label: string): Promise<NllResult> {
+/** Scores the test set; with `stop`, a stop request ends it early with RunInterrupted. */
+export async function scoreTestSet(model: AutoregressiveModel, test: LevelSet, condition: ConditionFn | undefined, label: string, stop?: StopFlag): Promise<NllResult> {
   const bar = new ProgressBar({ label, total: Math.ceil(test.count / 100) });
-  const result = await evaluateNll(model, test, { batchSize: 100, condition, onBatch: (done) => bar.update(done, {}) });
+  const result = await evaluateNll(model, test, { batchSize: 100, condition, stop, onBatch: (done) => bar.update(done, {}) });
   bar.finish({ nats: result.nats.toFixed(2), 'bits/dim': result.bitsPerDim.toFixed(4) });
   return result;
 }
@@ -36,6 +38,8 @@ export interface SampleGridOptions {
   columns?: number;
   /** The model's incremental form: the same samples as the naive sampler, O(layers) work per pixel. */
   sampler?: IncrementalSampler;
+  /** A stop request ends sampling between rows with RunInterrupted. */
+  stop?: StopFlag;
 }
 
 /** Samples `count` images and returns them as a PNG grid. */
@@ -43,7 +47,10 @@ export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOption
   const bar = new ProgressBar({ label: o.sampler ? 'sampling (cached activations)' : 'sampling', total: o.height });
   const options = {
     count: o.count, height: o.height, width: o.width, temperature: o.temperature, seed: o.seed, condition: o.condition,
-    onRow: (row: number) => bar.update(row, {}),
+    onRow: async (row: number) => {
+      bar.update(row, {});
+      await stopPoint(o.stop);
+    },
   };
   const levels = await (o.sampler ? sampleFast(o.sampler, options) : sampleImages(model, options));
   bar.finish({});
@@ -62,7 +69,7 @@ export interface FitArgs {
   /** The run folder that gets metrics.csv and curve.csv (single-model runs). */
   folder?: RunFolder;
   resume?: Checkpoint<EpochMetrics>;
-  stop?: { interrupted: boolean };
+  stop?: StopFlag;
   condition?: ConditionFn;
 }
 

@@ -10,9 +10,11 @@ import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBac
 import { ConfigError } from '../errors';
 import { countParameters, type AutoregressiveModel } from '../model';
 import { checkSeed, seedGlobalRandom } from '../seed';
-import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
+import { defineFlags, givenFlags, parseFlags, type ParsedFlags } from '../cli';
 import { formatDuration } from '../progress';
-import { buildManifest, createRunFolder, openRunFolder, type RunFolder } from '../results';
+import { buildManifest, checkOutputRoot, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
+import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
+import { checkResumeFlags, resumeCommand } from './resume-flags';
 import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, checkCheckpointOptimizer, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
 import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
@@ -137,7 +139,7 @@ const flagSpec = (presets: string[], defaultPreset: string, variants: readonly s
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
-    resume: { type: 'string', help: 'continue the run with this id (or folder) from its last checkpoint' },
+    resume: { type: 'string', help: 'continue the run with this id (or folder) from its last checkpoint; only --backend, --out, --reports may go with it' },
   });
 
 function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, f: ParsedFlags<ReturnType<typeof flagSpec>>): RunConfig<M> {
@@ -159,97 +161,146 @@ function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperi
   };
 }
 
-/** An existing run (an id under the experiment's results folder, or a path), its config and last checkpoint. */
-function openForResume<M>(run: string, experimentDir: string): { folder: RunFolder; config: RunConfig<M>; checkpoint: Checkpoint<EpochMetrics> } {
-  const dir = run.includes(path.sep) ? path.resolve(run) : path.join(experimentDir, run);
+/**
+ * An existing run (an id under the experiment's results folder, or a path), its config and last checkpoint (none
+ * when it was stopped before its first: it then starts over from its config). A completed run is not resumed.
+ */
+function openForResume<M>(run: string, experimentDir: string): { folder: RunFolder; config: RunConfig<M>; checkpoint?: Checkpoint<EpochMetrics> } {
+  const dir = run.includes(path.sep) || run.startsWith('.') ? path.resolve(run) : path.join(experimentDir, run);
   const folder = openRunFolder(dir);
   const config = folder.readJson<RunConfig<M>>('config.json');
-  if (!hasCheckpoint(dir)) throw new ConfigError(`cannot resume ${dir}: it has no checkpoint yet`);
-  return { folder, config, checkpoint: loadCheckpoint<EpochMetrics>(dir) };
+  const manifest = fs.existsSync(folder.path('manifest.json')) ? folder.readJson<Manifest>('manifest.json') : undefined;
+  if (manifest?.status === 'completed') {
+    throw new ConfigError(`run ${dir} already completed (${manifest.ended ?? 'its manifest says so'}): there is nothing to resume, and its record is left as it is; start a new run to train again`);
+  }
+  return { folder, config, checkpoint: hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined };
 }
 
 /** Runs the experiment from command-line arguments; `root` is the repository root. */
 export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
-  const usage = `npx nx run experiments:${exp.name} [--flag value ...]`;
+  const usage = `npx nx run experiments:${exp.name} -- [--flag value ...]`;
   const variants = exp.variants ?? { choices: [exp.name], default: exp.name };
   const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default, exp.renamedPresets), argv, { usage });
-  const resultsRoot = path.resolve(root, flags.out);
-  const reportsRoot = path.resolve(root, flags.reports);
+  if (flags.resume !== undefined) checkResumeFlags(argv);
+  // Everything is checked before anything is written or loaded: a bad flag leaves no half-made run folder.
+  const resultsRoot = checkOutputRoot('--out', flags.out, root);
+  const reportsRoot = checkOutputRoot('--reports', flags.reports, root);
 
-  const resumed = flags.resume ? openForResume<M>(flags.resume, path.join(resultsRoot, exp.name)) : undefined;
+  const resumed = flags.resume !== undefined ? openForResume<M>(flags.resume, path.join(resultsRoot, exp.name)) : undefined;
   const config = resumed?.config ?? resolveConfig(exp, flags);
-  const resume = resumed?.checkpoint;
-  // Everything is checked before anything is written: a bad flag leaves no half-made run folder.
-  checkTrainOptions(config.train);
-  if (resumed) {
-    // Other flags are ignored on --resume (the run's config.json decides), but an optimizer that differs from the
-    // run's is an error: its state cannot continue another optimizer's.
-    checkCheckpointOptimizer(resumed.checkpoint, flags.optimizer ?? optimizerOf(config.train), resumed.folder.dir);
+  let resume = resumed?.checkpoint;
+  try {
+    checkTrainOptions(config.train);
+    // An optimizer that differs from the run's is an error: its state cannot continue another optimizer's.
+    if (resume) checkCheckpointOptimizer(resume, flags.optimizer ?? optimizerOf(config.train), resumed!.folder.dir);
+    if (!(config.temperature > 0)) throw new ConfigError(`--temperature must be positive, got ${config.temperature}`);
+  } catch (e) {
+    if (resume) disposeCheckpoint(resume);
+    throw e;
   }
-  if (!(config.temperature > 0)) throw new ConfigError(`--temperature must be positive, got ${config.temperature}`);
 
   const backend = await initBackend(parseBackendName(flags.backend));
   seedGlobalRandom(config.seed);
   console.log(`${exp.title}: preset ${config.preset}, seed ${config.seed}, ${describeBackend(backend)}`);
-  const data: MnistLevels = loadMnistLevels(config.data);
-  const model = exp.createModel(config.model, config.seed, config.variant);
-  console.log(
-    `data: ${data.source}, ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test images, ${data.preprocessing}\n` +
-      `model: ${model.name}, ${countParameters(model).toLocaleString('en')} parameters; ${config.train.epochs} epochs of batch ${config.train.batchSize}`,
-  );
   const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: flags['run-id'] });
-  if (!resumed) folder.writeJson('config.json', { ...config, modelConfig: model.config });
-  await exp.prepare?.(model, data, config);
+  const unlock = lockRunFolder(folder.dir);
   const started = new Date();
-  const stop = { interrupted: false };
-  const onSigint = () => {
-    if (stop.interrupted) process.exit(130);
-    stop.interrupted = true;
-    console.error('\ninterrupted: saving a checkpoint after this batch (Ctrl-C again to quit at once)');
+  const record = (status: RunStatus, extra: Partial<ManifestInput> = {}) =>
+    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended: status === 'running' ? undefined : new Date(), status, preset: config.preset, ...extra }));
+  record('running'); // from its first second the run is in the index, whatever its end
+  const given = new Set(givenFlags(argv));
+  const command = resumeCommand(`experiments:${exp.name}`, { runId: folder.runId, out: given.has('out') ? resultsRoot : undefined, reports: given.has('reports') ? reportsRoot : undefined, backend: given.has('backend') ? flags.backend : undefined });
+  const stop: StopFlag = { interrupted: false };
+  // The resume command is printed at once too: `nx run` may close our output before the run has stopped.
+  const release = handleStopSignals(stop, `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`);
+  const interrupted = (history: EpochMetrics[]): RunResult => {
+    record('interrupted', { reason: `stopped by ${stop.signal ?? 'a signal'}; continue with: ${command}` }); // also here: nx may have cut our output
+    const saved = hasCheckpoint(folder.dir) ? `checkpoint saved in ${folder.dir}` : `stopped before the first checkpoint (${folder.dir})`;
+    console.log(`${saved}; continue with: ${command}`);
+    process.exitCode = signalExitCode(stop.signal);
+    return { folder, history, backend };
   };
-  process.on('SIGINT', onSigint);
+  let model: Model | undefined;
+  try {
+    const data: MnistLevels = loadMnistLevels(config.data);
+    model = exp.createModel(config.model, config.seed, config.variant);
+    console.log(
+      `data: ${data.source}, ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test images, ${data.preprocessing}\n` +
+        `model: ${model.name}, ${countParameters(model).toLocaleString('en')} parameters; ${config.train.epochs} epochs of batch ${config.train.batchSize}`,
+    );
+    if (!resumed) folder.writeJson('config.json', { ...config, modelConfig: model.config });
+    await stopPoint(stop);
+    await exp.prepare?.(model, data, config);
+    await stopPoint(stop);
+    return await finishRun({ exp, config, flags: { reportsRoot, resultsRoot }, model, data, folder, resume, stop, backend, started, record, interrupted });
+  } catch (e) {
+    if (e instanceof RunInterrupted) return interrupted([]);
+    const end = endOfError(e);
+    record(end.status, { reason: end.reason });
+    throw e;
+  } finally {
+    if (resume) disposeCheckpoint(resume);
+    resume = undefined;
+    release();
+    unlock();
+    model?.dispose();
+    tf.disposeVariables();
+  }
+}
 
+interface RunContext<M, Model extends AutoregressiveModel> {
+  exp: TrainingExperiment<M, Model>;
+  config: RunConfig<M>;
+  flags: { reportsRoot: string; resultsRoot: string };
+  model: Model;
+  data: MnistLevels;
+  folder: RunFolder;
+  resume?: Checkpoint<EpochMetrics>;
+  stop: StopFlag;
+  backend: BackendInfo;
+  started: Date;
+  record: (status: RunStatus, extra?: Partial<ManifestInput>) => void;
+  interrupted: (history: EpochMetrics[]) => RunResult;
+}
+
+/** Training, baseline, test scoring, sampling and the report; a stop request at any phase ends as `interrupted`. */
+async function finishRun<M, Model extends AutoregressiveModel>(ctx: RunContext<M, Model>): Promise<RunResult> {
+  const { exp, config, model, data, folder, resume, stop, backend, started } = ctx;
+  const { reportsRoot, resultsRoot } = ctx.flags;
   const condition = exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => exp.condition?.(model, batch));
   const result = await fitModel({ label: '', model, train: data.train, validation: data.validation, options: config.train, dir: folder.dir, folder, resume, stop, condition });
-  if (resume) disposeCheckpoint(resume);
+  if (result.outcome === 'interrupted') return ctx.interrupted(result.history);
 
   let baseline: { name: string; test: NllResult; history: EpochMetrics[] } | undefined;
-  if (exp.baseline && result.outcome === 'completed') {
+  if (exp.baseline) {
     const b = exp.baseline.createModel(config.model, config.seed);
-    const dir = folder.path('baseline');
-    fs.mkdirSync(dir, { recursive: true });
-    const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
-    console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
-    const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop });
-    if (bResume) disposeCheckpoint(bResume);
-    if (fit.outcome === 'completed') baseline = { name: exp.baseline.name, history: fit.history, test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL') };
-    else result.outcome = 'interrupted';
-    b.dispose();
-  }
-  process.off('SIGINT', onSigint);
-
-  if (result.outcome === 'interrupted') {
-    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended: new Date(), status: 'interrupted', preset: config.preset }));
-    console.log(`checkpoint saved in ${folder.dir}; continue with: npx nx run experiments:${exp.name} --resume ${folder.runId}`);
-    process.exitCode = 130;
-    model.dispose();
-    return { folder, history: result.history, backend };
+    try {
+      const dir = folder.path('baseline');
+      fs.mkdirSync(dir, { recursive: true });
+      const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
+      console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
+      const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop }).finally(() => bResume && disposeCheckpoint(bResume));
+      if (fit.outcome === 'interrupted') return ctx.interrupted(result.history);
+      baseline = { name: exp.baseline.name, history: fit.history, test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL', stop) };
+    } finally {
+      b.dispose();
+    }
   }
 
   const nllName = testNllName(exp.conditionalNll);
-  const test = await scoreTestSet(model, data.test, condition, nllName);
+  const test = await scoreTestSet(model, data.test, condition, nllName, stop);
   let samplesPng: Buffer | undefined;
   let samplesCaption = '';
   if (config.samples > 0) {
     const plan = exp.sampling?.(model, data, config.samples) ?? {};
     const { height, width } = data.test;
     const sampler = exp.incremental?.(model);
-    samplesPng = await sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, sampler, ...plan });
-    plan.condition?.dispose();
+    samplesPng = await sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, sampler, stop, ...plan }).finally(() => plan.condition?.dispose());
     samplesCaption = plan.caption ?? '';
     folder.writeBuffer('samples.png', samplesPng);
   }
   const extra = (await exp.extraSections?.({ model, data, config, folder })) ?? [];
+  await stopPoint(stop); // the last chance to stop: after this the run is complete
 
   const ended = new Date();
   const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
@@ -279,8 +330,6 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
       (baseline ? `\nbaseline ${baseline.name}: ${baseline.test.nats.toFixed(2)} nats` : '') +
       `\nrun folder: ${folder.dir}\nreport: ${reportPath}`,
   );
-  model.dispose();
-  tf.disposeVariables();
   return { folder, test, history: result.history, backend, reportPath };
 }
 

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { BackendInfo } from '../backend';
+import type { RunStatus } from './run-status';
 
 export interface GitInfo {
   commit: string | null;
@@ -28,7 +29,9 @@ export function gitInfo(cwd = process.cwd()): GitInfo {
 export interface Manifest {
   experiment: string;
   runId: string;
-  status: 'running' | 'completed' | 'interrupted';
+  status: RunStatus;
+  /** Why the run ended as it did, when not `completed` (the error, the signal). */
+  reason?: string;
   preset?: string;
   seed: number;
   git: GitInfo;
@@ -56,6 +59,7 @@ export interface ManifestInput {
   started: Date;
   ended?: Date;
   status: Manifest['status'];
+  reason?: string;
   preset?: string;
   imagesPerSecond?: number;
   summary?: Record<string, number | string>;
@@ -67,6 +71,7 @@ export function buildManifest(m: ManifestInput): Manifest {
     experiment: m.experiment,
     runId: m.runId,
     status: m.status,
+    reason: m.reason,
     preset: m.preset,
     seed: m.seed,
     git: gitInfo(m.cwd),

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bitsPerDim, nllPerImage } from '../metrics';
 import { readScalar } from '../tidy-read';
+import { type StopFlag, stopPoint } from '../signals';
 import type { AutoregressiveModel } from '../model';
 import { type LevelSet, batchCount, gatherBatch, inOrder, levelSetDims } from './batches';
 
@@ -17,7 +18,7 @@ export interface NllResult {
 export async function evaluateNll(
   model: AutoregressiveModel,
   set: LevelSet,
-  { batchSize = 100, condition, onBatch }: { batchSize?: number; condition?: ConditionFn; onBatch?: (done: number, total: number) => void } = {},
+  { batchSize = 100, condition, onBatch, stop }: { batchSize?: number; condition?: ConditionFn; onBatch?: (done: number, total: number) => void; stop?: StopFlag } = {},
 ): Promise<NllResult> {
   const order = inOrder(set.count);
   const batches = batchCount(set.count, batchSize);
@@ -30,6 +31,15 @@ export async function evaluateNll(
     x.dispose();
     sums.push(readAndDispose(sum));
     onBatch?.(b + 1, batches);
+    if (stop) {
+      // A stop abandons the pass: settle the reads already started so no tensor is left undisposed.
+      try {
+        await stopPoint(stop);
+      } catch (e) {
+        await Promise.allSettled(sums);
+        throw e;
+      }
+    }
   }
   let total = 0;
   for (const s of await Promise.all(sums)) total += s;

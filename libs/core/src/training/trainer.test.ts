@@ -109,6 +109,37 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     model.dispose();
   });
 
+  it('a stop during the last validation pass is kept: interrupted, and resuming redoes only that validation', async () => {
+    const dir = tmp();
+    const model = tinyModel(3);
+    const stop = { interrupted: false };
+    // Set on the last batch of the last epoch: the validation pass that follows must see it, not finish the run.
+    const first = await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir, stop, onBatch: (p) => { if (p.batch === p.batches) stop.interrupted = true; } });
+    expect(first.outcome).toBe('interrupted');
+    expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 0, batch: 2 });
+    const resumed = tinyModel(99);
+    const rest = await train({ model: resumed, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir, resume: loadCheckpoint(dir) });
+    const full = tinyModel(3);
+    const ref = await train({ model: full, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: tmp() });
+    expect(rest.outcome).toBe('completed');
+    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(ref.history.map((h) => [h.trainNats, h.validationNats]));
+    [model, resumed, full].forEach((m) => m.dispose());
+  });
+
+  it('a NaN before the first checkpoint does not claim one', async () => {
+    const dir = tmp();
+    const model = tinyModel(3);
+    model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
+    await expect(train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir })).rejects.toThrow(/loss became NaN.*no checkpoint was saved yet/);
+    model.dispose();
+  });
+
+  it('ends a run whose loss runs far above the uniform model\'s as diverged', async () => {
+    const model = tinyModel(3, 1e4); // huge initial weights: a confident, wrong model, far above 36 ln 2 nats
+    await expect(train({ model, train: data(64, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: tmp() })).rejects.toThrow(/over 10x the uniform model's 25.0/);
+    model.dispose();
+  });
+
   it('rejects bad options', async () => {
     const model = tinyModel(1);
     await expect(train({ model, train: data(8, 1), validation: data(8, 2), options: { ...options, batchSize: 0 }, checkpointDir: tmp() })).rejects.toThrow(/batchSize/);

@@ -8,7 +8,8 @@ import { ConfigError } from '../errors';
 import { bitsPerDim } from '../metrics';
 import type { AutoregressiveModel } from '../model';
 import { type LevelSet, batchCount, epochOrder, gatherBatch, levelSetDims } from './batches';
-import { type Checkpoint, type TrainingPosition, checkCheckpointOptimizer, restoreWeights, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, type TrainingPosition, checkCheckpointOptimizer, hasCheckpoint, restoreWeights, saveCheckpoint } from './checkpoint';
+import { RunInterrupted, type StopFlag } from '../signals';
 import { createOptimizer } from './create-optimizer';
 import { LEGACY_OPTIMIZER, OPTIMIZER_NAMES, type OptimizerName, isOptimizerName } from './optimizer';
 import { type ConditionFn, evaluateNll } from './evaluate';
@@ -55,6 +56,17 @@ export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
 }
 
+/**
+ * Divergence: a loss above DIVERGENCE_FACTOR times the uniform model's NLL (H·W·C·ln Q nats an image, ~543 for
+ * 28x28 binary). A freshly initialised model starts near 1x and any learning brings it below; 10x leaves room for
+ * an unlucky start and early spikes, while a diverged run (e.g. --lr 1000: ~320x) is far above it. Checked on the
+ * epoch's running mean (after DIVERGENCE_MIN_BATCHES batches, so one spike does not decide) and on validation.
+ */
+export const DIVERGENCE_FACTOR = 10;
+export const DIVERGENCE_MIN_BATCHES = 5;
+
+export const uniformNll = (dims: number, levels: number): number => dims * Math.log(levels);
+
 export type TrainOutcome = 'completed' | 'interrupted';
 
 export interface TrainArgs {
@@ -68,8 +80,8 @@ export interface TrainArgs {
   condition?: ConditionFn;
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (m: EpochMetrics, history: EpochMetrics[]) => void;
-  /** Set `interrupted` (e.g. from a SIGINT handler) to stop after the current batch with a checkpoint. */
-  stop?: { interrupted: boolean };
+  /** Set `interrupted` (from a signal handler) to stop after the current batch, or the validation pass, with a checkpoint. */
+  stop?: StopFlag;
 }
 
 export function checkTrainOptions(o: TrainOptions): void {
@@ -107,6 +119,11 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   };
   const dims = levelSetDims(data);
   const batches = batchCount(data.count, options.batchSize);
+  const uniform = uniformNll(dims, model.config.levels);
+  // Says which checkpoint is kept only when there is one: a run can fail before its first.
+  const kept = () => (hasCheckpoint(checkpointDir) ? `the last good checkpoint is kept in ${checkpointDir}` : 'no checkpoint was saved yet');
+  const diverged = (what: string) =>
+    new TrainingDivergedError(`${what}: training stopped as diverged; ${kept()}. Lower --lr or set --clip (e.g. 1)`);
   try {
     for (; pos.epoch < options.epochs; pos = { epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 }) {
       const order = epochOrder(data.count, options.seed, pos.epoch);
@@ -120,15 +137,15 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         const loss = await trainStep(model, optimizer, x, { condition: condition && (() => condition({ x, labels })) });
         x.dispose();
         if (!Number.isFinite(loss)) {
-          throw new TrainingDivergedError(
-            `the loss became ${loss} at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}: training stopped; ` +
-              `the last good checkpoint is kept in ${checkpointDir}. Lower --lr or set --clip (e.g. 1)`,
-          );
+          throw diverged(`the loss became ${loss} at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}`);
         }
         pos.partialLoss += loss * size;
         pos.partialImages += size;
         pos.partialSeconds += (performance.now() - started) / 1000;
         const nats = pos.partialLoss / pos.partialImages;
+        if (pos.partialImages >= DIVERGENCE_MIN_BATCHES * options.batchSize && nats > DIVERGENCE_FACTOR * uniform) {
+          throw diverged(`the mean training loss reached ${nats.toFixed(1)} nats at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}, over ${DIVERGENCE_FACTOR}x the uniform model's ${uniform.toFixed(1)}`);
+        }
         args.onBatch?.({
           epoch: pos.epoch,
           epochs: options.epochs,
@@ -142,7 +159,18 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         });
         await nextTick(); // lets SIGINT handlers run between batches
       }
-      const val = await evaluateNll(model, validation, { batchSize: Math.max(options.batchSize, 100), condition });
+      let val;
+      try {
+        val = await evaluateNll(model, validation, { batchSize: Math.max(options.batchSize, 100), condition, stop: args.stop });
+      } catch (e) {
+        if (!(e instanceof RunInterrupted)) throw e;
+        // Stopped in the validation pass: the epoch's batches are done; resuming redoes only the validation.
+        await save(pos);
+        return { outcome: 'interrupted', history };
+      }
+      if (!Number.isFinite(val.nats) || val.nats > DIVERGENCE_FACTOR * uniform) {
+        throw diverged(`the validation NLL was ${val.nats} nats after epoch ${pos.epoch + 1}, over ${DIVERGENCE_FACTOR}x the uniform model's ${uniform.toFixed(1)}`);
+      }
       const trainNats = pos.partialLoss / pos.partialImages;
       const metrics: EpochMetrics = {
         epoch: pos.epoch + 1,
@@ -157,6 +185,8 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
       const finished = { ...pos, epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
       await save(finished);
       args.onEpoch?.(metrics, history);
+      // A stop that came during the epoch's last steps is kept, not dropped: the checkpoint above is its record.
+      if (args.stop?.interrupted) return { outcome: 'interrupted', history };
     }
     return { outcome: 'completed', history };
   } finally {

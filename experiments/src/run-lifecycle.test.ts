@@ -1,0 +1,123 @@
+/**
+ * How runs end when people stop them (signals, directly and through `npx nx run`), when they fail or diverge, and
+ * how --resume, bad paths and the run-folder lock behave: each run records itself in its manifest.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, TrainingDivergedError, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
+import { useTestBackend } from '@pixel-models/core/testing';
+import { mnistGated } from './mnist-gated';
+import { REPO_ROOT } from './repo-root';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lifecycle-'));
+const roots = (out: string) => ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports')];
+const smoke = (out: string, ...extra: string[]) => ['--preset', 'smoke', ...roots(out), '--backend', 'wasm', ...extra];
+// Long enough (300 batches) that a signal lands mid-training.
+const slow = ['--epochs', '1', '--train-images', '600', '--batch', '2', '--test-images', '32', '--samples', '0'];
+const manifest = (out: string, run: string) => JSON.parse(fs.readFileSync(path.join(out, 'results/mnist-gated', run, 'manifest.json'), 'utf8'));
+
+/** Spawns `command`, in its own process group; `onOutput` may signal it. Resolves with its exit code and output. */
+function spawnRun(command: string, args: string[], onOutput?: (text: string, pid: number) => void): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, detached: true });
+    let out = '';
+    const seen = (d: Buffer) => {
+      out += d;
+      onOutput?.(out, child.pid as number);
+    };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : null), out }));
+  });
+}
+const entry = (args: string[], on?: (text: string, pid: number) => void) => spawnRun(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args], on);
+const once = (signal: NodeJS.Signals, group: boolean) => {
+  let sent = false;
+  return (text: string, pid: number) => {
+    if (!sent && /epoch 1\/1 +\d+%/.test(text)) {
+      sent = true;
+      process.kill(group ? -pid : pid, signal);
+    }
+  };
+};
+async function until(check: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end && !check(); ) await new Promise((r) => setTimeout(r, 200));
+}
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+describe('run lifecycle', () => {
+  it('SIGTERM mid-training: checkpoint, `interrupted` manifest, a resume command with --out/--reports; resume completes; a completed run is not resumed (CLI)', async () => {
+    const out = tmp();
+    const first = await entry(smoke(out, '--run-id', 't', ...slow), once('SIGTERM', false));
+    expect(first.code).toBe(143);
+    expect(manifest(out, 't')).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/^stopped by SIGTERM; continue with: .*--resume t/) });
+    expect(loadCheckpoint(path.join(out, 'results/mnist-gated/t')).meta.position.epoch).toBeLessThanOrEqual(1); // saved and readable
+    expect(first.out).toContain(`-- --resume t --out ${path.join(out, 'results')} --reports ${path.join(out, 'reports')} --backend wasm`);
+    expect(fs.existsSync(path.join(out, 'results/mnist-gated/t/run.lock'))).toBe(false);
+    const second = await entry([...roots(out), '--backend', 'wasm', '--resume', 't']);
+    expect(second.code).toBe(0);
+    expect(manifest(out, 't').status).toBe('completed');
+    const before = fs.readFileSync(path.join(out, 'results/mnist-gated/t/manifest.json'), 'utf8');
+    await expect(runTrainingExperiment(mnistGated, [...roots(out), '--resume', 't'], REPO_ROOT)).rejects.toThrow(/already completed/);
+    expect(fs.readFileSync(path.join(out, 'results/mnist-gated/t/manifest.json'), 'utf8')).toBe(before);
+  });
+
+  it('Ctrl-C through `npx nx run experiments:mnist-gated -- ...` (SIGINT to its process group) stops cleanly and resumes', async () => {
+    const out = tmp();
+    const first = await spawnRun('npx', ['nx', 'run', 'experiments:mnist-gated', '--', ...smoke(out, '--run-id', 'n', ...slow)], once('SIGINT', true));
+    expect(first.code).not.toBe(0);
+    // nx exits without waiting for its child: the child finishes its checkpoint and manifest on its own.
+    await until(() => manifest(out, 'n').status !== 'running', 20_000);
+    expect(manifest(out, 'n').status).toBe('interrupted');
+    expect(manifest(out, 'n').reason).toMatch(/--resume n --out /); // nx may cut the child's output: the manifest keeps it
+    expect(loadCheckpoint(path.join(out, 'results/mnist-gated/n')).meta.position.epoch).toBeLessThanOrEqual(1);
+    const second = await entry([...roots(out), '--resume', 'n', '--backend', 'wasm']);
+    expect(second.code).toBe(0);
+    expect(manifest(out, 'n').status).toBe('completed');
+  });
+
+  it('a signal during sampling ends the run as interrupted, and --resume finishes it', async () => {
+    const out = tmp();
+    const signalled = { ...mnistGated, sampling: () => (process.kill(process.pid, 'SIGHUP'), {}) };
+    const first = await runTrainingExperiment(signalled, smoke(out, '--run-id', 's', '--samples', '4'), REPO_ROOT);
+    expect(process.exitCode).toBe(129);
+    process.exitCode = 0;
+    expect(first.test).toBeUndefined();
+    expect(manifest(out, 's')).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/^stopped by SIGHUP/) });
+    const second = await runTrainingExperiment(mnistGated, [...roots(out), '--resume', 's'], REPO_ROOT);
+    expect(second.test?.nats).toBeGreaterThan(0);
+    expect(manifest(out, 's').status).toBe('completed');
+  });
+
+  it('divergence (--lr 1000) ends as `diverged`, a crash as `failed`, each with its reason', async () => {
+    const out = tmp();
+    await expect(runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'd', '--lr', '1000'), REPO_ROOT)).rejects.toThrow(TrainingDivergedError);
+    expect(manifest(out, 'd')).toMatchObject({ status: 'diverged', reason: expect.stringMatching(/uniform model's 543\.4.*no checkpoint was saved yet/) });
+    const crash = { ...mnistGated, prepare: () => { throw new Error('boom'); } };
+    await expect(runTrainingExperiment(crash, smoke(out, '--run-id', 'f'), REPO_ROOT)).rejects.toThrow('boom');
+    expect(manifest(out, 'f')).toMatchObject({ status: 'failed', reason: 'Error: boom' });
+  });
+
+  it('refuses flags that --resume would ignore, empty and unwritable paths, and a run folder in use — before any training', async () => {
+    const out = tmp();
+    await expect(runTrainingExperiment(mnistGated, [...roots(out), '--resume', 'x', '--epochs', '3', '--seed', '2'], REPO_ROOT)).rejects.toThrow(/--epochs, --seed cannot change them/);
+    await expect(runTrainingExperiment(mnistGated, smoke(out, '--resume', ''), REPO_ROOT)).rejects.toThrow(UsageError);
+    await expect(runTrainingExperiment(mnistGated, ['--out', ''], REPO_ROOT)).rejects.toThrow(UsageError);
+    fs.writeFileSync(path.join(out, 'file'), '');
+    await expect(runTrainingExperiment(mnistGated, ['--preset', 'smoke', '--out', path.join(out, 'file/results')], REPO_ROOT)).rejects.toThrow(/is a file, not a folder/);
+    await expect(runTrainingExperiment(mnistGated, ['--preset', 'smoke', '--out', path.join(out, 'r'), '--reports', path.join(out, 'file')], REPO_ROOT)).rejects.toThrow(ConfigError);
+    expect(fs.existsSync(path.join(out, 'r'))).toBe(false);
+    // A live process (our parent) holds the lock: the resume is refused and the run is left alone.
+    const crash = { ...mnistGated, prepare: () => { throw new Error('boom'); } };
+    await expect(runTrainingExperiment(crash, smoke(out, '--run-id', 'locked'), REPO_ROOT)).rejects.toThrow('boom');
+    const dir = path.join(out, 'results/mnist-gated/locked');
+    fs.writeFileSync(path.join(dir, 'run.lock'), `${process.ppid}\n`);
+    await expect(runTrainingExperiment(mnistGated, [...roots(out), '--resume', 'locked'], REPO_ROOT)).rejects.toThrow(/in use by process/);
+  });
+});
