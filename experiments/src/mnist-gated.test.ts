@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, type MnistLevels, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
+import { ConfigError, type MnistLevels, UsageError, checkpointBinary, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
 import { useTestBackend } from '@pixel-models/core/testing';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
@@ -36,7 +36,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
     const a = await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'a', '--seed', '3'), REPO_ROOT);
     const b = await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'b', '--seed', '3'), REPO_ROOT);
     const dir = a.folder.dir;
-    for (const f of ['config.json', 'manifest.json', 'metrics.csv', 'samples.png', 'checkpoint.json', 'checkpoint.bin']) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of ['config.json', 'manifest.json', 'metrics.csv', 'samples.png', 'checkpoint.json', path.basename(checkpointBinary(dir) ?? 'checkpoint-*.bin')]) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ experiment: 'mnist-gated', runId: 'a', seed: 3, backend: 'wasm', status: 'completed', tfjsVersion: '4.22.0', nodeVersion: process.version });
     expect(manifest.git).toHaveProperty('dirty');

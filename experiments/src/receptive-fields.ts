@@ -40,6 +40,8 @@ import {
   seedGlobalRandom,
   writeReport,
   writeReportIndex,
+  checkOutputRoot,
+  outputRootBase
 } from '@pixel-models/core';
 import { GatedPixelCnn } from '@pixel-models/gated-pixelcnn';
 import { createPixelRnnModel } from '@pixel-models/pixelrnn';
@@ -164,8 +166,8 @@ export async function runReceptiveFields(argv: string[], root: string): Promise<
   const maxDepth = flags['max-depth'] ?? preset.maxDepth;
   const trials = flags.trials ?? preset.trials;
   const seed = checkSeed(flags.seed);
-  const resultsRoot = path.resolve(root, flags.out);
-  const reportsRoot = path.resolve(root, flags.reports);
+  const resultsRoot = checkOutputRoot('--out', flags.out, outputRootBase('out', argv, root));
+  const reportsRoot = checkOutputRoot('--reports', flags.reports, outputRootBase('reports', argv, root));
 
   const backend = await initBackend(parseBackendName(flags.backend));
   seedGlobalRandom(seed);

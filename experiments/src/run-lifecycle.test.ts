@@ -82,6 +82,64 @@ describe('run lifecycle', () => {
     expect(manifest(out, 'n').status).toBe('completed');
   });
 
+  it('the `nx` process killed alone (kill -9 <nx pid>; nx 24 forwards a plain SIGTERM itself): its orphaned task stops as `interrupted` and resumes', async () => {
+    const out = tmp();
+    // nx itself (no npx/sh in between), so the pid we signal is nx's; only it gets the signal, not its task. SIGKILL:
+    // nx cannot pass it on, so only the task's watch on its nx parent can stop it.
+    const nx = (args: string[], on?: (text: string, pid: number) => void) => spawnRun(process.execPath, [path.join(REPO_ROOT, 'node_modules/.bin/nx'), 'run', 'experiments:mnist-gated', '--', ...args], on);
+    // nx holds back the progress line until its end: kill it once training starts (the `model:` line).
+    let sent = false;
+    const first = await nx(smoke(out, '--run-id', 'k', ...slow), (text, pid) => {
+      if (!sent && /^model: /m.test(text)) (sent = true), process.kill(pid, 'SIGKILL');
+    });
+    expect(first.code).not.toBe(0);
+    await until(() => manifest(out, 'k').status !== 'running', 20_000);
+    // Without the watch on nx the task trains on unseen and ends `completed`.
+    expect(manifest(out, 'k')).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/^stopped by the exit of its nx process \(pid \d+\); continue with: .*--resume k --out /) });
+    expect(loadCheckpoint(path.join(out, 'results/mnist-gated/k')).meta.position.epoch).toBeLessThanOrEqual(1);
+    await until(() => !fs.existsSync(path.join(out, 'results/mnist-gated/k/run.lock')), 10_000);
+    const second = await entry([...roots(out), '--resume', 'k', '--backend', 'wasm']);
+    expect(second.code).toBe(0);
+    expect(manifest(out, 'k').status).toBe('completed');
+  });
+
+  it('flags reach the experiment through `npx nx run experiments:mnist-gated -- ...`: --help is its own, --batch 3 is used', async () => {
+    const help = await spawnRun('npx', ['nx', 'run', 'experiments:mnist-gated', '--', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('usage: npx nx run experiments:mnist-gated -- [--flag value ...]');
+    for (const flag of ['--batch <int>', '--preset <smoke|default|gpu>', '--resume <string>', '--out <string>', '--reports <string>']) expect(help.out).toContain(flag);
+    const out = tmp();
+    const run = await spawnRun('npx', ['nx', 'run', 'experiments:mnist-gated', '--', ...smoke(out, '--run-id', 'b', '--batch', '3', '--epochs', '1', '--train-images', '6', '--test-images', '3', '--samples', '0')]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'results/mnist-gated/b/config.json'), 'utf8'))).toMatchObject({ train: { batchSize: 3 } });
+  });
+
+  it('a comparison (ablation-blind-spot) stopped by SIGINT mid-training and resumed ends with the same test NLLs as an uninterrupted one', async () => {
+    const out = tmp();
+    const blind = (args: string[], on?: (text: string, pid: number) => void) => spawnRun(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/ablation-blind-spot.ts'), ...roots(out), '--backend', 'wasm', ...args], on);
+    const tiny = ['--preset', 'smoke', '--seeds', '1', '--train-images', '128', '--test-images', '16'];
+    let sent = false;
+    const [whole, first] = await Promise.all([
+      blind([...tiny, '--run-id', 'whole']),
+      // The second of its three models, mid-epoch: the first is finished, the second has a checkpoint to go on from.
+      blind([...tiny, '--run-id', 'cut'], (text, pid) => {
+        if (!sent && /blind-spot\/gated seed 1: epoch 1\/1 +\d+%/.test(text)) (sent = true), process.kill(pid, 'SIGINT');
+      }),
+    ]);
+    expect(whole.code).toBe(0);
+    expect(first.code).toBe(130);
+    const folder = (run: string) => path.join(out, 'results/ablation-blind-spot', run);
+    expect(JSON.parse(fs.readFileSync(path.join(folder('cut'), 'manifest.json'), 'utf8'))).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/^stopped by SIGINT; continue with: .*--resume cut/) });
+    expect(fs.existsSync(path.join(folder('cut'), 'summary.csv'))).toBe(false);
+    const second = await blind(['--resume', 'cut']);
+    expect(second.code).toBe(0);
+    // label -> mean test NLL from summary.csv: equal to the uninterrupted run's, to the last digit.
+    const nlls = (run: string) => fs.readFileSync(path.join(folder(run), 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 2).join('/') + ' ' + line.match(/,(\d+\.\d+),0,1,/)?.[1]);
+    expect(nlls('cut')).toHaveLength(3);
+    for (const row of nlls('cut')) expect(row).toMatch(/ \d+\.\d+$/);
+    expect(nlls('cut')).toEqual(nlls('whole'));
+  });
+
   it('a signal during sampling ends the run as interrupted, and --resume finishes it', async () => {
     const out = tmp();
     const signalled = { ...mnistGated, sampling: () => (process.kill(process.pid, 'SIGHUP'), {}) };
@@ -102,6 +160,15 @@ describe('run lifecycle', () => {
     const crash = { ...mnistGated, prepare: () => { throw new Error('boom'); } };
     await expect(runTrainingExperiment(crash, smoke(out, '--run-id', 'f'), REPO_ROOT)).rejects.toThrow('boom');
     expect(manifest(out, 'f')).toMatchObject({ status: 'failed', reason: 'Error: boom' });
+  });
+
+  it('a backend out of memory (a huge --batch: wasm aborts with a raw "Aborted()") ends `failed` with a clear error and a memory hint', async () => {
+    const out = tmp();
+    const aborting = { ...mnistGated, prepare: () => { throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.'); } };
+    const error = await runTrainingExperiment(aborting, smoke(out, '--run-id', 'm', '--batch', '50000'), REPO_ROOT).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError); // printed as one line by runMain, no stack
+    expect((error as Error).message).toMatch(/^out of memory on the wasm backend with --batch 50000 \(RuntimeError: Aborted\(\)\..*4 GiB.*give a smaller --batch/);
+    expect(manifest(out, 'm')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^ConfigError: out of memory/) });
   });
 
   it('refuses flags that --resume would ignore, empty and unwritable paths, and a run folder in use — before any training', async () => {

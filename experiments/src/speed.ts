@@ -15,6 +15,7 @@ import {
   type BackendInfo,
   ConfigError,
   type IncrementalSampler,
+  checkOutputRoot,
   countKernels,
   buildManifest,
   countParameters,
@@ -215,8 +216,8 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
   const models = f.models.split(',').map((m) => m.trim()) as SpeedModel[];
   for (const m of models) if (!SPEED_MODELS.includes(m)) throw new ConfigError(`--models: unknown model "${m}": use ${SPEED_MODELS.join(', ')}`);
   const refs = f.reference ? parseTorchReference(fs.readFileSync(f.reference, 'utf8')) : [];
-  const resultsRoot = f.out || path.join(REPO_ROOT, 'results');
-  const reportsRoot = f.reports || path.join(REPO_ROOT, 'reports');
+  const resultsRoot = f.out === '' ? path.join(REPO_ROOT, 'results') : checkOutputRoot('--out', f.out, process.cwd());
+  const reportsRoot = f.reports === '' ? path.join(REPO_ROOT, 'reports') : checkOutputRoot('--reports', f.reports, process.cwd());
   const started = new Date();
   const rows: SpeedRow[] = [];
   let lastInfo: BackendInfo | undefined;

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, defineFlags, parseFlags, runMain } from '@pixel-models/core';
+import { ConfigError, checkOutputRoot, defineFlags, outputRootBase, parseFlags, runMain } from '@pixel-models/core';
 import { REPO_ROOT } from './repo-root';
 import { collectSweep } from './sweep/collect';
 import { runLocal } from './sweep/local';
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!f.spec) throw new ConfigError('--spec FILE is required: a JSON sweep spec (see README, "Sweeps")');
   const spec = await readSpec(path.resolve(f.spec));
-  const plan = buildPlan(spec, path.resolve(REPO_ROOT, f.out), path.resolve(REPO_ROOT, f.reports));
+  const plan = buildPlan(spec, checkOutputRoot('--out', f.out, outputRootBase('out', argv, REPO_ROOT)), checkOutputRoot('--reports', f.reports, outputRootBase('reports', argv, REPO_ROOT)));
   const planFile = savePlan(plan);
   if (f.collect) {
     collectSweep(plan);

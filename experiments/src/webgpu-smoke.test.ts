@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkpointBinary } from '@pixel-models/core';
 import { webgpuOrSkip } from '@pixel-models/core/testing';
 import { REPO_ROOT } from './repo-root';
 
@@ -65,7 +66,7 @@ describe.skipIf(!gpu.available)(`experiments:mnist-gated --preset smoke --backen
     expect(run.stderr).not.toMatch(/^validation:|is invalid due to a previous error|exceeds the maximum/m);
 
     const dir = path.join(out, 'results/mnist-gated/gpu');
-    for (const f of ['config.json', 'manifest.json', 'metrics.csv', 'checkpoint.json', 'checkpoint.bin']) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of ['config.json', 'manifest.json', 'metrics.csv', 'checkpoint.json', path.basename(checkpointBinary(dir) ?? 'checkpoint-*.bin')]) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ experiment: 'mnist-gated', runId: 'gpu', seed: 3, backend: 'webgpu', status: 'completed', tfjsVersion: '4.22.0' });
     expect(manifest.summary.testImages).toBe(16);

@@ -14,10 +14,11 @@ import type { IncrementalSampler } from '../fast-sampling';
 import type { PaperNumber } from '../paper-results';
 import { formatDuration } from '../progress';
 import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
-import { buildManifest, checkOutputRoot, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
+import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
 import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
 import { disposeCheckpoint, hasCheckpoint, loadCheckpoint } from '../training/checkpoint';
 import { checkResumeFlags, resumeCommand } from './resume-flags';
+import { isMemoryFailure, memoryError } from './memory-error';
 import { checkSeed, seedGlobalRandom } from '../seed';
 import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
 import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/trainer';
@@ -152,8 +153,8 @@ type ComparisonFlags = ReturnType<typeof parseFlags<ReturnType<typeof flagSpec>>
 export async function runComparison(exp: ComparisonExperiment, argv: string[], root: string): Promise<ComparisonResult> {
   const given = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage: `npx nx run experiments:${exp.name} -- [--flag value ...]` });
   if (given.resume !== undefined) checkResumeFlags(argv);
-  const resultsRoot = checkOutputRoot('--out', given.out, root);
-  const reportsRoot = checkOutputRoot('--reports', given.reports, root);
+  const resultsRoot = checkOutputRoot('--out', given.out, outputRootBase('out', argv, root));
+  const reportsRoot = checkOutputRoot('--reports', given.reports, outputRootBase('reports', argv, root));
   const resumed = given.resume !== undefined ? openComparisonForResume(given.resume, path.join(resultsRoot, exp.name)) : undefined;
   // On --resume the run's own flags (config.json) decide; only where it runs and writes comes from this command.
   const f: ComparisonFlags = resumed ? { ...resumed.flags, backend: given.backend, out: given.out, reports: given.reports, resume: given.resume } : given;
@@ -188,13 +189,14 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
     return await compare({ exp, f, groups, seeds, options, data, binarizedMnistDir, folder, backend, started, stop, resultsRoot, reportsRoot, record });
   } catch (e) {
     if (!(e instanceof RunInterrupted)) {
-      const end = endOfError(e);
+      const error = isMemoryFailure(e) ? memoryError(e, backend.name, options.batchSize) : e; // not a raw "Aborted()"
+      const end = endOfError(error);
       record(end.status, { reason: end.reason });
-      throw e;
+      throw error;
     }
     const has = new Set(givenFlags(argv));
     const command = resumeCommand(`experiments:${exp.name}`, { runId: folder.runId, out: has.has('out') ? resultsRoot : undefined, reports: has.has('reports') ? reportsRoot : undefined, backend: has.has('backend') ? f.backend : undefined });
-    record('interrupted', { reason: `stopped by ${stop.signal ?? 'a signal'}; continue with: ${command}` });
+    record('interrupted', { reason: `stopped by ${stop.cause ?? stop.signal ?? 'a signal'}; continue with: ${command}` });
     console.log(`\ncheckpoints saved in ${folder.dir}; continue with: ${command}`);
     process.exitCode = signalExitCode(stop.signal);
     return { folder, rows: [], summary: [], reportPath: '', backend, interrupted: true };

@@ -12,9 +12,10 @@ import { countParameters, type AutoregressiveModel } from '../model';
 import { checkSeed, seedGlobalRandom } from '../seed';
 import { defineFlags, givenFlags, parseFlags, type ParsedFlags } from '../cli';
 import { formatDuration } from '../progress';
-import { buildManifest, checkOutputRoot, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
+import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
 import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
 import { checkResumeFlags, resumeCommand } from './resume-flags';
+import { isMemoryFailure, memoryError } from './memory-error';
 import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, checkCheckpointOptimizer, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
 import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
@@ -183,8 +184,8 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default, exp.renamedPresets), argv, { usage });
   if (flags.resume !== undefined) checkResumeFlags(argv);
   // Everything is checked before anything is written or loaded: a bad flag leaves no half-made run folder.
-  const resultsRoot = checkOutputRoot('--out', flags.out, root);
-  const reportsRoot = checkOutputRoot('--reports', flags.reports, root);
+  const resultsRoot = checkOutputRoot('--out', flags.out, outputRootBase('out', argv, root));
+  const reportsRoot = checkOutputRoot('--reports', flags.reports, outputRootBase('reports', argv, root));
 
   const resumed = flags.resume !== undefined ? openForResume<M>(flags.resume, path.join(resultsRoot, exp.name)) : undefined;
   const config = resumed?.config ?? resolveConfig(exp, flags);
@@ -214,13 +215,14 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   // The resume command is printed at once too: `nx run` may close our output before the run has stopped.
   const release = handleStopSignals(stop, `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`);
   const interrupted = (history: EpochMetrics[]): RunResult => {
-    record('interrupted', { reason: `stopped by ${stop.signal ?? 'a signal'}; continue with: ${command}` }); // also here: nx may have cut our output
+    record('interrupted', { reason: `stopped by ${stop.cause ?? stop.signal ?? 'a signal'}; continue with: ${command}` }); // also here: nx may have cut our output
     const saved = hasCheckpoint(folder.dir) ? `checkpoint saved in ${folder.dir}` : `stopped before the first checkpoint (${folder.dir})`;
     console.log(`${saved}; continue with: ${command}`);
     process.exitCode = signalExitCode(stop.signal);
     return { folder, history, backend };
   };
   let model: Model | undefined;
+  let outOfMemory = false;
   try {
     const data: MnistLevels = loadMnistLevels(config.data);
     model = exp.createModel(config.model, config.seed, config.variant);
@@ -235,16 +237,23 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     return await finishRun({ exp, config, flags: { reportsRoot, resultsRoot }, model, data, folder, resume, stop, backend, started, record, interrupted });
   } catch (e) {
     if (e instanceof RunInterrupted) return interrupted([]);
-    const end = endOfError(e);
+    // A huge --batch: a clear error with a memory hint, not a raw "Aborted()" / RuntimeError.
+    outOfMemory = isMemoryFailure(e);
+    const error = outOfMemory ? memoryError(e, backend.name, config.train.batchSize) : e;
+    const end = endOfError(error);
     record(end.status, { reason: end.reason });
-    throw e;
+    throw error;
   } finally {
     if (resume) disposeCheckpoint(resume);
     resume = undefined;
     release();
     unlock();
-    model?.dispose();
-    tf.disposeVariables();
+    try {
+      model?.dispose();
+      tf.disposeVariables();
+    } catch (e) {
+      if (!outOfMemory) throw e; // after an out-of-memory failure the wasm heap may be too broken to free
+    }
   }
 }
 

@@ -4,7 +4,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { givenFlags } from '../cli';
 import { ConfigError } from '../errors';
+
+/**
+ * The folder a root flag's relative value is resolved against: the current directory when the user gave the flag,
+ * as for every other path flag (--data-dir, --binarized-mnist, --cifar-dir, --resume; under `npx nx run` the
+ * current directory is the workspace root); the repository when the flag keeps its default (`results`, `reports`).
+ */
+export function outputRootBase(flag: string, argv: string[], repoRoot: string): string {
+  return givenFlags(argv).includes(flag) ? process.cwd() : repoRoot;
+}
 
 /** Resolves `value` against `base` and checks that it is (or can be created as) a writable folder. */
 export function checkOutputRoot(flag: string, value: string, base: string): string {

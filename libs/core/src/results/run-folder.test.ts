@@ -28,7 +28,7 @@ describe('createRunFolder', () => {
     expect(fs.readFileSync(run.path('log.txt'), 'utf8')).toBe('hello\n');
     expect([...fs.readFileSync(run.path('samples.png'))]).toEqual([1, 2, 3]);
     expect(fs.readFileSync(run.path('curve.csv'), 'utf8')).toBe('epoch,nats\n1,90.5\n2,"n/a, ""none"""\n');
-    expect(fs.readdirSync(run.dir).sort()).toEqual(['config.json', 'curve.csv', 'log.txt', 'samples.png']);
+    expect(fs.readdirSync(run.dir).sort()).toEqual(['.writer', 'config.json', 'curve.csv', 'log.txt', 'samples.png']);
   });
 
   it('gives a fresh timestamped id by default', () => {
@@ -43,6 +43,18 @@ describe('createRunFolder', () => {
     expect(() => createRunFolder({ root, experiment: 'e', runId: 'same' })).toThrow(ConfigError);
     expect(() => createRunFolder({ root, experiment: 'e', runId: 'same' })).toThrow(/already exists.*--run-id/);
     expect(fs.readFileSync(path.join(root, 'e', 'same', 'keep.txt'), 'utf8')).toBe('old');
+  });
+
+  it('refuses to write into a run folder deleted during the run, whether or not something re-created it', () => {
+    const root = tmpRoot();
+    const run = createRunFolder({ root, experiment: 'e', runId: 'r' });
+    run.writeJson('config.json', { a: 1 });
+    fs.rmSync(run.dir, { recursive: true });
+    expect(() => run.writeJson('manifest.json', {})).toThrow(/run folder .*r was deleted during the run/);
+    expect(fs.existsSync(run.dir)).toBe(false); // not silently re-created
+    fs.mkdirSync(run.dir); // e.g. a checkpoint write made a new, empty folder at the same path
+    expect(() => run.writeCsv('metrics.csv', [{ x: 1 }], ['x'])).toThrow(ConfigError);
+    expect(fs.readdirSync(run.dir)).toEqual([]);
   });
 
   it('rejects run ids that would leave the experiment folder', () => {

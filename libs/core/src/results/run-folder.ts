@@ -23,17 +23,37 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().slice(0, 19).replace(/:/g, '-')}Z-${crypto.randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * A run folder deleted while its run is still writing must not be silently re-created (a checkpoint write would
+ * make a folder without config.json, later listed as a run). Opening a folder leaves a token in it; every write
+ * checks that the token is still there (inode numbers are no proof: a new folder may get the old one's).
+ */
+const TOKEN_FILE = '.writer';
+
+function stillThere(dir: string, token: string): void {
+  const file = path.join(dir, TOKEN_FILE);
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== token) {
+    throw new ConfigError(`run folder ${dir} was deleted during the run: nothing more is written to it`);
+  }
+}
+
 function folder(dir: string): RunFolder {
   const file = (name: string) => path.join(dir, name);
+  const token = `${process.pid}-${crypto.randomBytes(8).toString('hex')}`;
+  writeFileAtomic(file(TOKEN_FILE), token);
+  const write = (name: string, data: string | Uint8Array) => {
+    stillThere(dir, token);
+    writeFileAtomic(file(name), data);
+  };
   return {
     dir,
     runId: path.basename(dir),
     experiment: path.basename(path.dirname(dir)),
     path: file,
-    writeJson: (name, value) => writeFileAtomic(file(name), `${JSON.stringify(value, null, 2)}\n`),
-    writeText: (name, text) => writeFileAtomic(file(name), text),
-    writeBuffer: (name, data) => writeFileAtomic(file(name), data),
-    writeCsv: (name, rows, columns) => writeFileAtomic(file(name), stringify(rows, { header: true, columns })),
+    writeJson: (name, value) => write(name, `${JSON.stringify(value, null, 2)}\n`),
+    writeText: (name, text) => write(name, text),
+    writeBuffer: (name, data) => write(name, data),
+    writeCsv: (name, rows, columns) => write(name, stringify(rows, { header: true, columns })),
     readJson: <T>(name: string) => {
       if (!fs.existsSync(file(name))) throw new ConfigError(`${file(name)} is missing: is ${dir} a run folder?`);
       return JSON.parse(fs.readFileSync(file(name), 'utf8')) as T;

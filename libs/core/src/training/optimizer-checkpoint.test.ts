@@ -17,7 +17,7 @@ import { Params } from '../params';
 import { useTestBackend } from '../testing/backend';
 import { readVariables, webgpuOrSkip } from '../testing/webgpu';
 import type { LevelSet } from './batches';
-import { CHECKPOINT_JSON, loadCheckpoint } from './checkpoint';
+import { CHECKPOINT_JSON, checkpointBinary, loadCheckpoint } from './checkpoint';
 import { type TrainOptions, train } from './trainer';
 
 /** A one-layer masked CNN on 6x6 binary images: a few steps take milliseconds. */
@@ -106,12 +106,12 @@ describe('optimizer checkpoints (wasm)', () => {
   it('resuming with the other optimizer is a ConfigError that names both, before any training', async () => {
     for (const [saved, asked] of [['adam', 'rmsprop'], ['rmsprop', 'adam']] as const) {
       const dir = await interrupted({ ...base, optimizer: saved });
-      const before = fs.readFileSync(path.join(dir, 'checkpoint.bin'));
+      const before = fs.readFileSync(checkpointBinary(dir)!);
       const model = tinyModel(99);
       const run = train({ model, train: data(40, 1), validation: data(16, 2), options: { ...base, optimizer: asked }, checkpointDir: dir, resume: loadCheckpoint(dir) });
       await expect(run).rejects.toThrow(ConfigError);
       await expect(run).rejects.toThrow(`the checkpoint was trained with ${saved}, not ${asked}: resume with --optimizer ${saved}`);
-      expect(fs.readFileSync(path.join(dir, 'checkpoint.bin')).equals(before)).toBe(true);
+      expect(fs.readFileSync(checkpointBinary(dir)!).equals(before)).toBe(true);
       model.dispose();
     }
   });

@@ -10,7 +10,7 @@ import { Params } from '../params';
 import { useTestBackend } from '../testing/backend';
 import { readVariables, webgpuOrSkip } from '../testing/webgpu';
 import type { LevelSet } from './batches';
-import { loadCheckpoint } from './checkpoint';
+import { checkpointBinary, loadCheckpoint } from './checkpoint';
 import { Adam } from './adam';
 import { trainStep } from './step';
 import { TrainingDivergedError, type TrainOptions, train } from './trainer';
@@ -100,12 +100,12 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const dir = tmp();
     const model = tinyModel(3);
     await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir });
-    const good = fs.readFileSync(path.join(dir, 'checkpoint.bin'));
+    const good = fs.readFileSync(checkpointBinary(dir)!);
     model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
     const run = train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir });
     await expect(run).rejects.toThrow(TrainingDivergedError);
     await expect(run).rejects.toThrow(/loss became NaN at epoch 1, batch 1.*last good checkpoint/);
-    expect(fs.readFileSync(path.join(dir, 'checkpoint.bin')).equals(good)).toBe(true);
+    expect(fs.readFileSync(checkpointBinary(dir)!).equals(good)).toBe(true);
     model.dispose();
   });
 
