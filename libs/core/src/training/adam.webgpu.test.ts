@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareFloats, expectClose, onBackend, readVariables, webgpuOrSkip } from '../testing/webgpu';
 import { Adam, type AdamState } from './adam';
+import { clipScale } from './clip';
 
 const gpu = await webgpuOrSkip();
 
@@ -54,6 +55,20 @@ describe.skipIf(!gpu.available)('Adam on webgpu (flat moments, fused kernels)', 
     webgpu.state.v.forEach((v, i) => expectClose(v, cpu.state.v[i], tol, `v ${i}`));
     // The comparison can fail: the unclipped and clipped runs differ by far more than the tolerance.
     if (clipNorm) expect(compareFloats(webgpu.weights[0], (await run('cpu', 0)).weights[0], tol).ok).toBe(false);
+  });
+
+  it('clipScale over more gradients than one tfjs-webgpu AddN can bind matches cpu (RMSProp clips with it)', async () => {
+    const grads = () => Array.from({ length: 12 }, (_, k) => tf.tensor(Float32Array.from({ length: 5 }, (_, i) => Math.sin(i + 3 * k)), [5]));
+    const scaleOn = (backend: string) =>
+      onBackend(backend, () => {
+        const g = grads();
+        const scale = tf.tidy(() => clipScale(g, 0.5) as tf.Scalar);
+        tf.dispose(g);
+        return scale;
+      });
+    const cpu = await scaleOn('cpu');
+    expect(cpu[0]).toBeLessThan(1); // the bound is active
+    expectClose(await scaleOn('webgpu'), cpu, { rtol: 1e-6 }, 'clip scale');
   });
 
   it('state() and load() carry the moments between the flat (webgpu) and per-variable (cpu) layouts', async () => {

@@ -1,5 +1,6 @@
 /** Clipping by global gradient norm, shared by the optimizers' plain-op paths. */
 import * as tf from '@tensorflow/tfjs';
+import { onWebgpu } from '../webgpu/program';
 
 /**
  * The factor that brings the gradients' global L2 norm down to `clipNorm` (a scalar tensor, exactly 1 when the
@@ -8,5 +9,8 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function clipScale(grads: tf.Tensor[], clipNorm: number | undefined): tf.Scalar | undefined {
   if (!clipNorm) return undefined;
-  return tf.div(clipNorm, tf.maximum(tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))), clipNorm));
+  const squares = grads.map((g) => tf.sum(tf.square(g)));
+  // tfjs-webgpu's AddN binds every input to one kernel and breaks past 7 (the storage-buffer limit): stack there.
+  const total = onWebgpu() ? tf.sum(tf.stack(squares)) : tf.addN(squares);
+  return tf.div(clipNorm, tf.maximum(tf.sqrt(total), clipNorm));
 }
