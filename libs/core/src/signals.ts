@@ -24,13 +24,13 @@ export class RunInterrupted extends Error {
   }
 }
 
-/**
- * Yields to the event loop (signal handlers only run there: on wasm, tensor reads resolve as microtasks and never
- * let them in), then throws RunInterrupted when a stop was requested.
- */
+/** Yields to the event loop: signal handlers only run there (on wasm, tensor reads resolve as microtasks and never let them in). */
+export const yieldToSignals = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Lets signal handlers run, then throws RunInterrupted when a stop was requested. */
 export async function stopPoint(stop: StopFlag | undefined): Promise<void> {
   if (!stop) return;
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await yieldToSignals();
   if (stop.interrupted) throw new RunInterrupted();
 }
 

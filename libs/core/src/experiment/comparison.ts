@@ -7,18 +7,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
-import { defineFlags, givenFlags, parseFlags } from '../cli';
+import { defineFlags, parseFlags } from '../cli';
 import { ConfigError } from '../errors';
 import { type AutoregressiveModel, countParameters } from '../model';
 import type { IncrementalSampler } from '../fast-sampling';
 import type { PaperNumber } from '../paper-results';
 import { formatDuration } from '../progress';
 import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
-import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
+import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, lockRunFolder, type RunFolder } from '../results';
 import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
 import { disposeCheckpoint, hasCheckpoint, loadCheckpoint } from '../training/checkpoint';
-import { checkResumeFlags, resumeCommand } from './resume-flags';
-import { isMemoryFailure, memoryError } from './memory-error';
+import { checkResumeFlags } from './resume-flags';
+import { continueCommand, openRunToResume, recordFailure, type StatusRecorder, statusRecorder, stoppedReason } from './run-lifecycle';
 import { checkSeed, seedGlobalRandom } from '../seed';
 import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
 import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/trainer';
@@ -180,23 +180,16 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   const config = { experiment: exp.name, preset: f.preset, seeds, train: options, data, groups: groups.map((g) => ({ key: g.key, data: g.data, levels: g.levels, entries: g.entries.map((e) => e.key) })), flags: f };
   if (!resumed) folder.writeJson('config.json', config);
   const started = new Date();
-  const record = (status: RunStatus, extra: Partial<ManifestInput> = {}) =>
-    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: seeds[0], backend, started, ended: status === 'running' ? undefined : new Date(), status, preset: f.preset, ...extra }));
+  const record = statusRecorder(folder, { experiment: exp.name, seed: seeds[0], backend, started, preset: f.preset });
   record('running');
   const stop: StopFlag = { interrupted: false };
   const release = handleStopSignals(stop, 'stopping cleanly: the current model saves a checkpoint at the next safe point');
   try {
     return await compare({ exp, f, groups, seeds, options, data, binarizedMnistDir, folder, backend, started, stop, resultsRoot, reportsRoot, record });
   } catch (e) {
-    if (!(e instanceof RunInterrupted)) {
-      const error = isMemoryFailure(e) ? memoryError(e, backend.name, options.batchSize) : e; // not a raw "Aborted()"
-      const end = endOfError(error);
-      record(end.status, { reason: end.reason });
-      throw error;
-    }
-    const has = new Set(givenFlags(argv));
-    const command = resumeCommand(`experiments:${exp.name}`, { runId: folder.runId, out: has.has('out') ? resultsRoot : undefined, reports: has.has('reports') ? reportsRoot : undefined, backend: has.has('backend') ? f.backend : undefined });
-    record('interrupted', { reason: `stopped by ${stop.cause ?? stop.signal ?? 'a signal'}; continue with: ${command}` });
+    if (!(e instanceof RunInterrupted)) throw recordFailure(e, record, backend.name, options.batchSize);
+    const command = continueCommand(`experiments:${exp.name}`, folder.runId, argv, { out: resultsRoot, reports: reportsRoot, backend: f.backend });
+    record('interrupted', { reason: stoppedReason(stop, command) });
     console.log(`\ncheckpoints saved in ${folder.dir}; continue with: ${command}`);
     process.exitCode = signalExitCode(stop.signal);
     return { folder, rows: [], summary: [], reportPath: '', backend, interrupted: true };
@@ -220,17 +213,14 @@ interface CompareArgs {
   stop: StopFlag;
   resultsRoot: string;
   reportsRoot: string;
-  record: (status: RunStatus, extra?: Partial<ManifestInput>) => void;
+  record: StatusRecorder;
 }
 
 /** A comparison to resume: its folder and the flags it was started with; a completed one is refused. */
 function openComparisonForResume(run: string, experimentDir: string): { folder: RunFolder; flags: ComparisonFlags } {
-  const dir = run.includes(path.sep) || run.startsWith('.') ? path.resolve(run) : path.join(experimentDir, run);
-  const folder = openRunFolder(dir);
+  const folder = openRunToResume(run, experimentDir);
   const { flags } = folder.readJson<{ flags?: ComparisonFlags }>('config.json');
-  if (!flags) throw new ConfigError(`cannot resume ${dir}: it was started before comparisons recorded their flags; start a new run`);
-  const manifest = fs.existsSync(folder.path('manifest.json')) ? folder.readJson<Manifest>('manifest.json') : undefined;
-  if (manifest?.status === 'completed') throw new ConfigError(`run ${dir} already completed: there is nothing to resume, and its record is left as it is`);
+  if (!flags) throw new ConfigError(`cannot resume ${folder.dir}: it was started before comparisons recorded their flags; start a new run`);
   return { folder, flags };
 }
 
@@ -249,39 +239,39 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
       for (const seed of seeds) {
         seedGlobalRandom(seed);
         const model = entry.createModel(splits.train.channels, group.levels, seed);
-        const label = `${group.key}/${entry.key} seed ${seed}: `;
-        const dir = folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`);
-        const resume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined; // from an interrupted run
-        const fit = await fitModel({ label, model, train: splits.train, validation: splits.validation, options: { ...options, seed }, dir, resume, stop }).finally(() => resume && disposeCheckpoint(resume));
-        if (fit.outcome === 'interrupted') {
-          model.dispose();
-          throw new RunInterrupted();
-        }
-        const test = await scoreTestSet(model, splits.test, undefined, `${label}test`, stop).catch((e) => {
-          model.dispose();
-          throw e;
-        });
-        const trainSeconds = fit.history.reduce((s, h) => s + h.seconds, 0);
-        rows.push({
-          group: group.key, entry: entry.key, label: entry.label, seed, testNats: test.nats, testBitsPerDim: test.bitsPerDim,
-          validationNats: fit.history[fit.history.length - 1]?.validationNats ?? NaN, epochs: fit.history.length,
-          trainImages: splits.train.count * fit.history.length, trainSeconds, parameters: countParameters(model), testImages: test.images,
-          optimizer: OPTIMIZER_LABELS[optimizerOf(options)], measuredOn,
-        });
-        curves.push(...fit.curve.map((c) => ({ group: group.key, entry: entry.key, seed, epoch: c.epoch, nats: c.nats })));
-        if (seed === seeds[0]) {
-          if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [await entry.check(model)] });
-          if (group.samples) {
-            const { height, width, channels } = splits.test;
-            const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model), stop }).catch((e) => {
-              model.dispose();
-              throw e;
-            });
-            folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
-            extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
+        let failed = true;
+        try {
+          const label = `${group.key}/${entry.key} seed ${seed}: `;
+          const dir = folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`);
+          const resume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined; // from an interrupted run
+          const fit = await fitModel({ label, model, train: splits.train, validation: splits.validation, options: { ...options, seed }, dir, resume, stop }).finally(() => resume && disposeCheckpoint(resume));
+          if (fit.outcome === 'interrupted') throw new RunInterrupted();
+          const test = await scoreTestSet(model, splits.test, undefined, `${label}test`, stop);
+          const trainSeconds = fit.history.reduce((s, h) => s + h.seconds, 0);
+          rows.push({
+            group: group.key, entry: entry.key, label: entry.label, seed, testNats: test.nats, testBitsPerDim: test.bitsPerDim,
+            validationNats: fit.history[fit.history.length - 1]?.validationNats ?? NaN, epochs: fit.history.length,
+            trainImages: splits.train.count * fit.history.length, trainSeconds, parameters: countParameters(model), testImages: test.images,
+            optimizer: OPTIMIZER_LABELS[optimizerOf(options)], measuredOn,
+          });
+          curves.push(...fit.curve.map((c) => ({ group: group.key, entry: entry.key, seed, epoch: c.epoch, nats: c.nats })));
+          if (seed === seeds[0]) {
+            if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [await entry.check(model)] });
+            if (group.samples) {
+              const { height, width, channels } = splits.test;
+              const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model), stop });
+              folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
+              extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
+            }
+          }
+          failed = false;
+        } finally {
+          try {
+            model.dispose();
+          } catch (e) {
+            if (!failed) throw e; // after a failure (out of memory on wasm) the heap may be too broken to free it
           }
         }
-        model.dispose();
         tf.disposeVariables();
       }
     }

@@ -10,12 +10,13 @@ import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBac
 import { ConfigError } from '../errors';
 import { countParameters, type AutoregressiveModel } from '../model';
 import { checkSeed, seedGlobalRandom } from '../seed';
-import { defineFlags, givenFlags, parseFlags, type ParsedFlags } from '../cli';
+import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
 import { formatDuration } from '../progress';
-import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, endOfError, lockRunFolder, type Manifest, type ManifestInput, openRunFolder, type RunFolder, type RunStatus } from '../results';
+import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, lockRunFolder, type RunFolder } from '../results';
 import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
-import { checkResumeFlags, resumeCommand } from './resume-flags';
-import { isMemoryFailure, memoryError } from './memory-error';
+import { checkResumeFlags } from './resume-flags';
+import { isMemoryFailure } from './memory-error';
+import { continueCommand, openRunToResume, recordFailure, type StatusRecorder, statusRecorder, stoppedReason } from './run-lifecycle';
 import { writeReport, writeReportIndex } from '../report';
 import { type Checkpoint, checkCheckpointOptimizer, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
 import { OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '../training/optimizer';
@@ -167,14 +168,9 @@ function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperi
  * when it was stopped before its first: it then starts over from its config). A completed run is not resumed.
  */
 function openForResume<M>(run: string, experimentDir: string): { folder: RunFolder; config: RunConfig<M>; checkpoint?: Checkpoint<EpochMetrics> } {
-  const dir = run.includes(path.sep) || run.startsWith('.') ? path.resolve(run) : path.join(experimentDir, run);
-  const folder = openRunFolder(dir);
+  const folder = openRunToResume(run, experimentDir);
   const config = folder.readJson<RunConfig<M>>('config.json');
-  const manifest = fs.existsSync(folder.path('manifest.json')) ? folder.readJson<Manifest>('manifest.json') : undefined;
-  if (manifest?.status === 'completed') {
-    throw new ConfigError(`run ${dir} already completed (${manifest.ended ?? 'its manifest says so'}): there is nothing to resume, and its record is left as it is; start a new run to train again`);
-  }
-  return { folder, config, checkpoint: hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined };
+  return { folder, config, checkpoint: hasCheckpoint(folder.dir) ? loadCheckpoint<EpochMetrics>(folder.dir) : undefined };
 }
 
 /** Runs the experiment from command-line arguments; `root` is the repository root. */
@@ -206,16 +202,14 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: flags['run-id'] });
   const unlock = lockRunFolder(folder.dir);
   const started = new Date();
-  const record = (status: RunStatus, extra: Partial<ManifestInput> = {}) =>
-    folder.writeJson('manifest.json', buildManifest({ experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended: status === 'running' ? undefined : new Date(), status, preset: config.preset, ...extra }));
+  const record = statusRecorder(folder, { experiment: exp.name, seed: config.seed, backend, started, preset: config.preset });
   record('running'); // from its first second the run is in the index, whatever its end
-  const given = new Set(givenFlags(argv));
-  const command = resumeCommand(`experiments:${exp.name}`, { runId: folder.runId, out: given.has('out') ? resultsRoot : undefined, reports: given.has('reports') ? reportsRoot : undefined, backend: given.has('backend') ? flags.backend : undefined });
+  const command = continueCommand(`experiments:${exp.name}`, folder.runId, argv, { out: resultsRoot, reports: reportsRoot, backend: flags.backend });
   const stop: StopFlag = { interrupted: false };
   // The resume command is printed at once too: `nx run` may close our output before the run has stopped.
   const release = handleStopSignals(stop, `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`);
   const interrupted = (history: EpochMetrics[]): RunResult => {
-    record('interrupted', { reason: `stopped by ${stop.cause ?? stop.signal ?? 'a signal'}; continue with: ${command}` }); // also here: nx may have cut our output
+    record('interrupted', { reason: stoppedReason(stop, command) }); // also here: nx may have cut our output
     const saved = hasCheckpoint(folder.dir) ? `checkpoint saved in ${folder.dir}` : `stopped before the first checkpoint (${folder.dir})`;
     console.log(`${saved}; continue with: ${command}`);
     process.exitCode = signalExitCode(stop.signal);
@@ -237,12 +231,8 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     return await finishRun({ exp, config, flags: { reportsRoot, resultsRoot }, model, data, folder, resume, stop, backend, started, record, interrupted });
   } catch (e) {
     if (e instanceof RunInterrupted) return interrupted([]);
-    // A huge --batch: a clear error with a memory hint, not a raw "Aborted()" / RuntimeError.
     outOfMemory = isMemoryFailure(e);
-    const error = outOfMemory ? memoryError(e, backend.name, config.train.batchSize) : e;
-    const end = endOfError(error);
-    record(end.status, { reason: end.reason });
-    throw error;
+    throw recordFailure(e, record, backend.name, config.train.batchSize);
   } finally {
     if (resume) disposeCheckpoint(resume);
     resume = undefined;
@@ -268,7 +258,7 @@ interface RunContext<M, Model extends AutoregressiveModel> {
   stop: StopFlag;
   backend: BackendInfo;
   started: Date;
-  record: (status: RunStatus, extra?: Partial<ManifestInput>) => void;
+  record: StatusRecorder;
   interrupted: (history: EpochMetrics[]) => RunResult;
 }
 

@@ -9,7 +9,7 @@ import { bitsPerDim } from '../metrics';
 import type { AutoregressiveModel } from '../model';
 import { type LevelSet, batchCount, epochOrder, gatherBatch, levelSetDims } from './batches';
 import { type Checkpoint, type TrainingPosition, checkCheckpointOptimizer, hasCheckpoint, restoreWeights, saveCheckpoint } from './checkpoint';
-import { RunInterrupted, type StopFlag } from '../signals';
+import { RunInterrupted, type StopFlag, yieldToSignals } from '../signals';
 import { createOptimizer } from './create-optimizer';
 import { LEGACY_OPTIMIZER, OPTIMIZER_NAMES, type OptimizerName, isOptimizerName } from './optimizer';
 import { type ConditionFn, evaluateNll } from './evaluate';
@@ -93,8 +93,6 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (o.optimizer !== undefined && !isOptimizerName(o.optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(o.optimizer)}`);
 }
 
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; history: EpochMetrics[] }> {
   const { model, train: data, validation, options, checkpointDir, condition } = args;
   checkTrainOptions(options);
@@ -157,7 +155,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
           bitsPerDim: bitsPerDim(nats, dims),
           imagesPerSecond: pos.partialImages / pos.partialSeconds,
         });
-        await nextTick(); // lets SIGINT handlers run between batches
+        await yieldToSignals(); // lets signal handlers run between batches
       }
       let val;
       try {
