@@ -6,7 +6,7 @@
  *  - gated units on masked convolutions, without the split (the blind spot again, but the gates kept).
  *   npx nx run experiments:ablation-blind-spot [--preset smoke|default|gpu] [--seeds N] ...
  */
-import { type ComparisonExperiment, runComparison, runMain } from '@pixel-models/core';
+import { type ComparisonExperiment, runComparison, runMain } from '@pixel-models/lab';
 import { GatedPixelCnn } from '@pixel-models/gated-pixelcnn';
 import { createPixelRnnModel } from '@pixel-models/pixelrnn';
 import { COMPARISON_PRESETS } from './comparison-presets';

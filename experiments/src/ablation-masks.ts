@@ -8,8 +8,9 @@
  *      repo's scale; its numbers come from secondary sources and are unconfirmed, table number included).
  *   npx nx run experiments:ablation-masks [--preset smoke|default|gpu] [--only first-mask,colour-groups,residual-skip] ...
  */
-import { type AutoregressiveModel, type ComparisonExperiment, type ComparisonGroup, runComparison, runMain } from '@pixel-models/core';
-import { findAutoregressiveViolations } from '@pixel-models/core/testing';
+import type { AutoregressiveModel } from '@pixel-models/nn';
+import { type ComparisonExperiment, type ComparisonGroup, runComparison, runMain } from '@pixel-models/lab';
+import { findAutoregressiveViolations } from '@pixel-models/nn/testing';
 import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
 import { COMPARISON_PRESETS } from './comparison-presets';

@@ -5,7 +5,8 @@
  *     [--filters 64 --layers 8 --levels 256]   (the issue's target shapes)
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, type BackendName, ConfigError, defineFlags, initBackend, parseBackendName, parseFlags, runMain, tidyRead, trainStep } from '@pixel-models/core';
+import { Adam, ConfigError, tidyRead, trainStep } from '@pixel-models/nn';
+import { type BackendName, defineFlags, initBackend, parseBackendName, parseFlags, runMain } from '@pixel-models/lab';
 import { DEFAULT_GATED_CONFIG, GATED_PRESETS, GatedPixelCnn, type GatedPresetName, RENAMED_GATED_PRESETS } from '@pixel-models/gated-pixelcnn';
 import { gatedStepFlops } from './flops';
 import { median, timeOnce } from './timing';

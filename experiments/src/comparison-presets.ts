@@ -1,5 +1,5 @@
 /** Budgets shared by the comparisons (ablations, paper tables): a smoke size for tests, a CPU default, a GPU size. */
-import type { ComparisonBudget } from '@pixel-models/core';
+import type { ComparisonBudget } from '@pixel-models/lab';
 
 export const COMPARISON_PRESETS: Record<'smoke' | 'default' | 'gpu', ComparisonBudget> = {
   smoke: { seeds: 1, epochs: 1, batchSize: 16, learningRate: 0.003, trainImages: 96, validationImages: 32, testImages: 64, note: 'seconds: for tests and CI' },

@@ -1,6 +1,7 @@
 /** Sample grids for the conditional experiments: images drawn under given conditions, shown beside their sources. */
 import * as tf from '@tensorflow/tfjs';
-import { type IncrementalSampler, type LevelSet, type ReportSection, dequantize, encodePng, imageGrid, levelSetDims, sampleFast } from '@pixel-models/core';
+import { type IncrementalSampler, dequantize, sampleFast, type LevelSet, levelSetDims } from '@pixel-models/nn';
+import { type ReportSection, encodePng, imageGrid } from '@pixel-models/lab';
 
 /** The levels of the images at `indices`, NHWC. */
 function levelsAt(set: LevelSet, indices: number[]): Int32Array {

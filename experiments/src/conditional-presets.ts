@@ -1,5 +1,5 @@
 /** Presets shared by the conditional experiments: a smoke size for tests, a CPU default and a GPU size. */
-import type { TrainingPreset } from '@pixel-models/core';
+import type { TrainingPreset } from '@pixel-models/lab';
 import { GATED_PRESETS, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 
 export const CONDITIONAL_PRESETS: Record<'smoke' | 'default' | 'gpu', TrainingPreset<GatedPixelCnnConfig>> = {

@@ -7,7 +7,7 @@
  *   npx nx run experiments:mnist-autoencoder [--preset smoke|default|gpu] ...
  */
 import * as tf from '@tensorflow/tfjs';
-import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
+import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
 import { type AutoencoderConfig, PixelCnnAutoencoder, interpolate } from '@pixel-models/conditioning';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS, firstOfEachDigit } from './conditional-presets';

@@ -4,7 +4,8 @@
  * and samples one row per digit.
  *   npx nx run experiments:mnist-class-conditional [--preset smoke|default|gpu] ...
  */
-import { ConfigError, runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
+import { ConfigError } from '@pixel-models/nn';
+import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
 import { oneHotLabels, VectorConditioner } from '@pixel-models/conditioning';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS } from './conditional-presets';

@@ -7,7 +7,8 @@
  *   npx nx run experiments:mnist-embedding-conditional [--preset smoke|default|gpu] ...
  */
 import * as tf from '@tensorflow/tfjs';
-import { type LevelSet, runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
+import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
+import { type LevelSet } from '@pixel-models/nn';
 import { MlpEncoder, VectorConditioner, interpolate, trainTriplet } from '@pixel-models/conditioning';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS, firstOfEachDigit } from './conditional-presets';

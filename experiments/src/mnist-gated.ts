@@ -3,7 +3,7 @@
  *   npx nx run experiments:mnist-gated [--preset smoke|default|gpu] [--epochs N] [--levels Q] ...
  * Every size is chosen (GATED_PRESETS): the Conditional PixelCNN paper has no MNIST model. `gpu` was `paper`.
  */
-import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/core';
+import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
 import { GATED_PRESETS, GatedPixelCnn, type GatedPixelCnnConfig, RENAMED_GATED_PRESETS, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { REPO_ROOT } from './repo-root';
 

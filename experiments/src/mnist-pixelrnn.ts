@@ -5,7 +5,8 @@
  * chosen one for the PixelCNN and Row LSTM (Table 4 gives none). `gpu-1x32` (formerly `paper-1x32`) is the
  * 1-layer h = 32 Diagonal BiLSTM of Table 4. Each preset's `size` in libs/pixelrnn says where it comes from.
  */
-import { ConfigError, runMain, runTrainingExperiment, type TrainingExperiment, type TrainingPreset } from '@pixel-models/core';
+import { ConfigError } from '@pixel-models/nn';
+import { runMain, runTrainingExperiment, type TrainingExperiment, type TrainingPreset } from '@pixel-models/lab';
 import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
 import { REPO_ROOT } from './repo-root';
 

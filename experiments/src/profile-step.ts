@@ -4,7 +4,8 @@
  *   npx nx run experiments:profile-step -- --model gated --preset gpu --batch 16 [--backend wasm] [--top 20]
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, countKernels, defineFlags, initBackend, parseBackendName, parseFlags, runMain, trainStep } from '@pixel-models/core';
+import { Adam, countKernels, trainStep } from '@pixel-models/nn';
+import { defineFlags, initBackend, parseBackendName, parseFlags, runMain } from '@pixel-models/lab';
 import { timeOnce } from './timing';
 import { SPEED_MODELS, SPEED_PRESETS, type SpeedModel, buildSpeedModel } from './speed';
 

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, UsageError } from '@pixel-models/core';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError } from '@pixel-models/nn';
+import { UsageError } from '@pixel-models/lab';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { REPO_ROOT } from './repo-root';
 import { RF_MODELS, type ReceptiveFieldsResult, type RfModel, type RfPixel, runReceptiveFields } from './receptive-fields';
 

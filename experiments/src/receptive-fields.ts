@@ -15,34 +15,8 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AutoregressiveModel,
-  BACKEND_NAMES,
-  type BackendInfo,
-  type PlotlyLayout,
-  type PlotlyTrace,
-  type ReportSection,
-  type RunFolder,
-  buildManifest,
-  checkSeed,
-  contextCoverage,
-  createRunFolder,
-  defineFlags,
-  dependencyMap,
-  describeBackend,
-  futureDependencies,
-  idealContext,
-  initBackend,
-  parseBackendName,
-  parseFlags,
-  renderReport,
-  runMain,
-  seedGlobalRandom,
-  writeReport,
-  writeReportIndex,
-  checkOutputRoot,
-  outputRootBase
-} from '@pixel-models/core';
+import { type AutoregressiveModel, checkSeed, contextCoverage, dependencyMap, futureDependencies, idealContext, seedGlobalRandom } from '@pixel-models/nn';
+import { BACKEND_NAMES, type BackendInfo, type PlotlyLayout, type PlotlyTrace, type ReportSection, type RunFolder, buildManifest, createRunFolder, defineFlags, describeBackend, initBackend, parseBackendName, parseFlags, renderReport, runMain, writeReport, writeReportIndex, checkOutputRoot, outputRootBase } from '@pixel-models/lab';
 import { GatedPixelCnn } from '@pixel-models/gated-pixelcnn';
 import { createPixelRnnModel } from '@pixel-models/pixelrnn';
 import { REPO_ROOT } from './repo-root';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runComparison, runTrainingExperiment } from '@pixel-models/core';
+import { runComparison, runTrainingExperiment } from '@pixel-models/lab';
 import { ablationBlindSpot } from './ablation-blind-spot';
 import { mnistAutoencoder } from './mnist-autoencoder';
 import { speed } from './speed';

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, TrainingDivergedError, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/core';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError } from '@pixel-models/nn';
+import { TrainingDivergedError, UsageError, loadCheckpoint, runTrainingExperiment } from '@pixel-models/lab';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Adam, trainStep } from '@pixel-models/core';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { Adam, trainStep } from '@pixel-models/nn';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { REPO_ROOT } from './repo-root';
 import { SPEED_COLUMNS, SPEED_PRESETS, buildSpeedModel, matchReference, parseTorchReference, peakWorkingBytes, speed } from './speed';
 

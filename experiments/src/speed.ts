@@ -9,30 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  Adam,
-  type AutoregressiveModel,
-  type BackendInfo,
-  ConfigError,
-  type IncrementalSampler,
-  checkOutputRoot,
-  countKernels,
-  buildManifest,
-  countParameters,
-  createRunFolder,
-  defineFlags,
-  initBackend,
-  parseBackendName,
-  parseFlags,
-  renderReport,
-  runMain,
-  sampleFast,
-  sampleImages,
-  tidyRead,
-  trainStep,
-  writeReport,
-  writeReportIndex,
-} from '@pixel-models/core';
+import { Adam, type AutoregressiveModel, ConfigError, type IncrementalSampler, countKernels, countParameters, sampleFast, sampleImages, tidyRead, trainStep } from '@pixel-models/nn';
+import { type BackendInfo, checkOutputRoot, buildManifest, createRunFolder, defineFlags, initBackend, parseBackendName, parseFlags, renderReport, runMain, writeReport, writeReportIndex } from '@pixel-models/lab';
 import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { type PixelRnnKind, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
 import { REPO_ROOT } from './repo-root';

@@ -6,7 +6,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, checkOutputRoot, defineFlags, outputRootBase, parseFlags, runMain } from '@pixel-models/core';
+import { ConfigError } from '@pixel-models/nn';
+import { checkOutputRoot, defineFlags, outputRootBase, parseFlags, runMain } from '@pixel-models/lab';
 import { REPO_ROOT } from './repo-root';
 import { collectSweep } from './sweep/collect';
 import { runLocal } from './sweep/local';

@@ -16,8 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointBinary } from '@pixel-models/core';
-import { webgpuOrSkip } from '@pixel-models/core/testing';
+import { checkpointBinary } from '@pixel-models/lab';
+import { webgpuOrSkip } from '@pixel-models/lab/testing';
 import { REPO_ROOT } from './repo-root';
 
 const gpu = await webgpuOrSkip();

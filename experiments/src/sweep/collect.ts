@@ -6,10 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  type BackendInfo, type ComparisonEntry, type ComparisonGroup, type ComparisonRow, type Manifest, OPTIMIZER_LABELS, PAPER_BINARIZED_MNIST_NATS,
-  type PaperNumber, buildManifest, groupSections, markdownTable, openRunFolder, renderReport, summarize, writeReport, writeReportIndex,
-} from '@pixel-models/core';
+import { OPTIMIZER_LABELS } from '@pixel-models/nn';
+import { type BackendInfo, type ComparisonEntry, type ComparisonGroup, type ComparisonRow, type Manifest, PAPER_BINARIZED_MNIST_NATS, type PaperNumber, buildManifest, groupSections, markdownTable, openRunFolder, renderReport, summarize, writeReport, writeReportIndex } from '@pixel-models/lab';
 import { runState, type PlannedRun, type SweepPlan } from './plan';
 
 export const SWEEP_EXPERIMENT = 'sweep';

@@ -1,6 +1,6 @@
 /** `--engine local`: the sweep's runs on this machine, `jobs` at a time, a line per run and a summary. */
 import path from 'node:path';
-import { formatDuration } from '@pixel-models/core';
+import { formatDuration } from '@pixel-models/lab';
 import type { SweepPlan } from './plan';
 import { runTask } from './task';
 

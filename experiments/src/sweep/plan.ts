@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, hasCheckpoint } from '@pixel-models/core';
+import { ConfigError } from '@pixel-models/nn';
+import { hasCheckpoint } from '@pixel-models/lab';
 import { SWEEP_EXPERIMENTS, type FlagValue, type SweepRun, type SweepSpec } from './spec';
 
 export interface PlannedRun extends SweepRun {

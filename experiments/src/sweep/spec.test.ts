@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@pixel-models/core';
+import { ConfigError } from '@pixel-models/nn';
 import { buildPlan, runArgs, runIdFor } from './plan';
 import { arraySpec, sbatchScript } from './slurm';
 import { validateSpec } from './spec';

@@ -8,7 +8,8 @@
  *     "slurm": { "partition": "gpu", "time": "04:00:00", "gres": "gpu:1", "cpusPerTask": 4, "mem": "16G" } }
  */
 import fs from 'node:fs';
-import { BACKEND_NAMES, ConfigError, OPTIMIZER_NAMES, type TrainingExperiment } from '@pixel-models/core';
+import { ConfigError, OPTIMIZER_NAMES } from '@pixel-models/nn';
+import { BACKEND_NAMES, type TrainingExperiment } from '@pixel-models/lab';
 
 export type FlagValue = string | number | boolean;
 

@@ -5,7 +5,7 @@
  * while the code itself is computed from the whole image by `encode` (passed to the trainer as its condition).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, ConfigError } from '@pixel-models/core';
+import { type AutoregressiveModel, ConfigError } from '@pixel-models/nn';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { MlpEncoder } from './encoder';
 import { VectorConditioner } from './vector-conditioner';

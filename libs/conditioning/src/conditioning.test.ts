@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, meanNll } from '@pixel-models/core';
-import { expectAutoregressive, useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, meanNll } from '@pixel-models/nn';
+import { expectAutoregressive, useTestBackend } from '@pixel-models/nn/testing';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { PixelCnnAutoencoder, interpolate } from './autoencoder';
 import { oneHotLabels } from './labels';

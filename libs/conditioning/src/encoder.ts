@@ -4,7 +4,7 @@
  * PixelCNN auto-encoder (section 3.4).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Params, levelsToInput, matMul2d } from '@pixel-models/core';
+import { Params, levelsToInput, matMul2d } from '@pixel-models/nn';
 
 export interface EncoderConfig {
   height: number;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleFast, sampleImages } from '@pixel-models/core';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { sampleFast, sampleImages } from '@pixel-models/nn';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { oneHotLabels } from './labels';
 import { SpatialConditioner } from './spatial-conditioner';

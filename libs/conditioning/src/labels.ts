@@ -1,6 +1,6 @@
 /** Class labels as the conditioning vector h of the Gated PixelCNN paper (section 2.3): one-hot encodings. */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '@pixel-models/core';
+import { ConfigError } from '@pixel-models/nn';
 
 export function oneHotLabels(labels: ArrayLike<number>, classes: number): tf.Tensor2D {
   for (let i = 0; i < labels.length; i++) {

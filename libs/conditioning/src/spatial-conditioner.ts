@@ -6,7 +6,7 @@
  * 3x3 convolution, ReLU) up to the image size.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, Params, conv1x1, matMul2d, paddedConv2d } from '@pixel-models/core';
+import { ConfigError, Params, conv1x1, matMul2d, paddedConv2d } from '@pixel-models/nn';
 import type { GateConditioner, GatePair } from '@pixel-models/gated-pixelcnn';
 
 export interface SpatialConditionerConfig {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, type LevelSet, createRng } from '@pixel-models/core';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, createRng, type LevelSet } from '@pixel-models/nn';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { MlpEncoder } from './encoder';
 import { sampleTriplets, trainTriplet, tripletLoss } from './triplet';
 

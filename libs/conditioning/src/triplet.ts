@@ -4,7 +4,7 @@
  *   L = mean max(0, |f(a) - f(p)|² - |f(a) - f(n)|² + margin).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, ConfigError, type LevelSet, createRng, levelSetDims } from '@pixel-models/core';
+import { Adam, ConfigError, createRng, type LevelSet, levelSetDims } from '@pixel-models/nn';
 import type { MlpEncoder } from './encoder';
 
 export function tripletLoss(anchor: tf.Tensor2D, positive: tf.Tensor2D, negative: tf.Tensor2D, margin: number): tf.Scalar {

@@ -5,7 +5,7 @@
  * V^T h does not depend on the position, so it is a per-image bias of shape [B, 1, 1, F] on each half.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, Params, matMul2d } from '@pixel-models/core';
+import { ConfigError, Params, matMul2d } from '@pixel-models/nn';
 import type { GateConditioner, GatePair } from '@pixel-models/gated-pixelcnn';
 
 export interface VectorConditionerConfig {

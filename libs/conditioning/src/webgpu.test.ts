@@ -12,29 +12,12 @@
  * SwiftShader compiles a shader for every new shape, so the models and images are tiny.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, initBackend, tidyRead } from '@pixel-models/core';
+import { type AutoregressiveModel, tidyRead } from '@pixel-models/nn';
+import { initBackend } from '@pixel-models/lab';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  compareFloats,
-  compareGradients,
-  expectAllOk,
-  expectAutoregressive,
-  type GradientResult,
-  gradientsOn,
-  levelsInput,
-  nudge,
-  type ParityCase,
-  type SamplingCase,
-  expectSamplingParity,
-  PARITY_ADAM,
-  PARITY_TOLERANCE,
-  PARITY_WEIGHT_TOLERANCE,
-  samplingParity,
-  takeWebgpuErrors,
-  trainStepOn,
-  webgpuOrSkip,
-} from '@pixel-models/core/testing';
+import { expectAutoregressive } from '@pixel-models/nn/testing';
+import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, type ParityCase, type SamplingCase, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuOrSkip } from '@pixel-models/lab/testing';
 import { PixelCnnAutoencoder } from './autoencoder';
 import { oneHotLabels } from './labels';
 import { SpatialConditioner } from './spatial-conditioner';

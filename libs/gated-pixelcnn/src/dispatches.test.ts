@@ -5,8 +5,8 @@
  * tfjs-webgpu's CPU hand-off size, so every op is dispatched as it would be at 28x28).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, countKernels, trainStep } from '@pixel-models/core';
-import { webgpuOrSkip } from '@pixel-models/core/testing';
+import { Adam, countKernels, trainStep } from '@pixel-models/nn';
+import { webgpuOrSkip } from '@pixel-models/lab/testing';
 import { describe, expect, it } from 'vitest';
 import { GatedPixelCnn } from './gated-pixelcnn';
 

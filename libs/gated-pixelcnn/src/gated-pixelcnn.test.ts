@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/core';
-import { expectAutoregressive, expectTrainable, findAutoregressiveViolations, useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/nn';
+import { expectAutoregressive, expectTrainable, findAutoregressiveViolations, useTestBackend } from '@pixel-models/nn/testing';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
 
 const small = (c: Partial<GatedPixelCnnConfig>): Partial<GatedPixelCnnConfig> => ({ filters: 6, headFilters: 6, firstKernel: 5, ...c });

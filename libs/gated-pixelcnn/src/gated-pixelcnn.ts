@@ -15,28 +15,7 @@
  * convolutions (mask A first, then B), which has the PixelCNN blind spot.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AutoregressiveModel,
-  ConfigError,
-  type ImageModelConfig,
-  Params,
-  checkLevels,
-  colourGroups,
-  colourMask1x1,
-  conv1x1,
-  downShift,
-  gatedActivation,
-  gatedActivationPacked,
-  gateHalves,
-  horizontalMask,
-  horizontalStackConv,
-  levelsToInput,
-  mask,
-  maskedConv2d,
-  onWebgpu,
-  toLogits,
-  verticalStackConv,
-} from '@pixel-models/core';
+import { type AutoregressiveModel, ConfigError, type ImageModelConfig, Params, checkLevels, colourGroups, colourMask1x1, conv1x1, downShift, gatedActivation, gatedActivationPacked, gateHalves, horizontalMask, horizontalStackConv, levelsToInput, mask, maskedConv2d, onWebgpu, toLogits, verticalStackConv } from '@pixel-models/nn';
 import type { GatedIncrementalParts } from './incremental';
 
 export interface GatedPixelCnnConfig extends ImageModelConfig {

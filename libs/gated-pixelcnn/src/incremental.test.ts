@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { sampleFast, sampleImages } from '@pixel-models/core';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { sampleFast, sampleImages } from '@pixel-models/nn';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
 import { gatedIncremental } from './incremental';

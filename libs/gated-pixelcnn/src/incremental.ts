@@ -14,23 +14,7 @@
  * The same ops as `GatedPixelCnn.logitsFromInput` on fewer positions, so the logits match it.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  FeatureCache,
-  type IncrementalRun,
-  type IncrementalSampler,
-  addBias,
-  conv1x1,
-  conv2dValid,
-  gatedActivation,
-  gateHalves,
-  levelsToInput,
-  pixelLevels,
-  pixelOf,
-  rowLevels,
-  rowOf,
-  tidyRead,
-  toLogits,
-} from '@pixel-models/core';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, gatedActivation, gateHalves, levelsToInput, pixelLevels, pixelOf, rowLevels, rowOf, tidyRead, toLogits } from '@pixel-models/nn';
 import type { GatedPixelCnnConfig, GateConditioner } from './gated-pixelcnn';
 
 /** A gate's f and g halves (a type alias, so tf.tidy may return it). */

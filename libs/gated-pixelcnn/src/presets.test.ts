@@ -3,7 +3,7 @@
  * defaults), is autoregressive. 5x5 images keep the largest preset (15 layers, 128 features) to seconds.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectAutoregressive, useTestBackend } from '@pixel-models/core/testing';
+import { expectAutoregressive, useTestBackend } from '@pixel-models/nn/testing';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn } from './gated-pixelcnn';
 import { GATED_PRESETS } from './presets';
 

@@ -9,28 +9,10 @@
  * SwiftShader compiles a shader for every new shape, so the models and images are tiny.
  */
 import * as tf from '@tensorflow/tfjs';
-import { clearWebgpuErrors } from '@pixel-models/core';
+import { clearWebgpuErrors } from '@pixel-models/nn';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  compareFloats,
-  compareGradients,
-  expectAllOk,
-  expectAutoregressive,
-  findAutoregressiveViolations,
-  type GradientResult,
-  gradientsOn,
-  levelsInput,
-  nudge,
-  expectSamplingParity,
-  PARITY_ADAM,
-  PARITY_TOLERANCE,
-  PARITY_WEIGHT_TOLERANCE,
-  samplingParity,
-  takeWebgpuErrors,
-  trainStepOn,
-  webgpuDevice,
-  webgpuOrSkip,
-} from '@pixel-models/core/testing';
+import { expectAutoregressive, findAutoregressiveViolations } from '@pixel-models/nn/testing';
+import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuDevice, webgpuOrSkip } from '@pixel-models/lab/testing';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
 import { gatedIncremental } from './incremental';
 

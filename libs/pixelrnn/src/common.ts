@@ -6,19 +6,7 @@
  *  - config checks that throw a ConfigError naming the bad field.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  ConfigError,
-  type ImageModelConfig,
-  type MaskType,
-  type Params,
-  checkLevels,
-  colourGroups,
-  colourMask1x1,
-  conv1x1,
-  mask,
-  maskedConv2d,
-  toLogits,
-} from '@pixel-models/core';
+import { ConfigError, type ImageModelConfig, type MaskType, type Params, checkLevels, colourGroups, colourMask1x1, conv1x1, mask, maskedConv2d, toLogits } from '@pixel-models/nn';
 
 /** Fields every model of this lib has. */
 export interface PixelRnnBaseConfig extends ImageModelConfig {

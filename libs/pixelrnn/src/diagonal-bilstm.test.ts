@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/core';
-import { expectAutoregressive, useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/nn';
+import { expectAutoregressive, useTestBackend } from '@pixel-models/nn/testing';
 import { DiagonalBiLstm, type DiagonalBiLstmConfig, antiSkew, antiUnskew, skew, unskew } from './diagonal-bilstm';
 
 const small = (c: Partial<DiagonalBiLstmConfig>): Partial<DiagonalBiLstmConfig> => ({ hidden: 3, firstKernel: 5, headFilters: 6, ...c });

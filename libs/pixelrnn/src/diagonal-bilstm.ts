@@ -26,19 +26,7 @@
  * row of a column at once.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AutoregressiveModel,
-  Params,
-  colourGroups,
-  colourMask1x1,
-  conv1x1,
-  downShift,
-  levelsToInput,
-  mask,
-  matMul2d,
-  onWebgpu,
-  pad2d,
-} from '@pixel-models/core';
+import { type AutoregressiveModel, Params, colourGroups, colourMask1x1, conv1x1, downShift, levelsToInput, mask, matMul2d, onWebgpu, pad2d } from '@pixel-models/nn';
 import type { DiagonalBiLstmParts } from './incremental-diagonal-bilstm';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';

@@ -4,7 +4,7 @@
  * output head on one pixel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { levelsToInput } from '@pixel-models/core';
+import { levelsToInput } from '@pixel-models/nn';
 import type { FirstLayer, OutputHead } from './common';
 
 /** Sizes of the batch being generated. */

@@ -12,7 +12,7 @@
  * and h of the previous row, and the backward h and c of the previous row ([B, 1, W, h]).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf, tidyRead } from '@pixel-models/core';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf, tidyRead } from '@pixel-models/nn';
 import { type FirstLayer, type OutputHead, type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import type { DiagonalBiLstmConfig } from './diagonal-bilstm';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';

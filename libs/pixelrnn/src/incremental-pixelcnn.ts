@@ -8,7 +8,7 @@
  * and the residual; then the head. O(layers) one-pixel convolutions per pixel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, tidyRead } from '@pixel-models/core';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, tidyRead } from '@pixel-models/nn';
 import type { FirstLayer, OutputHead } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import type { PixelCnnConfig } from './pixelcnn';

@@ -8,7 +8,7 @@
  * centre masked), one LSTM step with c_{r-1}(c), the 1x1 out and the residual; then the head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv2dValid, pad2d, pixelOf, tidyRead } from '@pixel-models/core';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv2dValid, pad2d, pixelOf, tidyRead } from '@pixel-models/nn';
 import { type FirstLayer, type OutputHead, type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { lstmStep } from './lstm';

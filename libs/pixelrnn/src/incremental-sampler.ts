@@ -1,5 +1,5 @@
 /** The incremental (fast-generation) form of any PixelRNN-paper model, for core's `sampleFast`. */
-import { ConfigError, type AutoregressiveModel, type IncrementalSampler } from '@pixel-models/core';
+import { ConfigError, type AutoregressiveModel, type IncrementalSampler } from '@pixel-models/nn';
 import { DiagonalBiLstm } from './diagonal-bilstm';
 import { diagonalBiLstmIncremental } from './incremental-diagonal-bilstm';
 import { pixelCnnIncremental } from './incremental-pixelcnn';

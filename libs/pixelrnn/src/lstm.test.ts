@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestBackend } from '@pixel-models/core/testing';
+import { useTestBackend } from '@pixel-models/nn/testing';
 import { lstmStep } from './lstm';
 
 beforeAll(async () => {

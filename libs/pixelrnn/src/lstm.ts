@@ -9,7 +9,7 @@
  * groups (`gateGroups`), so the hidden group c is computed from gate groups c only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { colourGroups, lstmCell } from '@pixel-models/core';
+import { colourGroups, lstmCell } from '@pixel-models/nn';
 
 /** Colour group of each of the 4h gate features: [o | f | i | g], each gate split into C groups. */
 export function gateGroups(hidden: number, channels: number): number[] {

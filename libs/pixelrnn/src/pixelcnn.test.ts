@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/core';
-import { expectAutoregressive, findAutoregressiveViolations, useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/nn';
+import { expectAutoregressive, findAutoregressiveViolations, useTestBackend } from '@pixel-models/nn/testing';
 import { PixelCnn, type PixelCnnConfig } from './pixelcnn';
 
 const small = (c: Partial<PixelCnnConfig>): Partial<PixelCnnConfig> => ({ hidden: 3, firstKernel: 5, headFilters: 6, ...c });

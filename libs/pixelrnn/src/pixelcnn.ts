@@ -12,18 +12,7 @@
  * `firstMask: 'B'` is the ablation that lets every pixel read itself (a leak the autoregressive check catches).
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AutoregressiveModel,
-  ConfigError,
-  type MaskType,
-  Params,
-  colourGroups,
-  colourMask1x1,
-  conv1x1,
-  levelsToInput,
-  mask,
-  maskedConv2d,
-} from '@pixel-models/core';
+import { type AutoregressiveModel, ConfigError, type MaskType, Params, colourGroups, colourMask1x1, conv1x1, levelsToInput, mask, maskedConv2d } from '@pixel-models/nn';
 import type { PixelCnnParts } from './incremental-pixelcnn';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, resolveConfig } from './common';
 

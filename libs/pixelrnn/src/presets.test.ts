@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, countParameters } from '@pixel-models/core';
-import { expectAutoregressive, expectTrainable, useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, countParameters } from '@pixel-models/nn';
+import { expectAutoregressive, expectTrainable, useTestBackend } from '@pixel-models/nn/testing';
 import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel, createPresetModel } from './presets';
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@
  * Colour models need h to be a multiple of 3 (features are split into R, G, B groups), so the CIFAR-10 presets
  * use h = 129 in place of 128. `layers` counts the layers after the first 7x7 mask-A convolution.
  */
-import { type AutoregressiveModel, ConfigError } from '@pixel-models/core';
+import { type AutoregressiveModel, ConfigError } from '@pixel-models/nn';
 import { DiagonalBiLstm, type DiagonalBiLstmConfig } from './diagonal-bilstm';
 import { PixelCnn, type PixelCnnConfig } from './pixelcnn';
 import { RowLstm, type RowLstmConfig } from './row-lstm';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/core';
-import { expectAutoregressive, useTestBackend } from '@pixel-models/core/testing';
+import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/nn';
+import { expectAutoregressive, useTestBackend } from '@pixel-models/nn/testing';
 import { RowLstm, type RowLstmConfig } from './row-lstm';
 
 const small = (c: Partial<RowLstmConfig>): Partial<RowLstmConfig> => ({ hidden: 3, firstKernel: 5, headFilters: 6, ...c });

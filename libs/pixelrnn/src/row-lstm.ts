@@ -14,16 +14,7 @@
  * only, so it needs no mask. The receptive field is a triangle above the pixel: it misses part of the context.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  type AutoregressiveModel,
-  Params,
-  colourGroups,
-  colourMask1x1,
-  paddedConv2d,
-  levelsToInput,
-  mask,
-  maskedConv2d,
-} from '@pixel-models/core';
+import { type AutoregressiveModel, Params, colourGroups, colourMask1x1, paddedConv2d, levelsToInput, mask, maskedConv2d } from '@pixel-models/nn';
 import type { RowLstmParts } from './incremental-row-lstm';
 import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
 import { type LstmState, gateGroups, lstmStep } from './lstm';

@@ -9,25 +9,8 @@
  * SwiftShader compiles a shader for every new shape, so the models and images are tiny.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  compareFloats,
-  compareGradients,
-  expectAllOk,
-  expectAutoregressive,
-  findAutoregressiveViolations,
-  type GradientResult,
-  gradientsOn,
-  levelsInput,
-  nudge,
-  expectSamplingParity,
-  PARITY_ADAM,
-  PARITY_TOLERANCE,
-  PARITY_WEIGHT_TOLERANCE,
-  samplingParity,
-  takeWebgpuErrors,
-  trainStepOn,
-  webgpuOrSkip,
-} from '@pixel-models/core/testing';
+import { expectAutoregressive, findAutoregressiveViolations } from '@pixel-models/nn/testing';
+import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuOrSkip } from '@pixel-models/lab/testing';
 import { pixelRnnIncremental } from './incremental-sampler';
 import { PixelCnn } from './pixelcnn';
 import { type PixelRnnKind, createPixelRnnModel } from './presets';

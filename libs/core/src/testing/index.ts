@@ -1,4 +1,0 @@
-export * from './autoregressive';
-export * from './backend';
-export * from './trainable';
-export * from './webgpu';

@@ -1,0 +1,3 @@
+export * from './checkpoint';
+export * from './evaluate';
+export * from './trainer';

@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { colourGroups, mask, conv1x1, maskedConv2d, type AutoregressiveModel, levelsToInput, toLogits, Params, Adam, trainStep, type LevelSet } from '@pixel-models/nn';
+import { useTestBackend } from '@pixel-models/nn/testing';
+import { readVariables, webgpuOrSkip } from '../testing/webgpu';
+import { checkpointBinary, loadCheckpoint } from './checkpoint';
+import { TrainingDivergedError, type TrainOptions, train } from './trainer';
+
+/** A one-layer masked CNN: enough to train for a few steps in milliseconds. */
+function tinyModel(seed: number, scale = 1): AutoregressiveModel & { params: Params } {
+  const p = new Params(seed);
+  const w1 = p.weight('w1', [3, 3, 1, 4], 9, scale);
+  const w2 = p.weight('w2', [4, 2], 4);
+  const m1 = mask({ kernel: [3, 3], type: 'A', inGroups: colourGroups(1, 1), outGroups: colourGroups(4, 1) });
+  const logitsFromInput = (x: tf.Tensor4D) =>
+    tf.tidy(() => toLogits(conv1x1(tf.relu(maskedConv2d(x, w1 as tf.Tensor4D, m1)), w2 as tf.Tensor2D), 1, 2));
+  return {
+    name: 'tiny',
+    config: { channels: 1, levels: 2 },
+    params: p,
+    logitsFromInput,
+    logits: (x) => logitsFromInput(levelsToInput(x, 2)),
+    trainableVariables: p.variables,
+    dispose: () => p.dispose(),
+  };
+}
+
+function data(count: number, seed: number): LevelSet {
+  let s = seed;
+  const levels = Int32Array.from({ length: count * 36 }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) >> 16) % 2);
+  return { levels, count, height: 6, width: 6, channels: 1 };
+}
+
+const options: TrainOptions = { epochs: 2, batchSize: 8, learningRate: 0.01, clipNorm: 0, seed: 7 };
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-'));
+const weightsOf = (m: AutoregressiveModel) => readVariables(m.trainableVariables);
+
+// The trainer on every backend here: wasm, and webgpu where an adapter can be had (SwiftShader in CI).
+const gpu = await webgpuOrSkip();
+const BACKENDS = gpu.available ? ['wasm', 'webgpu'] : ['wasm'];
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+describe.each(BACKENDS)('train on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+  });
+
+  it('lowers the loss, checkpoints each epoch and is reproducible for a seed', async () => {
+    const runs = [];
+    for (let k = 0; k < 2; k++) {
+      const model = tinyModel(3);
+      const dir = tmp();
+      const { history, outcome } = await train({ model, train: data(40, 1), validation: data(16, 2), options: { ...options, epochs: 3 }, checkpointDir: dir });
+      expect(outcome).toBe('completed');
+      expect(loadCheckpoint(dir).meta.position.epoch).toBe(3);
+      runs.push({ history, weights: await weightsOf(model) });
+      model.dispose();
+    }
+    expect(runs[0].history.map((h) => h.validationNats)).toEqual(runs[1].history.map((h) => h.validationNats));
+    expect(runs[0].weights).toEqual(runs[1].weights);
+    expect(runs[0].history[2].trainNats).toBeLessThan(runs[0].history[0].trainNats);
+  });
+
+  it('an interrupted run resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
+    const full = tinyModel(3);
+    const fullRun = await train({ model: full, train: data(40, 1), validation: data(16, 2), options, checkpointDir: tmp() });
+
+    const dir = tmp();
+    const first = tinyModel(3);
+    const stop = { interrupted: false };
+    let seen = 0;
+    const part = await train({
+      model: first, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, stop,
+      onBatch: () => { if (++seen === 7) stop.interrupted = true; }, // mid-way through epoch 2 (5 batches an epoch)
+    });
+    expect(part.outcome).toBe('interrupted');
+    expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 1, batch: 2 });
+
+    const resumed = tinyModel(99); // different init: everything must come from the checkpoint
+    const rest = await train({ model: resumed, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, resume: loadCheckpoint(dir) });
+    expect(rest.outcome).toBe('completed');
+    expect(await weightsOf(resumed)).toEqual(await weightsOf(full));
+    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(fullRun.history.map((h) => [h.trainNats, h.validationNats]));
+    [full, first, resumed].forEach((m) => m.dispose());
+  });
+
+  it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', async () => {
+    const dir = tmp();
+    const model = tinyModel(3);
+    await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir });
+    const good = fs.readFileSync(checkpointBinary(dir)!);
+    model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
+    const run = train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir });
+    await expect(run).rejects.toThrow(TrainingDivergedError);
+    await expect(run).rejects.toThrow(/loss became NaN at epoch 1, batch 1.*last good checkpoint/);
+    expect(fs.readFileSync(checkpointBinary(dir)!).equals(good)).toBe(true);
+    model.dispose();
+  });
+
+  it('a stop during the last validation pass is kept: interrupted, and resuming redoes only that validation', async () => {
+    const dir = tmp();
+    const model = tinyModel(3);
+    const stop = { interrupted: false };
+    // Set on the last batch of the last epoch: the validation pass that follows must see it, not finish the run.
+    const first = await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir, stop, onBatch: (p) => { if (p.batch === p.batches) stop.interrupted = true; } });
+    expect(first.outcome).toBe('interrupted');
+    expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 0, batch: 2 });
+    const resumed = tinyModel(99);
+    const rest = await train({ model: resumed, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir, resume: loadCheckpoint(dir) });
+    const full = tinyModel(3);
+    const ref = await train({ model: full, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: tmp() });
+    expect(rest.outcome).toBe('completed');
+    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(ref.history.map((h) => [h.trainNats, h.validationNats]));
+    [model, resumed, full].forEach((m) => m.dispose());
+  });
+
+  it('a NaN before the first checkpoint does not claim one', async () => {
+    const dir = tmp();
+    const model = tinyModel(3);
+    model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
+    await expect(train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir })).rejects.toThrow(/loss became NaN.*no checkpoint was saved yet/);
+    model.dispose();
+  });
+
+  it('ends a run whose loss runs far above the uniform model\'s as diverged', async () => {
+    const model = tinyModel(3, 1e4); // huge initial weights: a confident, wrong model, far above 36 ln 2 nats
+    await expect(train({ model, train: data(64, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: tmp() })).rejects.toThrow(/over 10x the uniform model's 25.0/);
+    model.dispose();
+  });
+
+  it('rejects bad options', async () => {
+    const model = tinyModel(1);
+    await expect(train({ model, train: data(8, 1), validation: data(8, 2), options: { ...options, batchSize: 0 }, checkpointDir: tmp() })).rejects.toThrow(/batchSize/);
+    await expect(train({ model, train: data(8, 1), validation: data(8, 2), options: { ...options, learningRate: -1 }, checkpointDir: tmp() })).rejects.toThrow(/learning rate/);
+    model.dispose();
+  });
+
+  it('keeps the tensor count flat across epochs (no leaks)', async () => {
+    const model = tinyModel(2);
+    const counts: number[] = [];
+    await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 3 }, checkpointDir: tmp(), onEpoch: () => counts.push(tf.memory().numTensors) });
+    expect(counts[2]).toBe(counts[1]);
+    model.dispose();
+  });
+});
+
+describe('trainStep', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  const batch = () => tf.tensor4d(data(4, 5).levels, [4, 6, 6, 1], 'int32');
+
+  it('updates the weights from a finite loss and leaves no tensors behind', async () => {
+    const model = tinyModel(4);
+    const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
+    const x = batch();
+    const before = await weightsOf(model);
+    const tensors = tf.memory().numTensors;
+    const loss = await trainStep(model, adam, x);
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(await weightsOf(model)).not.toEqual(before);
+    expect(adam.iterations).toBe(1);
+    x.dispose();
+    model.dispose();
+  });
+
+  it('builds the condition inside the gradient tape, so the encoder producing it trains too', async () => {
+    const base = tinyModel(4);
+    const encoder = tf.variable(tf.fill([1, 1, 1, 1, 2], 0.5), true, 'encoder');
+    // A model whose logits add its condition: the condition's gradient is non-zero.
+    const model: AutoregressiveModel = {
+      ...base,
+      logits: (x, condition) => tf.tidy(() => tf.add(base.logits(x), condition ?? 0) as tf.Tensor5D),
+      trainableVariables: [...base.trainableVariables, encoder],
+    };
+    const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
+    const x = batch();
+    await trainStep(model, adam, x, { condition: () => tf.mul(encoder, tf.tensor5d([1, -1], [1, 1, 1, 1, 2])) });
+    expect(Array.from(encoder.dataSync())).not.toEqual([0.5, 0.5]);
+    x.dispose();
+    encoder.dispose();
+    base.dispose();
+  });
+
+  it('returns a non-finite loss without touching the weights or the optimizer', async () => {
+    const model = tinyModel(4);
+    const adam = new Adam(model.trainableVariables, { learningRate: 0.01 });
+    model.trainableVariables[1].assign(tf.fill(model.trainableVariables[1].shape, NaN));
+    const x = batch();
+    const before = await weightsOf(model);
+    expect(await trainStep(model, adam, x)).toBeNaN();
+    expect(await weightsOf(model)).toEqual(before);
+    expect(adam.iterations).toBe(0);
+    x.dispose();
+    model.dispose();
+  });
+});

@@ -1,0 +1,3 @@
+export * from './autoregressive';
+export * from './backend';
+export * from './trainable';

@@ -1,0 +1,7 @@
+export * from './adam';
+export * from './rmsprop';
+export * from './optimizer';
+export * from './create-optimizer';
+export * from './clip';
+export * from './step';
+export * from './batches';
