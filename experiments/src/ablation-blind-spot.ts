@@ -7,9 +7,8 @@
  *   npx nx run experiments:ablation-blind-spot [--preset smoke|default|gpu] [--seeds N] ...
  */
 import { type ComparisonExperiment, runComparison, runMain } from '@pixel-models/lab';
-import { GatedPixelCnn } from '@pixel-models/gated-pixelcnn';
-import { createPixelRnnModel } from '@pixel-models/pixelrnn';
 import { COMPARISON_PRESETS } from './comparison-presets';
+import { createModel } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 
 const LAYERS = 5;
@@ -30,9 +29,9 @@ export const ablationBlindSpot: ComparisonExperiment = {
       key: 'blind-spot', title: 'Blind spot', data: 'mnist', levels: 2, unit: 'nats',
       description: `PixelCNN: 7x7 mask A, ${LAYERS - 1} residual blocks of h = ${PIXELCNN_HIDDEN}. Gated: ${LAYERS} gated layers (first kernel 7, then 3) of ${GATED_FILTERS} features with the split stacks, of ${MASKED_FILTERS} without. Widths differ so that parameter counts match.`,
       entries: [
-        { key: 'pixelcnn', label: 'PixelCNN (masked, blind spot)', createModel: (channels, levels, seed) => createPixelRnnModel('pixelcnn', { channels, levels, layers: LAYERS - 1, hidden: PIXELCNN_HIDDEN }, seed) },
-        { key: 'gated', label: 'Gated PixelCNN (split stacks)', createModel: (channels, levels, seed) => new GatedPixelCnn({ channels, levels, layers: LAYERS, filters: GATED_FILTERS, headFilters: 32 }, seed) },
-        { key: 'gated-masked', label: 'gated units, no split (blind spot)', createModel: (channels, levels, seed) => new GatedPixelCnn({ channels, levels, layers: LAYERS, filters: MASKED_FILTERS, headFilters: 32, stacks: 'masked' }, seed) },
+        { key: 'pixelcnn', label: 'PixelCNN (masked, blind spot)', createModel: (channels, levels, seed) => createModel('pixelcnn', { channels, levels, layers: LAYERS - 1, hidden: PIXELCNN_HIDDEN }, seed) },
+        { key: 'gated', label: 'Gated PixelCNN (split stacks)', createModel: (channels, levels, seed) => createModel('gated-pixelcnn', { channels, levels, layers: LAYERS, hidden: GATED_FILTERS, headFilters: 32 }, seed) },
+        { key: 'gated-masked', label: 'gated units, no split (blind spot)', createModel: (channels, levels, seed) => createModel('gated-masked', { channels, levels, layers: LAYERS, hidden: MASKED_FILTERS, headFilters: 32 }, seed) },
       ],
     },
   ],

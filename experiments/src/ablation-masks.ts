@@ -11,9 +11,8 @@
 import type { AutoregressiveModel } from '@pixel-models/nn';
 import { type ComparisonExperiment, type ComparisonGroup, runComparison, runMain } from '@pixel-models/lab';
 import { findAutoregressiveViolations } from '@pixel-models/nn/testing';
-import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
-import { createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
 import { COMPARISON_PRESETS } from './comparison-presets';
+import { MODELS } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 
 /** The autoregressive check on an 8x8 crop, as a sentence for the report. */
@@ -27,13 +26,10 @@ export async function autoregressiveVerdict(model: AutoregressiveModel): Promise
 }
 
 const firstMask = (type: 'A' | 'B') => (channels: number, levels: number, seed: number) =>
-  createPixelRnnModel('pixelcnn', { channels, levels, layers: 4, hidden: 16, firstMask: type }, seed);
-
-/** The cached sampler of a Gated PixelCNN entry. */
-const gated = (model: AutoregressiveModel) => gatedIncremental(model as GatedPixelCnn);
+  MODELS.pixelcnn.create({ channels, levels, layers: 4, hidden: 16, firstMask: type }, seed);
 
 const rowLstm = (residual: boolean, skip: boolean) => (channels: number, levels: number, seed: number) =>
-  createPixelRnnModel('row-lstm', { channels, levels, layers: 3, hidden: 16, residual, skip }, seed);
+  MODELS['row-lstm'].create({ channels, levels, layers: 3, hidden: 16, residual, skip }, seed);
 
 export const ablationMasks: ComparisonExperiment = {
   name: 'ablation-masks',
@@ -46,16 +42,16 @@ export const ablationMasks: ComparisonExperiment = {
       key: 'first-mask', title: '(a) Mask A vs mask B in the first layer', data: 'mnist', levels: 2, unit: 'nats', samples: preset === 'smoke' ? 1 : 8,
       description: 'PixelCNN (7x7 first layer, 4 residual blocks, h = 16). With mask B first, each output reads its own input pixel: the training and test NLL collapse towards 0 (it copies), but the model is not a valid autoregressive model: when sampling, the pixel it copies is still empty, so its samples are degenerate (blank).',
       entries: [
-        { key: 'mask-a', label: 'mask A first (correct)', createModel: firstMask('A'), check: autoregressiveVerdict, incremental: pixelRnnIncremental },
-        { key: 'mask-b', label: 'mask B first (leaks the current pixel)', createModel: firstMask('B'), check: autoregressiveVerdict, incremental: pixelRnnIncremental },
+        { key: 'mask-a', label: 'mask A first (correct)', createModel: firstMask('A'), check: autoregressiveVerdict },
+        { key: 'mask-b', label: 'mask B first (leaks the current pixel)', createModel: firstMask('B'), check: autoregressiveVerdict },
       ],
     },
     {
       key: 'colour-groups', title: '(b) Colour-group masks on vs off', data: cifarDir ? 'cifar10' : 'mnist-colour', levels: cifarDir ? 256 : 4, unit: cifarDir ? 'bits/dim' : 'nats', samples: preset === 'smoke' ? 0 : 8,
       description: `Gated PixelCNN (5 layers, 24 features) on ${cifarDir ? 'CIFAR-10' : 'MNIST painted in six hues, 4 levels per channel'}. With the groups, G reads R and B reads R and G of the same pixel (p(x) = Π p(R|·) p(G|·,R) p(B|·,R,G)); without them each channel of a pixel is predicted from earlier pixels only.`,
       entries: [
-        { key: 'groups-on', label: 'colour groups R → G → B', createModel: (channels, levels, seed) => new GatedPixelCnn({ channels, levels, layers: 5, filters: 24, headFilters: 48 }, seed), check: autoregressiveVerdict, incremental: gated },
-        { key: 'groups-off', label: 'no colour groups', createModel: (channels, levels, seed) => new GatedPixelCnn({ channels, levels, layers: 5, filters: 24, headFilters: 48, colourGroups: false }, seed), check: autoregressiveVerdict, incremental: gated },
+        { key: 'groups-on', label: 'colour groups R → G → B', createModel: (channels, levels, seed) => MODELS['gated-pixelcnn'].create({ channels, levels, layers: 5, hidden: 24 }, seed), check: autoregressiveVerdict },
+        { key: 'groups-off', label: 'no colour groups', createModel: (channels, levels, seed) => MODELS['gated-pixelcnn'].create({ channels, levels, layers: 5, hidden: 24, colourGroups: false }, seed), check: autoregressiveVerdict },
       ],
     },
     {

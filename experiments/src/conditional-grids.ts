@@ -1,14 +1,11 @@
 /** Sample grids for the conditional experiments: images drawn under given conditions, shown beside their sources. */
 import * as tf from '@tensorflow/tfjs';
-import { type IncrementalSampler, dequantize, sampleFast, type LevelSet, levelSetDims } from '@pixel-models/nn';
+import { type IncrementalSampler, dequantize, sampleFast, type LevelSet, gatherImages } from '@pixel-models/nn';
 import { type ReportSection, encodePng, imageGrid } from '@pixel-models/lab';
 
 /** The levels of the images at `indices`, NHWC. */
 function levelsAt(set: LevelSet, indices: number[]): Int32Array {
-  const dims = levelSetDims(set);
-  const out = new Int32Array(indices.length * dims);
-  indices.forEach((i, k) => out.set(set.levels.subarray(i * dims, (i + 1) * dims), k * dims));
-  return out;
+  return gatherImages(set, indices).levels;
 }
 
 /** The images at `indices` as an int32 batch. */

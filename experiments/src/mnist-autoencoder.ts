@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
 import { type AutoencoderConfig, PixelCnnAutoencoder, interpolate } from '@pixel-models/conditioning';
-import { DEFAULT_GATED_CONFIG, GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS, firstOfEachDigit } from './conditional-presets';
 import { gatherLevels, imageSection, sampleGridBase64, sourcesBase64 } from './conditional-grids';
 import { REPO_ROOT } from './repo-root';
@@ -24,7 +24,6 @@ export const mnistAutoencoder: TrainingExperiment<AutoencoderConfig, PixelCnnAut
   usesLabels: true, // its grids condition on the first test image of each digit: no --binarized-mnist (.amat has no labels)
   conditionalNll: { given: 'the code of x', source: 'computed from the very test image it scores' },
   createModel: (config, seed) => new PixelCnnAutoencoder({ ...DEFAULT_GATED_CONFIG, height: 28, width: 28, code: CODE, encoderHidden: 128, ...config }, seed),
-  incremental: (model) => gatedIncremental(model.decoder),
   // Inside the trainer's gradient tape: the NLL's gradient reaches the encoder through the code.
   condition: (model, { x }) => model.encode(x),
   sampling: (model, data, count) => {
@@ -43,7 +42,7 @@ export const mnistAutoencoder: TrainingExperiment<AutoencoderConfig, PixelCnnAut
       const e = model.encode(gatherLevels(data.test, [sources[0], sources[1] ?? sources[0], sources[4] ?? sources[0], sources[7] ?? sources[0]]));
       return tf.concat([interpolate(e.gather(0), e.gather(1), steps), interpolate(e.gather(2), e.gather(3), steps)]);
     });
-    const grid = await sampleGridBase64(gatedIncremental(model.decoder), codes, data.test, { columns: steps, seed: config.seed });
+    const grid = await sampleGridBase64(model.incrementalSampler(), codes, data.test, { columns: steps, seed: config.seed });
     codes.dispose();
     return [
       imageSection('Held-out test images (the originals of the reconstructions)', sourcesBase64(data.test, sources, config.model.levels), `Codes of size ${CODE}.`),

@@ -7,7 +7,7 @@
 import { ConfigError } from '@pixel-models/nn';
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
 import { oneHotLabels, VectorConditioner } from '@pixel-models/conditioning';
-import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS } from './conditional-presets';
 import { REPO_ROOT } from './repo-root';
 
@@ -24,7 +24,6 @@ export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig, Gate
     const full = { ...DEFAULT_GATED_CONFIG, ...config };
     return new GatedPixelCnn(full, seed, new VectorConditioner({ size: DIGITS, layers: full.layers, filters: full.filters }, seed + 1000));
   },
-  incremental: (model) => gatedIncremental(model),
   condition: (_model, { labels }) => {
     if (!labels) throw new ConfigError('class conditioning needs labelled images');
     return oneHotLabels(labels, DIGITS);

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
 import { type LevelSet } from '@pixel-models/nn';
 import { MlpEncoder, VectorConditioner, interpolate, trainTriplet } from '@pixel-models/conditioning';
-import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { CONDITIONAL_PRESETS, firstOfEachDigit } from './conditional-presets';
 import { gatherLevels, imageSection, sampleGridBase64, sourcesBase64 } from './conditional-grids';
 import { REPO_ROOT } from './repo-root';
@@ -49,7 +49,6 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
   conditionalNll: { given: 'f(x), the embedding of x', source: 'computed from the very test image it scores' },
   createModel: (config, seed) => new EmbeddingConditionalModel({ ...DEFAULT_GATED_CONFIG, ...config }, seed),
   prepare: (model, data, config) => pretrainEncoder(model, data.train, config.preset, config.seed),
-  incremental: (model) => gatedIncremental(model),
   // f is frozen: its variables are not among the model's trainable variables.
   condition: (model, { x }) => model.encoder.encode(x),
   sampling: (model, data, count) => {
@@ -70,7 +69,7 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
       const e = model.encoder.encode(x);
       return tf.concat(pairs.map((_, k) => interpolate(e.gather(2 * k), e.gather(2 * k + 1), steps)));
     });
-    const grid = await sampleGridBase64(gatedIncremental(model), codes, data.test, { columns: steps, seed: config.seed });
+    const grid = await sampleGridBase64(model.incrementalSampler(), codes, data.test, { columns: steps, seed: config.seed });
     codes.dispose();
     return [
       imageSection('Held-out test images conditioned on', sourcesBase64(data.test, sources, config.model.levels), 'The first test image of each digit: never seen in training.'),

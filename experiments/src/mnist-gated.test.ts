@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@pixel-models/nn';
-import { type MnistLevels, UsageError, checkpointBinary, loadCheckpoint, runTrainingExperiment } from '@pixel-models/lab';
+import { type DataSplits, UsageError, checkpointBinary, loadCheckpoint, runTrainingExperiment } from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
@@ -127,7 +127,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
 
   it('binarizes MNIST once with the data seed: runs with different --seed see the same binary images', async () => {
     const out = tmp();
-    const seen: { seed: number; data: MnistLevels }[] = [];
+    const seen: { seed: number; data: DataSplits }[] = [];
     const captured = new Error('data captured'); // stops each run before training: only its data is needed
     const capture: typeof mnistGated = {
       ...mnistGated,
@@ -147,7 +147,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
       expect(a.levels.length, split).toBe(a.count * 784);
       expect(bytes(a.levels).equals(bytes(b.levels)), `${split} images differ between --seed 1 and --seed 2`).toBe(true);
     }
-    // Pinned: the ones among the 128 smoke test images under MNIST_DATA_SEED (stochastic binarization of the
+    // Pinned: the ones among the 128 smoke test images under DATA_SEED (stochastic binarization of the
     // first 128 MNIST test images: sum(pixel / 255) = 11872.6 expected, sd 42.7; thresholding at 0.5 gives 11998).
     // Any change to the binarization changes every reported NLL, so it must show here.
     const test = seen[0].data.test.levels;

@@ -4,7 +4,7 @@
  * Every size is chosen (GATED_PRESETS): the Conditional PixelCNN paper has no MNIST model. `gpu` was `paper`.
  */
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
-import { GATED_PRESETS, GatedPixelCnn, type GatedPixelCnnConfig, RENAMED_GATED_PRESETS, gatedIncremental } from '@pixel-models/gated-pixelcnn';
+import { GATED_PRESETS, GatedPixelCnn, type GatedPixelCnnConfig, RENAMED_GATED_PRESETS } from '@pixel-models/gated-pixelcnn';
 import { REPO_ROOT } from './repo-root';
 
 export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> = {
@@ -18,7 +18,6 @@ export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> 
   },
   renamedPresets: RENAMED_GATED_PRESETS,
   createModel: (config, seed) => new GatedPixelCnn(config, seed),
-  incremental: (model) => gatedIncremental(model),
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -7,10 +7,11 @@
  */
 import { ConfigError } from '@pixel-models/nn';
 import { runMain, runTrainingExperiment, type TrainingExperiment, type TrainingPreset } from '@pixel-models/lab';
-import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
+import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName } from '@pixel-models/pixelrnn';
+import { type ModelSize, createModel } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 
-type Config = Record<string, unknown>;
+type Config = ModelSize;
 
 const budget = {
   smoke: { epochs: 1, batchSize: 16, learningRate: 0.003, trainImages: 256, validationImages: 64, testImages: 128, samples: 4, note: 'seconds: for tests and CI' },
@@ -41,8 +42,7 @@ export const mnistPixelRnn: TrainingExperiment<Config> = {
     default: 'pixelcnn',
     model: (preset, kind) => ({ ...PIXELRNN_PRESETS[presetName(preset, kind)].config }),
   },
-  createModel: (config, seed, kind) => createPixelRnnModel((kind ?? 'pixelcnn') as PixelRnnKind, config, seed),
-  incremental: (model) => pixelRnnIncremental(model),
+  createModel: (config, seed, kind) => createModel((kind ?? 'pixelcnn') as PixelRnnKind, config, seed),
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

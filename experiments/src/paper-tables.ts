@@ -9,14 +9,19 @@
  *   npx nx run experiments:paper-tables [--preset smoke|default|gpu] [--cifar-dir DIR] [--binarized-mnist DIR] ...
  */
 import { type ComparisonEntry, type ComparisonExperiment, PAPER_BINARIZED_MNIST_NATS, PAPER_CIFAR10_BITS_PER_DIM, runComparison, runMain } from '@pixel-models/lab';
-import { GATED_PRESET_SOURCES, GATED_PRESETS, GatedPixelCnn, type GatedPresetName } from '@pixel-models/gated-pixelcnn';
-import { PIXELRNN_PRESETS, type PixelRnnPresetName, createPresetModel } from '@pixel-models/pixelrnn';
+import { GATED_PRESET_SOURCES, GATED_PRESETS, type GatedPresetName } from '@pixel-models/gated-pixelcnn';
+import { PIXELRNN_PRESETS, type PixelRnnPresetName } from '@pixel-models/pixelrnn';
 import { COMPARISON_PRESETS } from './comparison-presets';
+import { MODELS, createModel } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 
 const paper = (table: typeof PAPER_BINARIZED_MNIST_NATS, model: string) => table.find((p) => p.model === model);
 
 /** Where a size comes from, in a few words for a label: the paper's table, or chosen. */
+/** A PixelRNN preset's model, at the group's channels and levels. */
+const presetModel = (name: PixelRnnPresetName) => (channels: number, levels: number, seed: number) =>
+  createModel(PIXELRNN_PRESETS[name].kind, { ...PIXELRNN_PRESETS[name].config, channels, levels }, seed);
+
 const sizeTag = (size: string) => (size.startsWith('chosen') ? 'size chosen' : `size: ${size.split(' (')[0]}`);
 
 /**
@@ -30,7 +35,7 @@ function pixelRnnEntry(key: string, label: string, presetFor: (preset: string) =
     key,
     label: `${label} [${c.layers} layers, h = ${c.hidden}; ${sizeTag(PIXELRNN_PRESETS[name].size)}]`,
     paper: paperRow ? paper(table, paperRow) : undefined,
-    createModel: (channels, levels, seed) => createPresetModel(name, seed, { channels, levels }),
+    createModel: presetModel(name),
   };
 }
 
@@ -47,7 +52,7 @@ function mnistEntries(preset: string): ComparisonEntry[] {
     {
       key: 'gated',
       label: `Gated PixelCNN [${gated.layers} layers, ${gated.filters} features; ${sizeTag(GATED_PRESET_SOURCES[gatedName])}]`,
-      createModel: (channels, levels, seed) => new GatedPixelCnn({ ...gated, channels, levels }, seed),
+      createModel: (channels, levels, seed) => MODELS['gated-pixelcnn'].create({ ...gated, channels, levels }, seed),
     },
   ];
 }
@@ -60,11 +65,11 @@ function cifarEntries(): ComparisonEntry[] {
     return `${label} [${c.layers} layers, h = ${c.hidden}; depth: PixelRNN paper, sec. 1]`;
   };
   return [
-    { key: 'pixelcnn', label: sized('PixelCNN', 'pixelcnn-cifar10'), paper: paper(t, 'PixelCNN'), createModel: (channels, levels, seed) => createPresetModel('pixelcnn-cifar10', seed, { channels, levels }) },
-    { key: 'row-lstm', label: sized('Row LSTM', 'row-lstm-cifar10'), paper: paper(t, 'Row LSTM'), createModel: (channels, levels, seed) => createPresetModel('row-lstm-cifar10', seed, { channels, levels }) },
-    { key: 'diagonal-bilstm', label: sized('Diagonal BiLSTM', 'diagonal-bilstm-cifar10'), paper: paper(t, 'Diagonal BiLSTM'), createModel: (channels, levels, seed) => createPresetModel('diagonal-bilstm-cifar10', seed, { channels, levels }) },
+    { key: 'pixelcnn', label: sized('PixelCNN', 'pixelcnn-cifar10'), paper: paper(t, 'PixelCNN'), createModel: presetModel('pixelcnn-cifar10') },
+    { key: 'row-lstm', label: sized('Row LSTM', 'row-lstm-cifar10'), paper: paper(t, 'Row LSTM'), createModel: presetModel('row-lstm-cifar10') },
+    { key: 'diagonal-bilstm', label: sized('Diagonal BiLSTM', 'diagonal-bilstm-cifar10'), paper: paper(t, 'Diagonal BiLSTM'), createModel: presetModel('diagonal-bilstm-cifar10') },
     // Not the paper's CIFAR-10 model (20 layers of 384 units, 5x5 filters, per secondary sources): the `gpu` preset, 129 features.
-    { key: 'gated', label: `Gated PixelCNN [${GATED_PRESETS.gpu.layers} layers, 129 features; size chosen, smaller than the paper's]`, paper: paper(t, 'Gated PixelCNN'), createModel: (channels, levels, seed) => new GatedPixelCnn({ ...GATED_PRESETS.gpu, filters: 129, headFilters: 258, channels, levels }, seed) },
+    { key: 'gated', label: `Gated PixelCNN [${GATED_PRESETS.gpu.layers} layers, 129 features; size chosen, smaller than the paper's]`, paper: paper(t, 'Gated PixelCNN'), createModel: (channels, levels, seed) => MODELS['gated-pixelcnn'].create({ ...GATED_PRESETS.gpu, filters: 129, headFilters: 258, channels, levels }, seed) },
   ];
 }
 

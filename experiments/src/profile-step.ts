@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, countKernels, trainStep } from '@pixel-models/nn';
 import { defineFlags, initBackend, parseBackendName, parseFlags, runMain } from '@pixel-models/lab';
 import { timeOnce } from './timing';
-import { SPEED_MODELS, SPEED_PRESETS, type SpeedModel, buildSpeedModel } from './speed';
+import { SPEED_MODELS, SPEED_PRESETS, type SpeedModel, speedModel } from './speed';
 
 export interface KernelTotal {
   key: string;
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const info = await initBackend(parseBackendName(f.backend));
   const preset = SPEED_PRESETS[f.preset as keyof typeof SPEED_PRESETS];
   const batch = f.batch || preset.batch;
-  const { model } = buildSpeedModel(f.model as SpeedModel, preset, 1);
+  const model = speedModel(f.model as SpeedModel, preset, 1);
   const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
   const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform([batch, f.size, f.size, 1], 0, 1, 'float32', 1), preset.levels - 1e-3), 'int32') as tf.Tensor4D);
   const step = () => trainStep(model, adam, x);

@@ -15,32 +15,16 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, checkSeed, contextCoverage, dependencyMap, futureDependencies, idealContext, seedGlobalRandom } from '@pixel-models/nn';
-import { BACKEND_NAMES, type BackendInfo, type PlotlyLayout, type PlotlyTrace, type ReportSection, type RunFolder, buildManifest, createRunFolder, defineFlags, describeBackend, initBackend, parseBackendName, parseFlags, renderReport, runMain, writeReport, writeReportIndex, checkOutputRoot, outputRootBase } from '@pixel-models/lab';
-import { GatedPixelCnn } from '@pixel-models/gated-pixelcnn';
-import { createPixelRnnModel } from '@pixel-models/pixelrnn';
+import { type AutoregressiveModel, checkSeed, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/nn';
+import { BACKEND_NAMES, type BackendInfo, type PlotlyLayout, type PlotlyTrace, type ReportSection, type RunFolder, defineFlags, describeBackend, finishRun, openRun, parseBackendName, parseFlags, renderReport, runMain, runRoots } from '@pixel-models/lab';
+import { MODEL_KINDS, MODELS, type ModelKind, createModel } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 
 export const EXPERIMENT = 'receptive-fields';
 
-export const RF_MODELS = ['pixelcnn', 'row-lstm', 'diagonal-bilstm', 'gated-pixelcnn', 'gated-masked'] as const;
-export type RfModel = (typeof RF_MODELS)[number];
-
-export const RF_MODEL_LABELS: Record<RfModel, string> = {
-  pixelcnn: 'PixelCNN',
-  'row-lstm': 'Row LSTM',
-  'diagonal-bilstm': 'Diagonal BiLSTM',
-  'gated-pixelcnn': 'Gated PixelCNN',
-  'gated-masked': 'Gated, no stack split',
-};
-
-const COLOURS: Record<RfModel, string> = {
-  pixelcnn: '#1f77b4',
-  'row-lstm': '#ff7f0e',
-  'diagonal-bilstm': '#2ca02c',
-  'gated-pixelcnn': '#d62728',
-  'gated-masked': '#9467bd',
-};
+/** Every model of the registry, in its order. */
+export const RF_MODELS = MODEL_KINDS;
+export type RfModel = ModelKind;
 
 export type RfPixel = 'centre' | 'row-end';
 
@@ -65,21 +49,7 @@ const KERNEL = 3;
 
 /** One model of `kind` whose depth is the first masked convolution plus `depth` layers. */
 export function createRfModel(kind: RfModel, depth: number, hidden: number, seed: number): AutoregressiveModel {
-  const base = { channels: 1, levels: 2, firstKernel: FIRST_KERNEL };
-  switch (kind) {
-    case 'pixelcnn':
-      return createPixelRnnModel('pixelcnn', { ...base, layers: depth, hidden, kernel: KERNEL }, seed);
-    case 'row-lstm':
-      return createPixelRnnModel('row-lstm', { ...base, layers: depth, hidden, kernel: KERNEL }, seed);
-    case 'diagonal-bilstm':
-      return createPixelRnnModel('diagonal-bilstm', { ...base, layers: depth, hidden }, seed);
-    case 'gated-pixelcnn':
-    case 'gated-masked':
-      return new GatedPixelCnn(
-        { ...base, layers: depth + 1, kernel: KERNEL, filters: hidden, headFilters: 2 * hidden, stacks: kind === 'gated-masked' ? 'masked' : 'vertical-horizontal' },
-        seed,
-      );
-  }
+  return createModel(kind, { channels: 1, levels: 2, firstKernel: FIRST_KERNEL, kernel: KERNEL, layers: MODELS[kind].layersAtDepth(depth), hidden }, seed);
 }
 
 /** One measured dependency map. */
@@ -140,21 +110,19 @@ export async function runReceptiveFields(argv: string[], root: string): Promise<
   const maxDepth = flags['max-depth'] ?? preset.maxDepth;
   const trials = flags.trials ?? preset.trials;
   const seed = checkSeed(flags.seed);
-  const resultsRoot = checkOutputRoot('--out', flags.out, outputRootBase('out', argv, root));
-  const reportsRoot = checkOutputRoot('--reports', flags.reports, outputRootBase('reports', argv, root));
-
-  const backend = await initBackend(parseBackendName(flags.backend));
-  seedGlobalRandom(seed);
-  console.log(`Receptive fields: preset ${flags.preset}, ${size}x${size} image, depths 1..${maxDepth}, seed ${seed}, ${describeBackend(backend)}`);
-  const folder = createRunFolder({ root: resultsRoot, experiment: EXPERIMENT, runId: flags['run-id'] });
+  const roots = runRoots(argv, flags, root);
   const positions = rfPositions(size);
-  folder.writeJson('config.json', {
-    experiment: EXPERIMENT, preset: flags.preset, seed, size, maxDepth, trials, hidden: preset.hidden, firstKernel: FIRST_KERNEL, kernel: KERNEL,
-    models: RF_MODELS, pixels: positions,
-    depth: 'the first masked convolution plus `depth` layers (PixelRNN layers = depth, Gated PixelCNN layers = depth + 1)',
+  const run = await openRun({
+    experiment: EXPERIMENT, roots, backend: parseBackendName(flags.backend), seed, preset: flags.preset, seedGlobal: true, runId: flags['run-id'],
+    header: (backend) => `Receptive fields: preset ${flags.preset}, ${size}x${size} image, depths 1..${maxDepth}, seed ${seed}, ${describeBackend(backend)}`,
+    config: {
+      experiment: EXPERIMENT, preset: flags.preset, seed, size, maxDepth, trials, hidden: preset.hidden, firstKernel: FIRST_KERNEL, kernel: KERNEL,
+      models: RF_MODELS, pixels: positions,
+      depth: 'the first masked convolution plus `depth` layers (PixelRNN layers = depth, Gated PixelCNN layers = depth + 1)',
+    },
   });
+  const { folder, backend } = run;
 
-  const started = new Date();
   const measurements: RfMeasurement[] = [];
   for (const kind of RF_MODELS) {
     const t0 = Date.now();
@@ -165,7 +133,7 @@ export async function runReceptiveFields(argv: string[], root: string): Promise<
       }
       model.dispose();
     }
-    console.log(`  ${RF_MODEL_LABELS[kind].padEnd(22)} depths 1..${maxDepth} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`  ${MODELS[kind].label.padEnd(22)} depths 1..${maxDepth} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   tf.disposeVariables();
 
@@ -178,24 +146,21 @@ export async function runReceptiveFields(argv: string[], root: string): Promise<
   const summary: Record<string, number> = {};
   for (const kind of RF_MODELS) summary[`${kind} centre coverage`] = at(kind, maxDepth, 'centre').coverage;
   summary['future dependencies'] = measurements.reduce((n, m) => n + m.futureDependencies, 0);
-  const ended = new Date();
-  const manifest = buildManifest({ experiment: EXPERIMENT, runId: folder.runId, seed, backend, started, ended, status: 'completed', preset: flags.preset, summary, cwd: root });
-  folder.writeJson('manifest.json', manifest);
-
-  const html = renderReport({
-    title: 'Receptive fields: PixelCNN, Row LSTM, Diagonal BiLSTM, Gated PixelCNN',
-    subtitle: `run ${folder.runId} · preset ${flags.preset} · ${size}x${size} image · seed ${seed} · ${describeBackend(backend)} · ${manifest.wallSeconds?.toFixed(0)} s`,
-    sections: reportSections(measurements, size, maxDepth, positions),
-  });
-  const reportPath = writeReport({ root: reportsRoot, experiment: EXPERIMENT, runId: folder.runId, html });
-  writeReportIndex({ reportsRoot, resultsRoot });
-
-  const rows = RF_MODELS.map((k) => [RF_MODEL_LABELS[k], at(k, maxDepth, 'centre').coverage.toFixed(3), at(k, maxDepth, 'row-end').coverage.toFixed(3), String(at(k, maxDepth, 'centre').futureDependencies + at(k, maxDepth, 'row-end').futureDependencies)]);
+  const rows = RF_MODELS.map((k) => [MODELS[k].label, at(k, maxDepth, 'centre').coverage.toFixed(3), at(k, maxDepth, 'row-end').coverage.toFixed(3), String(at(k, maxDepth, 'centre').futureDependencies + at(k, maxDepth, 'row-end').futureDependencies)]);
   const head = ['model', 'centre', 'row end', 'future deps'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  console.log(`\ncoverage of the ideal context at depth ${maxDepth} (centre ${positions.centre.slice(0, 2).join(',')}, row end ${positions['row-end'].slice(0, 2).join(',')}):\n${[head, ...rows].map(line).join('\n')}`);
-  console.log(`run folder: ${folder.dir}\nreport: ${reportPath}`);
+  const { reportPath } = finishRun(run, {
+    summary,
+    cwd: root,
+    html: (manifest) =>
+      renderReport({
+        title: 'Receptive fields: PixelCNN, Row LSTM, Diagonal BiLSTM, Gated PixelCNN',
+        subtitle: `run ${folder.runId} · preset ${flags.preset} · ${size}x${size} image · seed ${seed} · ${describeBackend(backend)} · ${manifest.wallSeconds?.toFixed(0)} s`,
+        sections: reportSections(measurements, size, maxDepth, positions),
+      }),
+    message: () => `\ncoverage of the ideal context at depth ${maxDepth} (centre ${positions.centre.slice(0, 2).join(',')}, row end ${positions['row-end'].slice(0, 2).join(',')}):\n${[head, ...rows].map(line).join('\n')}`,
+  });
   return { folder, backend, size, maxDepth, measurements, reportPath };
 }
 
@@ -274,7 +239,7 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
     kind: 'plot',
     title: `Dependency maps of the ${pixel === 'centre' ? 'centre' : 'last'} pixel ${rc(positions[pixel])}: depth ${maxDepth} (top) and depth 1 (bottom)`,
     ...heatmapGrid(
-      [maxDepth, 1].map((depth) => [{ title: 'ideal context' }, ...RF_MODELS.map((k) => ({ title: `${RF_MODEL_LABELS[k]}, depth ${depth}`, map: at(k, depth, pixel).map }))]),
+      [maxDepth, 1].map((depth) => [{ title: 'ideal context' }, ...RF_MODELS.map((k) => ({ title: `${MODELS[k].label}, depth ${depth}`, map: at(k, depth, pixel).map }))]),
       size,
       positions[pixel],
     ),
@@ -283,9 +248,9 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
 
   const lines: PlotlyTrace[] = RF_MODELS.flatMap((k) =>
     (['centre', 'row-end'] as const).map((pixel) => ({
-      type: 'scatter', mode: 'lines+markers', name: `${RF_MODEL_LABELS[k]} (${pixel === 'centre' ? 'centre' : 'row end'})`,
+      type: 'scatter', mode: 'lines+markers', name: `${MODELS[k].label} (${pixel === 'centre' ? 'centre' : 'row end'})`,
       x: Array.from({ length: maxDepth }, (_, i) => i + 1), y: Array.from({ length: maxDepth }, (_, i) => at(k, i + 1, pixel).coverage),
-      line: { color: COLOURS[k], dash: pixel === 'centre' ? 'solid' : 'dot' }, marker: { color: COLOURS[k] },
+      line: { color: MODELS[k].colour, dash: pixel === 'centre' ? 'solid' : 'dot' }, marker: { color: MODELS[k].colour },
     })),
   );
 
@@ -329,7 +294,7 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
       kind: 'table',
       title: `Coverage at depth ${maxDepth}`,
       columns: ['model', `centre ${rc(centre)}`, `row end ${rc(rowEnd)}`, 'missed (centre)', 'future dependencies'],
-      rows: RF_MODELS.map((k) => [RF_MODEL_LABELS[k], pct(at(k, maxDepth, 'centre').coverage), pct(at(k, maxDepth, 'row-end').coverage), at(k, maxDepth, 'centre').missed.length, at(k, maxDepth, 'centre').futureDependencies + at(k, maxDepth, 'row-end').futureDependencies]),
+      rows: RF_MODELS.map((k) => [MODELS[k].label, pct(at(k, maxDepth, 'centre').coverage), pct(at(k, maxDepth, 'row-end').coverage), at(k, maxDepth, 'centre').missed.length, at(k, maxDepth, 'centre').futureDependencies + at(k, maxDepth, 'row-end').futureDependencies]),
       note: 'Every depth and pixel is in coverage.csv in the run folder.',
     },
   ];
@@ -339,7 +304,7 @@ function reportSections(ms: RfMeasurement[], size: number, maxDepth: number, pos
 function overlapNote(ms: RfMeasurement[]): string {
   const series = (k: RfModel) => ms.filter((m) => m.model === k).map((m) => m.coverage).join(',');
   const pairs: string[] = [];
-  RF_MODELS.forEach((a, i) => RF_MODELS.slice(i + 1).forEach((b) => series(a) === series(b) && pairs.push(`${RF_MODEL_LABELS[a]} and ${RF_MODEL_LABELS[b]}`)));
+  RF_MODELS.forEach((a, i) => RF_MODELS.slice(i + 1).forEach((b) => series(a) === series(b) && pairs.push(`${MODELS[a].label} and ${MODELS[b].label}`)));
   return pairs.length ? ` Identical curves hide each other: ${pairs.join('; ')} have the same coverage at every depth.` : '';
 }
 

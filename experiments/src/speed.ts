@@ -10,9 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, type AutoregressiveModel, ConfigError, type IncrementalSampler, countKernels, countParameters, sampleFast, sampleImages, tidyRead, trainStep } from '@pixel-models/nn';
-import { type BackendInfo, checkOutputRoot, buildManifest, createRunFolder, defineFlags, initBackend, parseBackendName, parseFlags, renderReport, runMain, writeReport, writeReportIndex } from '@pixel-models/lab';
-import { GatedPixelCnn, gatedIncremental } from '@pixel-models/gated-pixelcnn';
-import { type PixelRnnKind, createPixelRnnModel, pixelRnnIncremental } from '@pixel-models/pixelrnn';
+import { type BackendInfo, checkOutputRoot, defineFlags, finishRun, initBackend, openRun, parseBackendName, parseFlags, renderReport, runMain } from '@pixel-models/lab';
+import { MODELS, type ModelKind, createModel } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 import { meanMs } from './timing';
 
@@ -78,15 +77,21 @@ export function matchReference(refs: TorchReference[], row: { model: string; siz
   return same.find((r) => (r.precision ?? 'fp32') === 'fp32') ?? same[0];
 }
 
+/** The registry's kind behind each speed model (whose names are torch_reference.py's, kept in speed.csv). */
+export const SPEED_KINDS: Record<SpeedModel, ModelKind> = { gated: 'gated-pixelcnn', pixelcnn: 'pixelcnn', 'row-lstm': 'row-lstm', 'diagonal-bilstm': 'diagonal-bilstm' };
+
+/** A speed preset's model of one kind: `filters` feature maps between layers (Gated F, PixelRNN 2h). */
+export function speedModel(kind: SpeedModel, p: SpeedPreset, seed: number): AutoregressiveModel {
+  const registered = SPEED_KINDS[kind];
+  return createModel(registered, { channels: 1, levels: p.levels, layers: p.layers[kind], hidden: p.filters[kind] / MODELS[registered].featuresPerHidden }, seed);
+}
+
 /** A speed preset's model of one kind and its cached sampler. */
 export function buildSpeedModel(kind: SpeedModel, p: SpeedPreset, seed: number): { model: AutoregressiveModel; sampler: IncrementalSampler } {
-  const base = { channels: 1, levels: p.levels, layers: p.layers[kind] };
-  if (kind === 'gated') {
-    const model = new GatedPixelCnn({ ...base, filters: p.filters.gated, headFilters: 2 * p.filters.gated }, seed);
-    return { model, sampler: gatedIncremental(model) };
-  }
-  const model = createPixelRnnModel(kind as PixelRnnKind, { ...base, hidden: p.filters[kind] / 2 }, seed);
-  return { model, sampler: pixelRnnIncremental(model) };
+  const model = speedModel(kind, p, seed);
+  const sampler = model.incrementalSampler?.();
+  if (!sampler) throw new ConfigError(`${model.name} has no cached sampler`);
+  return { model, sampler };
 }
 
 /**
@@ -218,11 +223,11 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
     }
   }
   if (!lastInfo) throw new ConfigError(`no backend of "${f.backends}" is available`);
-  const folder = createRunFolder({ root: resultsRoot, experiment: 'speed', runId: f['run-id'] || undefined });
+  // The run folder is made once the measurements are in; the manifest names the last backend measured.
+  const run = await openRun({ experiment: 'speed', roots: { results: resultsRoot, reports: reportsRoot }, backend: lastInfo, seed: f.seed, preset: f.preset, runId: f['run-id'] || undefined, started });
+  const { folder } = run;
   folder.writeCsv('speed.csv', rows, [...SPEED_COLUMNS]);
-  folder.writeJson('manifest.json', buildManifest({ experiment: 'speed', runId: folder.runId, seed: f.seed, backend: lastInfo, started, ended: new Date(), status: 'completed', preset: f.preset, summary: { rows: rows.length, backends: [...new Set(rows.map((r) => r.backend))].join(',') } }));
-  const reportPath = writeReport({ root: reportsRoot, experiment: 'speed', runId: folder.runId, html: report(rows, `Speed (${f.preset} preset)`) });
-  writeReportIndex({ reportsRoot, resultsRoot });
+  const { reportPath } = finishRun(run, { summary: { rows: rows.length, backends: [...new Set(rows.map((r) => r.backend))].join(',') }, html: () => report(rows, `Speed (${f.preset} preset)`) });
   log(`wrote ${folder.path('speed.csv')} and ${reportPath}`);
   return { dir: folder.dir, csvPath: folder.path('speed.csv'), reportPath, rows };
 }

@@ -5,7 +5,7 @@
  * while the code itself is computed from the whole image by `encode` (passed to the trainer as its condition).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, ConfigError } from '@pixel-models/nn';
+import { type AutoregressiveModel, ConfigError, type IncrementalSampler } from '@pixel-models/nn';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { MlpEncoder } from './encoder';
 import { VectorConditioner } from './vector-conditioner';
@@ -48,6 +48,11 @@ export class PixelCnnAutoencoder implements AutoregressiveModel<AutoencoderConfi
   logitsFromInput(input: tf.Tensor4D, code?: tf.Tensor): tf.Tensor5D {
     if (!code) throw new ConfigError('the auto-encoder decodes from a code: pass one');
     return this.decoder.logitsFromInput(input, code);
+  }
+
+  /** The decoder's cached sampler: `sampleFast` takes the codes as its condition. */
+  incrementalSampler(): IncrementalSampler {
+    return this.decoder.incrementalSampler();
   }
 
   dispose(): void {

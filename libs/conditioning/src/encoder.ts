@@ -4,7 +4,7 @@
  * PixelCNN auto-encoder (section 3.4).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Params, levelsToInput, matMul2d } from '@pixel-models/nn';
+import { Params, type Variable1D, type Variable2D, levelsToInput, matMul2d } from '@pixel-models/nn';
 
 export interface EncoderConfig {
   height: number;
@@ -18,15 +18,19 @@ export interface EncoderConfig {
 
 export class MlpEncoder {
   readonly params: Params;
+  private readonly w1: Variable2D;
+  private readonly b1: Variable1D;
+  private readonly w2: Variable2D;
+  private readonly b2: Variable1D;
 
   constructor(readonly config: EncoderConfig, seed: number) {
     const { height, width, channels, hidden, size } = config;
     const p = (this.params = new Params(seed));
     const inputs = height * width * channels;
-    p.weight('encoder.w1', [inputs, hidden], inputs);
-    p.bias('encoder.b1', hidden);
-    p.weight('encoder.w2', [hidden, size], hidden, 1 / Math.sqrt(2));
-    p.bias('encoder.b2', size);
+    this.w1 = p.weight('encoder.w1', [inputs, hidden], inputs);
+    this.b1 = p.bias('encoder.b1', hidden);
+    this.w2 = p.weight('encoder.w2', [hidden, size], hidden, 1 / Math.sqrt(2));
+    this.b2 = p.bias('encoder.b2', size);
   }
 
   get variables(): tf.Variable[] {
@@ -36,10 +40,9 @@ export class MlpEncoder {
   /** Int32 levels [B, H, W, C] -> embeddings [B, m]. */
   encode(x: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
-      const w = (n: string) => this.params.byName.get(n) as tf.Variable;
       const flat = tf.reshape(levelsToInput(x, this.config.levels), [x.shape[0], -1]) as tf.Tensor2D;
-      const hidden = tf.relu(tf.add(matMul2d(flat, w('encoder.w1') as tf.Tensor2D), w('encoder.b1'))) as tf.Tensor2D;
-      return tf.add(matMul2d(hidden, w('encoder.w2') as tf.Tensor2D), w('encoder.b2')) as tf.Tensor2D;
+      const hidden = tf.relu(tf.add(matMul2d(flat, this.w1), this.b1)) as tf.Tensor2D;
+      return tf.add(matMul2d(hidden, this.w2), this.b2) as tf.Tensor2D;
     });
   }
 

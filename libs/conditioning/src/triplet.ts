@@ -4,7 +4,7 @@
  *   L = mean max(0, |f(a) - f(p)|² - |f(a) - f(n)|² + margin).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, ConfigError, createRng, type LevelSet, levelSetDims } from '@pixel-models/nn';
+import { Adam, ConfigError, createRng, type LevelSet, gatherImages } from '@pixel-models/nn';
 import type { MlpEncoder } from './encoder';
 
 export function tripletLoss(anchor: tf.Tensor2D, positive: tf.Tensor2D, negative: tf.Tensor2D, margin: number): tf.Scalar {
@@ -47,10 +47,7 @@ export function sampleTriplets(set: LevelSet, count: number, rng: { next(): numb
 }
 
 function gather(set: LevelSet, idx: number[]): tf.Tensor4D {
-  const dims = levelSetDims(set);
-  const out = new Int32Array(idx.length * dims);
-  idx.forEach((i, k) => out.set(set.levels.subarray(i * dims, (i + 1) * dims), k * dims));
-  return tf.tensor4d(out, [idx.length, set.height, set.width, set.channels], 'int32');
+  return tf.tensor4d(gatherImages(set, idx).levels, [idx.length, set.height, set.width, set.channels], 'int32');
 }
 
 /** Trains the encoder with the triplet loss; returns the loss of each step. */

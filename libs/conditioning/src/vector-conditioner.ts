@@ -5,7 +5,7 @@
  * V^T h does not depend on the position, so it is a per-image bias of shape [B, 1, 1, F] on each half.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, Params, matMul2d } from '@pixel-models/nn';
+import { ConfigError, Params, type Variable2D, matMul2d } from '@pixel-models/nn';
 import type { GateConditioner, GatePair } from '@pixel-models/gated-pixelcnn';
 
 export interface VectorConditionerConfig {
@@ -18,7 +18,7 @@ export interface VectorConditionerConfig {
 export class VectorConditioner implements GateConditioner {
   readonly kind = 'vector-conditional';
   private readonly params: Params;
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, Variable2D>();
 
   constructor(readonly config: VectorConditionerConfig, seed: number) {
     if (!Number.isInteger(config.size) || config.size < 1) throw new ConfigError(`conditioning size must be a positive integer, got ${config.size}`);
@@ -46,7 +46,7 @@ export class VectorConditioner implements GateConditioner {
   gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, [batch]: [number, number, number]): GatePair {
     this.check(condition, batch);
     const F = this.config.filters;
-    const vh = matMul2d(condition as tf.Tensor2D, this.v.get(`${layer}.${stack}`) as tf.Tensor2D); // [B, 2F]
+    const vh = matMul2d(condition as tf.Tensor2D, this.v.get(`${layer}.${stack}`)!); // [B, 2F]
     return {
       f: tf.reshape(tf.slice(vh, [0, 0], [batch, F]), [batch, 1, 1, F]), // V_f^T h
       g: tf.reshape(tf.slice(vh, [0, F], [batch, F]), [batch, 1, 1, F]), // V_g^T h

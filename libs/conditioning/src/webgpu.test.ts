@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AutoregressiveModel, tidyRead } from '@pixel-models/nn';
 import { initBackend } from '@pixel-models/lab';
-import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig, gatedIncremental } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectAutoregressive } from '@pixel-models/nn/testing';
 import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, type ParityCase, type SamplingCase, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuOrSkip } from '@pixel-models/lab/testing';
@@ -43,7 +43,7 @@ const base: Partial<GatedPixelCnnConfig> = { filters: 6, headFilters: 6, firstKe
 /** Labels for a batch of n images (distinct, so the condition matters per image). */
 const labels = (n: number) => oneHotLabels(Array.from({ length: n }, (_, i) => (3 + 4 * i) % CLASSES), CLASSES);
 
-type Model = AutoregressiveModel & { incrementalParts?: GatedPixelCnn['incrementalParts']; decoder?: GatedPixelCnn; encode?: (x: tf.Tensor4D) => tf.Tensor2D };
+type Model = AutoregressiveModel & { decoder?: GatedPixelCnn; encode?: (x: tf.Tensor4D) => tf.Tensor2D };
 
 interface Family {
   channels: number;
@@ -51,9 +51,8 @@ interface Family {
   build: () => Model;
   /** Condition for training batches (the auto-encoder's is its own code, computed on the tape). */
   condition: (model: Model, x: tf.Tensor4D) => tf.Tensor;
-  /** Condition for n generated images (a class or a fixed code). */
+  /** Condition for n generated images (a class or a fixed code); with it, sampling is checked (cached and naive). */
   sampleCondition?: (n: number) => tf.Tensor;
-  incremental?: (model: Model) => ReturnType<typeof gatedIncremental>;
   trainStep: boolean;
   /** Reference backend for the gradients (default 'cpu'). */
   reference?: 'cpu' | 'wasm';
@@ -65,7 +64,6 @@ const classConditional = (channels: number, levels: number): Family => ({
   build: () => new GatedPixelCnn({ ...base, channels, levels }, SEED, new VectorConditioner({ size: CLASSES, layers: 2, filters: 6 }, SEED + 1)),
   condition: (_, x) => labels(x.shape[0]),
   sampleCondition: labels,
-  incremental: (m) => gatedIncremental(m as GatedPixelCnn),
   trainStep: channels === 1,
 });
 
@@ -79,7 +77,6 @@ const families: Record<string, Family> = {
     build: () => new PixelCnnAutoencoder({ ...DEFAULT_GATED_CONFIG, ...base, channels: 1, levels: 2, height: H, width: W, code: CODE.length, encoderHidden: 8 }, SEED),
     condition: (m, x) => (m as PixelCnnAutoencoder).encode(x), // on the tape: the encoder gets gradients
     sampleCondition: (n) => tf.tile(tf.tensor2d([CODE]), [n, 1]),
-    incremental: (m) => gatedIncremental((m as PixelCnnAutoencoder).decoder),
     trainStep: true,
   },
   /**
@@ -138,8 +135,8 @@ describe.skipIf(!gpu.available)(`conditional Gated PixelCNNs on webgpu (${gpu.de
       });
     }
 
-    const { sampleCondition, incremental } = f;
-    if (sampleCondition && incremental) {
+    const { sampleCondition } = f;
+    if (sampleCondition) {
       it('is autoregressive on webgpu given its condition', async () => {
         const model = f.build();
         try {
@@ -150,7 +147,7 @@ describe.skipIf(!gpu.available)(`conditional Gated PixelCNNs on webgpu (${gpu.de
       });
 
       it('cached sampling draws what naive sampling draws on webgpu, and what cpu draws', async () => {
-        const c: SamplingCase<Model> = { build: f.build, incremental, condition: sampleCondition };
+        const c: SamplingCase<Model> = { build: f.build, condition: sampleCondition };
         const p = await samplingParity(c, SAMPLE);
         sampledAcrossBackends.push(expectSamplingParity(name, p));
       });

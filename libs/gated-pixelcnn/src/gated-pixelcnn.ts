@@ -15,31 +15,11 @@
  * convolutions (mask A first, then B), which has the PixelCNN blind spot.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, ConfigError, type ImageModelConfig, Params, checkLevels, colourGroups, colourMask1x1, conv1x1, downShift, gatedActivation, gatedActivationPacked, gateHalves, horizontalMask, horizontalStackConv, levelsToInput, mask, maskedConv2d, onWebgpu, toLogits, verticalStackConv } from '@pixel-models/nn';
-import type { GatedIncrementalParts } from './incremental';
+import { type AutoregressiveModel, ConfigError, type IncrementalSampler, MaskStore, OutputHead, Params, checkLevels, colourGroups, colourMask1x1, colourMultiple, conv1x1, downShift, gatedActivation, gatedActivationPacked, gateHalves, horizontalMask, horizontalStackConv, imageChannels, levelsToInput, mask, maskedConv2d, oddKernel, onWebgpu, positiveInteger, verticalStackConv } from '@pixel-models/nn';
+import type { GateConditioner, GatedLayer, GatedPixelCnnConfig, GatePair } from './gated-pixelcnn-layers';
+import { gatedSampler } from './incremental';
 
-export interface GatedPixelCnnConfig extends ImageModelConfig {
-  /** Gated layers, the first included. */
-  layers: number;
-  /** Features per stack (F); the gates use 2F. A multiple of `channels`. */
-  filters: number;
-  /** Kernel size n of the first layer (the paper: 7). Odd. */
-  firstKernel: number;
-  /** Kernel size n of later layers (3). Odd. */
-  kernel: number;
-  /** Hidden features of the output head (a multiple of `channels`). */
-  headFilters: number;
-  /** Skip connections from every layer to the output head. */
-  skip: boolean;
-  /** 'vertical-horizontal': the paper's split stacks; 'masked': gated masked convolutions (blind spot). */
-  stacks: 'vertical-horizontal' | 'masked';
-  /**
-   * Colour groups R -> G -> B at the current pixel (the PixelRNN factorisation). `false` is the ablation: all
-   * features form one group, so no channel of the current pixel sees another (each is predicted from earlier
-   * pixels only; still a valid model).
-   */
-  colourGroups: boolean;
-}
+export type { GateConditioner, GatedPixelCnnConfig, GatePair } from './gated-pixelcnn-layers';
 
 export const DEFAULT_GATED_CONFIG: GatedPixelCnnConfig = {
   channels: 1,
@@ -54,33 +34,6 @@ export const DEFAULT_GATED_CONFIG: GatedPixelCnnConfig = {
   colourGroups: true,
 };
 
-/**
- * Adds conditioning to the gates: V_f^T h and V_g^T h (or a spatial map through 1x1 convolutions) for one
- * layer and stack: the f and g halves, each broadcastable to [B, H, W, F]. Implemented in libs/conditioning.
- */
-export interface GateConditioner {
-  /** Names the conditioning in the model's name, e.g. 'vector-conditional'. */
-  readonly kind: string;
-  gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, size: [number, number, number]): GatePair;
-  readonly variables: tf.Variable[];
-  dispose(): void;
-}
-
-/** The gate's two halves, tanh(f) ⊙ σ(g): pre-activations [B, H, W, F], or biases broadcastable to them. */
-export interface GatePair<T extends tf.Tensor = tf.Tensor> {
-  f: T;
-  g: T;
-}
-
-interface Layer {
-  vertical?: { w: tf.Variable; b: tf.Variable };
-  verticalToHorizontal?: { w: tf.Variable };
-  horizontal: { w: tf.Variable; b: tf.Variable; mask: tf.Tensor4D };
-  horizontalMaskHalves?: { f: tf.Tensor4D; g: tf.Tensor4D };
-  out: { w: tf.Variable; b: tf.Variable };
-  skip?: { w: tf.Variable; b: tf.Variable };
-}
-
 /** A layer's vertical-stack output (the next layer's vertical input) and its gated horizontal output, [B, H, W, F]. */
 interface LayerOutput {
   v: tf.Tensor4D;
@@ -88,27 +41,25 @@ interface LayerOutput {
 }
 
 function checkConfig(c: GatedPixelCnnConfig): void {
+  const model = 'gated-pixelcnn';
   checkLevels(c.levels);
-  const positive = { channels: c.channels, layers: c.layers, filters: c.filters, headFilters: c.headFilters };
-  for (const [k, v] of Object.entries(positive)) {
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gated-pixelcnn: ${k} must be a positive integer, got ${v}`);
-  }
-  if (c.channels !== 1 && c.channels !== 3) throw new ConfigError(`gated-pixelcnn: channels must be 1 or 3, got ${c.channels}`);
-  for (const [k, v] of Object.entries({ firstKernel: c.firstKernel, kernel: c.kernel })) {
-    if (!Number.isInteger(v) || v < 1 || v % 2 === 0) throw new ConfigError(`gated-pixelcnn: ${k} must be odd and positive, got ${v}`);
-  }
+  for (const [k, v] of Object.entries({ channels: c.channels, layers: c.layers, filters: c.filters, headFilters: c.headFilters })) positiveInteger(model, k, v);
+  imageChannels(model, c.channels);
+  oddKernel(model, 'firstKernel', c.firstKernel);
+  oddKernel(model, 'kernel', c.kernel);
   if (c.stacks !== 'vertical-horizontal' && c.stacks !== 'masked') throw new ConfigError(`gated-pixelcnn: unknown stacks "${c.stacks}"`);
-  colourGroups(c.filters, c.channels);
-  colourGroups(c.headFilters, c.channels);
+  colourMultiple(model, 'filters', c.filters, c.channels);
+  colourMultiple(model, 'headFilters', c.headFilters, c.channels);
 }
 
 export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
   readonly name: string;
   readonly config: GatedPixelCnnConfig;
   readonly params: Params;
-  private readonly layers: Layer[] = [];
-  private readonly head: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable; m1?: tf.Tensor2D; m2?: tf.Tensor2D };
-  private readonly masks: tf.Tensor[] = [];
+  private readonly masks = new MaskStore();
+  private readonly layers: GatedLayer[] = [];
+  private readonly head: OutputHead;
+  private readonly outMask: tf.Tensor2D | undefined;
 
   constructor(config: Partial<GatedPixelCnnConfig>, seed: number, private readonly conditioner?: GateConditioner) {
     this.config = { ...DEFAULT_GATED_CONFIG, ...config };
@@ -126,10 +77,10 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
       const inGroups = l === 0 ? colourGroups(channels, C) : featureGroups;
       const type = l === 0 ? 'A' : 'B';
       const name = `layer${l}`;
-      let layer: Layer;
+      let layer: GatedLayer;
       if (this.config.stacks === 'vertical-horizontal') {
         const half = Math.floor(n / 2);
-        const hMask = this.keep(horizontalMask(half + 1, type, inGroups, gateGroups));
+        const hMask = this.masks.keep(horizontalMask(half + 1, type, inGroups, gateGroups));
         layer = {
           vertical: { w: p.weight(`${name}.vertical.w`, [half + 1, n, cin, 2 * F], (half + 1) * n * cin), b: p.bias(`${name}.vertical.b`, 2 * F) },
           // No bias: the horizontal convolution's bias already enters the same sum.
@@ -139,7 +90,7 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
           out: { w: p.weight(`${name}.h2h.w`, [F, F], F), b: p.bias(`${name}.h2h.b`, F) },
         };
       } else {
-        const m = this.keep(mask({ kernel: [n, n], type, inGroups, outGroups: gateGroups }));
+        const m = this.masks.keep(mask({ kernel: [n, n], type, inGroups, outGroups: gateGroups }));
         layer = {
           horizontal: { w: p.weight(`${name}.masked.w`, [n, n, cin, 2 * F], (n * n * cin) / 2), b: p.bias(`${name}.masked.b`, 2 * F), mask: m },
           out: { w: p.weight(`${name}.out.w`, [F, F], F), b: p.bias(`${name}.out.b`, F) },
@@ -148,40 +99,22 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
       if (this.config.skip) layer.skip = { w: p.weight(`${name}.skip.w`, [F, F], F), b: p.bias(`${name}.skip.b`, F) };
       this.layers.push(layer);
     }
-    this.head = {
-      w1: p.weight('head.w1', [F, headFilters], F),
-      b1: p.bias('head.b1', headFilters),
-      w2: p.weight('head.w2', [headFilters, channels * levels], headFilters),
-      b2: p.bias('head.b2', channels * levels),
-      m1: this.keepOptional(colourMask1x1(F, headFilters, C)),
-      m2: this.keepOptional(colourMask1x1(headFilters, channels * levels, C)),
-    };
-    this.outMask = this.keepOptional(colourMask1x1(F, F, C));
-  }
-
-  private readonly outMask: tf.Tensor2D | undefined;
-
-  private keep<T extends tf.Tensor>(t: T): T {
-    this.masks.push(t);
-    return t;
+    // The same head as the PixelRNN models, on F features; one colour group without `colourGroups`.
+    this.head = new OutputHead(p, this.masks, { inputs: F, hidden: headFilters, channels, levels, groups: C });
+    this.outMask = this.masks.keep(colourMask1x1(F, F, C));
   }
 
   private keepHalves(m: tf.Tensor4D): { f: tf.Tensor4D; g: tf.Tensor4D } {
     const { f, g } = gateHalves(m);
-    return { f: this.keep(f), g: this.keep(g) };
-  }
-
-  private keepOptional<T extends tf.Tensor>(t: T | undefined): T | undefined {
-    return t && this.keep(t);
+    return { f: this.masks.keep(f), g: this.masks.keep(g) };
   }
 
   get trainableVariables(): tf.Variable[] {
     return [...this.params.variables, ...(this.conditioner?.variables ?? [])];
   }
 
-  /** Weights, masks and conditioner for the incremental sampler (`gatedIncremental`, incremental.ts); read only. */
-  incrementalParts(): GatedIncrementalParts {
-    return { config: this.config, layers: this.layers, head: this.head, outMask: this.outMask, conditioner: this.conditioner };
+  incrementalSampler(): IncrementalSampler {
+    return gatedSampler(this.config, { layers: this.layers, head: this.head, outMask: this.outMask, conditioner: this.conditioner });
   }
 
   logits(x: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {
@@ -190,7 +123,6 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
 
   logitsFromInput(input: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {
     return tf.tidy(() => {
-      const { channels, levels } = this.config;
       const layerStep = onWebgpu() ? this.packedLayer.bind(this) : this.halvesLayer.bind(this);
       let v = input; // [B, H, W, C] then [B, H, W, F]
       let h = input;
@@ -198,17 +130,15 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
       this.layers.forEach((layer, l) => {
         const step = layerStep(layer, l, v, h, condition);
         v = step.v;
-        const out = conv1x1(step.gated, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.outMask);
+        const out = conv1x1(step.gated, layer.out.w, layer.out.b, this.outMask);
         h = l === 0 ? out : tf.add(h, out); // residual connection (the first layer changes width)
         if (layer.skip) {
-          const s = conv1x1(step.gated, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.outMask);
+          const s = conv1x1(step.gated, layer.skip.w, layer.skip.b, this.outMask);
           skips = skips ? tf.add(skips, s) : s;
         }
       });
-      const { w1, b1, w2, b2, m1, m2 } = this.head;
       // With skip connections the head reads their sum plus the last layer's output, so every weight is used.
-      const hidden = tf.relu(conv1x1(tf.relu(skips ? tf.add(h, skips) : h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
-      return toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels);
+      return this.head.apply(skips ? tf.add(h, skips) : h);
     });
   }
 
@@ -217,24 +147,24 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
    * tensors, because splitting one [.., 2F] activation (and concatenating its gradient) costs more than the
    * convolutions themselves on wasm for small F. Returns the vertical stack's output and the gated horizontal one.
    */
-  private halvesLayer(layer: Layer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
+  private halvesLayer(layer: GatedLayer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
     const [b, hgt, wid] = h.shape;
     const conditioned = (pre: GatePair<tf.Tensor4D>, stack: 'vertical' | 'horizontal'): GatePair<tf.Tensor4D> => {
       if (!this.conditioner || !condition) return pre;
       const bias = this.conditioner.gateBias(l, stack, condition, [b, hgt, wid]); // V_f^T h, V_g^T h
       return { f: tf.add(pre.f, bias.f) as tf.Tensor4D, g: tf.add(pre.g, bias.g) as tf.Tensor4D };
     };
-    const wh = gateHalves(layer.horizontal.w as tf.Tensor4D);
-    const bh = gateHalves(layer.horizontal.b as tf.Tensor1D);
+    const wh = gateHalves(layer.horizontal.w);
+    const bh = gateHalves(layer.horizontal.b);
     let hPre: GatePair<tf.Tensor4D>; // f and g halves, each [B, H, W, F]
     let vOut = v;
     if (layer.vertical && layer.verticalToHorizontal && layer.horizontalMaskHalves) {
-      const wv = gateHalves(layer.vertical.w as tf.Tensor4D);
-      const bv = gateHalves(layer.vertical.b as tf.Tensor1D);
+      const wv = gateHalves(layer.vertical.w);
+      const bv = gateHalves(layer.vertical.b);
       const vPre = conditioned({ f: verticalStackConv(v, wv.f, bv.f), g: verticalStackConv(v, wv.g, bv.g) }, 'vertical');
       // 1x1 link from the vertical to the horizontal stack, shifted down one row so that row i only
       // receives rows < i (a 1x1 product without bias commutes with the shift).
-      const link = layer.verticalToHorizontal.w as tf.Tensor2D; // [2F, 2F]: rows [f | g] in, columns [f | g] out
+      const link = layer.verticalToHorizontal.w; // [2F, 2F]: rows [f | g] in, columns [f | g] out
       const F = this.config.filters;
       const part = (row: number, col: number) => tf.slice(link, [row * F, col * F], [F, F]) as tf.Tensor2D;
       const linkTo = (col: number) => downShift(tf.add(conv1x1(vPre.f, part(0, col)), conv1x1(vPre.g, part(1, col))));
@@ -257,7 +187,7 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
    * 2F output channels and one fused gate kernel, where the halves path runs two convolutions and a split gate.
    * The same weights and the same sums; only the grouping of the products differs.
    */
-  private packedLayer(layer: Layer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
+  private packedLayer(layer: GatedLayer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
     const [b, hgt, wid] = h.shape;
     const conditioned = (pre: tf.Tensor4D, stack: 'vertical' | 'horizontal'): tf.Tensor4D => {
       if (!this.conditioner || !condition) return pre;
@@ -266,18 +196,18 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
     };
     const { horizontal } = layer;
     if (!layer.vertical || !layer.verticalToHorizontal) {
-      const hPre = maskedConv2d(h, horizontal.w as tf.Tensor4D, horizontal.mask, horizontal.b as tf.Tensor1D);
+      const hPre = maskedConv2d(h, horizontal.w, horizontal.mask, horizontal.b);
       return { v, gated: gatedActivationPacked(conditioned(hPre, 'horizontal')) };
     }
-    const vPre = conditioned(verticalStackConv(v, layer.vertical.w as tf.Tensor4D, layer.vertical.b as tf.Tensor1D), 'vertical'); // [B, H, W, 2F]
-    const link = downShift(conv1x1(vPre, layer.verticalToHorizontal.w as tf.Tensor2D)); // rows < i only
-    const hPre = tf.add(horizontalStackConv(h, horizontal.w as tf.Tensor4D, horizontal.mask, horizontal.b as tf.Tensor1D), link) as tf.Tensor4D;
+    const vPre = conditioned(verticalStackConv(v, layer.vertical.w, layer.vertical.b), 'vertical'); // [B, H, W, 2F]
+    const link = downShift(conv1x1(vPre, layer.verticalToHorizontal.w)); // rows < i only
+    const hPre = tf.add(horizontalStackConv(h, horizontal.w, horizontal.mask, horizontal.b), link) as tf.Tensor4D;
     return { v: gatedActivationPacked(vPre), gated: gatedActivationPacked(conditioned(hPre, 'horizontal')) };
   }
 
   dispose(): void {
     this.params.dispose();
     this.conditioner?.dispose();
-    for (const m of this.masks) m.dispose();
+    this.masks.dispose();
   }
 }

@@ -3,7 +3,6 @@ import { sampleFast, sampleImages } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
-import { gatedIncremental } from './incremental';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -18,12 +17,12 @@ const cases: [string, Partial<GatedPixelCnnConfig>, number, number][] = [
   ['no colour groups (ablation), 3 channels, Q=4', { channels: 3, levels: 4, layers: 2, filters: 6, headFilters: 6, colourGroups: false }, 6, 5],
 ];
 
-describe('gatedIncremental', () => {
+describe('incrementalSampler', () => {
   it.each(cases)('samples exactly what naive sampling samples: %s', async (_, config, height, width) => {
     const model = new GatedPixelCnn(config, 3);
     const opts = { count: 3, height, width, seed: 11, temperature: 1.5 };
     const before = tf.memory().numTensors;
-    const fast = await sampleFast(gatedIncremental(model), opts);
+    const fast = await sampleFast(model.incrementalSampler(), opts);
     expect(tf.memory().numTensors).toBe(before);
 
     expect(Array.from(fast)).toEqual(Array.from(await sampleImages(model, opts)));

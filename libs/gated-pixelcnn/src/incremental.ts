@@ -14,31 +14,15 @@
  * The same ops as `GatedPixelCnn.logitsFromInput` on fewer positions, so the logits match it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, gatedActivation, gateHalves, levelsToInput, pixelLevels, pixelOf, rowLevels, rowOf, tidyRead, toLogits } from '@pixel-models/nn';
-import type { GatedPixelCnnConfig, GateConditioner } from './gated-pixelcnn';
+import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, gatedActivation, gateHalves, levelsToInput, pixelLevels, pixelOf, rowLevels, rowOf, tidyRead } from '@pixel-models/nn';
+import type { GatedPixelCnnConfig, GatedPixelCnnLayers } from './gated-pixelcnn-layers';
 
 /** A gate's f and g halves (a type alias, so tf.tidy may return it). */
 type Pair = { f: tf.Tensor4D; g: tf.Tensor4D };
 
-/** What `GatedPixelCnn.incrementalParts()` exposes: its weights and masks, read only. */
-export interface GatedIncrementalParts {
-  config: GatedPixelCnnConfig;
-  layers: ReadonlyArray<{
-    vertical?: { w: tf.Variable; b: tf.Variable };
-    verticalToHorizontal?: { w: tf.Variable };
-    horizontal: { w: tf.Variable; b: tf.Variable; mask: tf.Tensor4D };
-    out: { w: tf.Variable; b: tf.Variable };
-    skip?: { w: tf.Variable; b: tf.Variable };
-  }>;
-  head: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable; m1?: tf.Tensor2D; m2?: tf.Tensor2D };
-  outMask?: tf.Tensor2D;
-  conditioner?: GateConditioner;
-}
-
-/** The incremental form of a Gated PixelCNN, for core's `sampleFast`. */
-export function gatedIncremental(model: { incrementalParts(): GatedIncrementalParts }): IncrementalSampler {
-  const parts = model.incrementalParts();
-  return { config: parts.config, start: (count, height, width, condition) => new GatedRun(parts, count, height, width, condition) };
+/** `GatedPixelCnn.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
+export function gatedSampler(config: GatedPixelCnnConfig, net: GatedPixelCnnLayers): IncrementalSampler {
+  return { config, start: (count, height, width, condition) => new GatedRun(config, net, count, height, width, condition) };
 }
 
 /** Per-layer constants: masked weight halves (computed once, the same values the forward pass computes). */
@@ -57,27 +41,28 @@ class GatedRun implements IncrementalRun {
   private readonly split: boolean;
 
   constructor(
-    private readonly p: GatedIncrementalParts,
+    private readonly config: GatedPixelCnnConfig,
+    private readonly net: GatedPixelCnnLayers,
     private readonly count: number,
     private readonly height: number,
     private readonly width: number,
     condition?: tf.Tensor,
   ) {
-    const { channels, filters: F, firstKernel, kernel, stacks } = p.config;
+    const { channels, filters: F, firstKernel, kernel, stacks } = config;
     this.split = stacks === 'vertical-horizontal';
-    this.weights = p.layers.map((layer, l) =>
+    this.weights = net.layers.map((layer, l) =>
       tf.tidy(() => {
         const n = l === 0 ? firstKernel : kernel;
         const half = Math.floor(n / 2);
         const masked = tf.mul(layer.horizontal.w, layer.horizontal.mask) as tf.Tensor4D; // [n/2+1 or n, .., Cin, 2F]
         // The n x n masked kernel reads no row below the centre: keep its top n/2+1 rows.
         const wh = gateHalves(this.split ? masked : (tf.slice(masked, [0, 0, 0, 0], [half + 1, n, masked.shape[2], 2 * F]) as tf.Tensor4D));
-        const bh = gateHalves(layer.horizontal.b as tf.Tensor1D);
+        const bh = gateHalves(layer.horizontal.b);
         const w: LayerWeights = { kernel: n, h: { f: wh.f, g: wh.g, bf: bh.f, bg: bh.g } };
         if (layer.vertical && layer.verticalToHorizontal) {
-          const wv = gateHalves(layer.vertical.w as tf.Tensor4D);
-          const bv = gateHalves(layer.vertical.b as tf.Tensor1D);
-          const link = [0, 1].map((row) => [0, 1].map((col) => tf.slice(layer.verticalToHorizontal!.w as tf.Tensor2D, [row * F, col * F], [F, F]) as tf.Tensor2D));
+          const wv = gateHalves(layer.vertical.w);
+          const bv = gateHalves(layer.vertical.b);
+          const link = [0, 1].map((row) => [0, 1].map((col) => tf.slice(layer.verticalToHorizontal!.w, [row * F, col * F], [F, F]) as tf.Tensor2D));
           w.v = { f: wv.f, g: wv.g, bf: bv.f, bg: bv.g, link };
         }
         return w; // tf.tidy keeps the tensors it returns
@@ -89,11 +74,12 @@ class GatedRun implements IncrementalRun {
     });
     this.vCache = this.split ? this.weights.map(({ kernel: n }, l) => new FeatureCache(count, width, l === 0 ? channels : F, Math.floor(n / 2) + 1, Math.floor(n / 2))) : [];
     this.links = this.weights.map(() => undefined); // row 0: the down-shifted link is zero
-    if (p.conditioner && condition) {
-      for (let l = 0; l < p.layers.length; l++) {
+    const { conditioner } = net;
+    if (conditioner && condition) {
+      for (let l = 0; l < net.layers.length; l++) {
         const gate = (stack: 'vertical' | 'horizontal'): Pair =>
           tf.tidy(() => {
-            const b = p.conditioner!.gateBias(l, stack, condition, [count, height, width]); // V_f^T h, V_g^T h
+            const b = conditioner.gateBias(l, stack, condition, [count, height, width]); // V_f^T h, V_g^T h
             return { f: tf.clone(b.f) as tf.Tensor4D, g: tf.clone(b.g) as tf.Tensor4D };
           });
         this.bias.push({ vertical: gate('vertical'), horizontal: gate('horizontal') });
@@ -102,7 +88,7 @@ class GatedRun implements IncrementalRun {
   }
 
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
-    const { channels, levels } = this.p.config;
+    const { levels } = this.config;
     const { count } = this;
     return tidyRead(() => {
       // Input columns: (r, c) as drawn so far, and (r, c-1), whose last channel was drawn after it was cached.
@@ -110,7 +96,7 @@ class GatedRun implements IncrementalRun {
       this.setInput(x, r, c);
       let h: tf.Tensor4D = this.hCache[0].get(c);
       let skips: tf.Tensor4D | undefined;
-      this.p.layers.forEach((layer, l) => {
+      this.net.layers.forEach((layer, l) => {
         const w = this.weights[l];
         const half = Math.floor(w.kernel / 2);
         // Horizontal stack at (r, c): 1 x (n/2+1) window of this row (or the n/2+1 x n masked window).
@@ -121,10 +107,10 @@ class GatedRun implements IncrementalRun {
         const cond = this.bias[l]?.horizontal;
         if (cond) pre = { f: tf.add(pre.f, pixelOf(cond.f, r, c)), g: tf.add(pre.g, pixelOf(cond.g, r, c)) };
         const gated = gatedActivation(pre.f, pre.g); // [B, 1, 1, F]
-        const out = conv1x1(gated, layer.out.w as tf.Tensor2D, layer.out.b as tf.Tensor1D, this.p.outMask);
+        const out = conv1x1(gated, layer.out.w, layer.out.b, this.net.outMask);
         h = l === 0 ? out : tf.add(h, out); // residual
         if (layer.skip) {
-          const s = conv1x1(gated, layer.skip.w as tf.Tensor2D, layer.skip.b as tf.Tensor1D, this.p.outMask);
+          const s = conv1x1(gated, layer.skip.w, layer.skip.b, this.net.outMask);
           skips = skips ? tf.add(skips, s) : s;
         }
         if (l + 1 < this.hCache.length) {
@@ -132,23 +118,21 @@ class GatedRun implements IncrementalRun {
           h = this.hCache[l + 1].get(c);
         }
       });
-      const { w1, b1, w2, b2, m1, m2 } = this.p.head;
       // With skip connections the head reads their sum plus the last layer's output, so every weight is used.
-      const hidden = tf.relu(conv1x1(tf.relu(skips ? tf.add(h, skips) : h), w1 as tf.Tensor2D, b1 as tf.Tensor1D, m1));
-      const logits = toLogits(conv1x1(hidden, w2 as tf.Tensor2D, b2 as tf.Tensor1D, m2), channels, levels); // [B, 1, 1, C, Q]
+      const logits = this.net.head.apply(skips ? tf.add(h, skips) : h); // [B, 1, 1, C, Q]
       return tf.slice(logits, [0, 0, 0, ch, 0], [count, 1, 1, 1, levels]);
     });
   }
 
   /** Caches the input levels of pixel (r, c): [B, 1, 1, C]. */
   private setInput(x: Int32Array, r: number, c: number): void {
-    const { channels, levels } = this.p.config;
+    const { channels, levels } = this.config;
     tf.tidy(() => this.hCache[0].set(c, levelsToInput(pixelLevels(x, this.count, this.height, this.width, channels, r, c), levels)));
   }
 
   /** Row r is complete: the vertical stack's row r (all layers) and the links into row r + 1. */
   finishRow(x: Int32Array, r: number): void {
-    const { channels, levels } = this.p.config;
+    const { channels, levels } = this.config;
     this.setInput(x, r, this.width - 1); // drawn after it was cached
     for (const cache of this.hCache) cache.finishRow();
     if (!this.split) return;

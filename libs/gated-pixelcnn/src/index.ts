@@ -1,3 +1,2 @@
 export * from './gated-pixelcnn';
 export * from './presets';
-export * from './incremental';

@@ -20,7 +20,30 @@ export interface AutoregressiveModel<Config extends ImageModelConfig = ImageMode
   /** The same on model inputs already scaled to [0, 1] (float), so input gradients can be taken. */
   logitsFromInput(input: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D;
   readonly trainableVariables: tf.Variable[];
+  /**
+   * The cached form (fast generation, fast-sampling/), for models that have one: `sampleFast` with it draws the
+   * same images as `sampleImages` with O(layers) work per pixel.
+   */
+  incrementalSampler?(): IncrementalSampler;
   dispose(): void;
+}
+
+/** One batch being generated: the caches of every layer. */
+export interface IncrementalRun {
+  /**
+   * Logits [count * Q] (image-major) of channel `ch` at pixel (r, c). `x` holds the levels drawn so far (NHWC,
+   * [count, H, W, C]); everything after (r, c, ch) in raster/channel order is still 0 and must not be read.
+   */
+  pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array>;
+  /** Row r of `x` is complete: compute the row-level caches that row r + 1 reads. */
+  finishRow(x: Int32Array, r: number): void;
+  dispose(): void;
+}
+
+/** A model's incremental form (built from its weights; owns nothing but the runs it starts). */
+export interface IncrementalSampler {
+  readonly config: ImageModelConfig;
+  start(count: number, height: number, width: number, condition?: tf.Tensor): IncrementalRun;
 }
 
 /** Int32 levels -> float inputs in [0, 1]. */

@@ -5,8 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from './errors';
-import type { IncrementalRun } from './fast-sampling/sampler';
-import type { AutoregressiveModel } from './model';
+import type { AutoregressiveModel, IncrementalRun } from './model';
 import { createRng, type Rng } from './seed';
 import { tidyRead } from './tidy-read';
 

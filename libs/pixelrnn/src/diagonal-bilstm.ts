@@ -26,15 +26,13 @@
  * row of a column at once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, Params, colourGroups, colourMask1x1, conv1x1, downShift, levelsToInput, mask, matMul2d, onWebgpu, pad2d } from '@pixel-models/nn';
-import type { DiagonalBiLstmParts } from './incremental-diagonal-bilstm';
-import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
+import { type AutoregressiveModel, type IncrementalSampler, MaskStore, Params, colourGroups, colourMask1x1, conv1x1, downShift, levelsToInput, mask, matMul2d, onWebgpu, pad2d } from '@pixel-models/nn';
+import { FirstLayer, checkBaseConfig, outputHead, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
+import type { DiagonalBiLstmConfig, DiagonalBiLstmLayers, DiagonalLayer, Direction } from './diagonal-bilstm-layers';
+import { diagonalBiLstmSampler } from './incremental-diagonal-bilstm';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 
-export interface DiagonalBiLstmConfig extends PixelRnnBaseConfig {
-  /** Skip connections (sec 3.3): every layer also feeds the output head through its own 1x1 conv. */
-  skip: boolean;
-}
+export type { DiagonalBiLstmConfig } from './diagonal-bilstm-layers';
 
 export const DEFAULT_DIAGONAL_BILSTM_CONFIG: DiagonalBiLstmConfig = {
   channels: 1,
@@ -92,26 +90,12 @@ export function unskew(x: tf.Tensor4D, width: number): tf.Tensor4D {
   });
 }
 
-interface Direction {
-  is: { w: tf.Variable; b: tf.Variable }; // K^is, 1x1 [2h, 4h]
-  ss: { w: tf.Variable }; // K^ss, 2 x 1: [2h, 4h], rows 0..h-1 the tap at row r-1, rows h..2h-1 the tap at row r
-}
-
-interface DiagonalLayer extends RecurrentLayerOutputs {
-  forward: Direction; // left to right
-  backward: Direction; // on the mirror image
-}
-
 export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig> {
   readonly name = 'diagonal-bilstm';
   readonly config: DiagonalBiLstmConfig;
   readonly params: Params;
   private readonly masks = new MaskStore();
-  private readonly first: FirstLayer;
-  private readonly layers: DiagonalLayer[] = [];
-  private readonly head: OutputHead;
-  private readonly isMask: tf.Tensor2D | undefined;
-  private readonly outMask: tf.Tensor2D | undefined;
+  private readonly net: DiagonalBiLstmLayers;
 
   constructor(config: Partial<DiagonalBiLstmConfig>, seed: number) {
     this.config = resolveConfig(DEFAULT_DIAGONAL_BILSTM_CONFIG, config);
@@ -119,34 +103,39 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
     checkBaseConfig(this.name, c);
     const { channels: C, hidden: h } = c;
     const p = (this.params = new Params(seed));
-    this.first = new FirstLayer(p, this.masks, c);
+    const first = new FirstLayer(p, this.masks, c);
     const direction = (name: string): Direction => ({
       is: { w: p.weight(`${name}.is.w`, [2 * h, 4 * h], 2 * h), b: p.bias(`${name}.is.b`, 4 * h) },
       ss: { w: p.weight(`${name}.ss.w`, [2 * h, 4 * h], 2 * h) },
     });
+    const layers: DiagonalLayer[] = [];
     for (let l = 1; l <= c.layers; l++) {
-      this.layers.push({
+      layers.push({
         forward: direction(`layer${l}.forward`),
         backward: direction(`layer${l}.backward`),
         ...recurrentLayerOutputs(p, l, h, c.skip),
       });
     }
-    this.head = new OutputHead(p, this.masks, c);
-    // K^is [2h, 4h]: colour mask B per gate group.
-    this.isMask =
-      C === 1
-        ? undefined
-        : this.masks.keep(tf.tidy(() => tf.reshape(mask({ kernel: [1, 1], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }), [2 * h, 4 * h])));
-    this.outMask = this.masks.keep(colourMask1x1(h, 2 * h, C));
+    const head = outputHead(p, this.masks, c);
+    this.net = {
+      first,
+      layers,
+      head,
+      // K^is [2h, 4h]: colour mask B per gate group.
+      isMask:
+        C === 1
+          ? undefined
+          : this.masks.keep(tf.tidy(() => tf.reshape(mask({ kernel: [1, 1], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }), [2 * h, 4 * h]))),
+      outMask: this.masks.keep(colourMask1x1(h, 2 * h, C)),
+    };
   }
 
   get trainableVariables(): tf.Variable[] {
     return this.params.variables;
   }
 
-  /** Weights and masks for the incremental sampler (incremental-diagonal-bilstm.ts); read only. */
-  incrementalParts(): DiagonalBiLstmParts {
-    return { config: this.config, first: this.first, layers: this.layers, head: this.head, isMask: this.isMask, outMask: this.outMask };
+  incrementalSampler(): IncrementalSampler {
+    return diagonalBiLstmSampler(this.config, this.net);
   }
 
   logits(x: tf.Tensor4D): tf.Tensor5D {
@@ -155,10 +144,10 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
 
   logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
-      const x = this.first.apply(input); // [B, H, W, 2h]
+      const x = this.net.first.apply(input); // [B, H, W, 2h]
       const layerFn = onWebgpu() ? this.diagonalBiLstmFewerKernels.bind(this) : this.diagonalBiLstm.bind(this);
-      const top = recurrentStack(x, this.layers, layerFn, this.outMask, this.config.residual);
-      return this.head.apply(top); // [B, H, W, C, Q]
+      const top = recurrentStack(x, this.net.layers, layerFn, this.net.outMask, this.config.residual);
+      return this.net.head.apply(top); // [B, H, W, C, Q]
     });
   }
 
@@ -169,8 +158,8 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
     // K^is ⊛ x for each direction (a 1x1 conv commutes with the skew): [B, H, W, 4h] each, then the columns of
     // the skewed (left to right) and anti-skewed (right to left) maps: (W + H - 1) x [B, H, 4h] each.
     const columnsOf = (m: tf.Tensor4D) => tf.unstack(tf.transpose(m, [2, 0, 1, 3])) as tf.Tensor3D[];
-    const forwardColumns = columnsOf(skew(conv1x1(x, fw.is.w as tf.Tensor2D, fw.is.b as tf.Tensor1D, this.isMask)));
-    const backwardColumns = columnsOf(antiSkew(conv1x1(x, bw.is.w as tf.Tensor2D, bw.is.b as tf.Tensor1D, this.isMask)));
+    const forwardColumns = columnsOf(skew(conv1x1(x, fw.is.w, fw.is.b, this.net.isMask)));
+    const backwardColumns = columnsOf(antiSkew(conv1x1(x, bw.is.w, bw.is.b, this.net.isMask)));
     const steps = forwardColumns.length;
     const forwardStates: tf.Tensor3D[] = [];
     const backwardStates: tf.Tensor3D[] = new Array<tf.Tensor3D>(steps);
@@ -182,7 +171,7 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
         const above = tf.slice(tf.pad(state.h, [[0, 0], [1, 0], [0, 0]]), [0, 0, 0], state.h.shape); // row r holds r-1
         const taps = tf.reshape(tf.concat([above, state.h], 2), [2, batch * height, -1]); // [2, B*H, 2h]
         const [tf0, tb0] = tf.unstack(taps) as tf.Tensor2D[];
-        const ss = tf.concat([matMul2d(tf0, fw.ss.w as tf.Tensor2D), matMul2d(tb0, bw.ss.w as tf.Tensor2D)], 0); // [2B*H, 4h]
+        const ss = tf.concat([matMul2d(tf0, fw.ss.w), matMul2d(tb0, bw.ss.w)], 0); // [2B*H, 4h]
         pre = tf.add(pre, tf.reshape(ss, pre.shape));
       }
       state = lstmStep(pre, state); // [2B, H, h]
@@ -205,8 +194,8 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
   private diagonalBiLstmFewerKernels(x: tf.Tensor4D, layer: DiagonalLayer): tf.Tensor4D {
     const [batch, height, width] = x.shape;
     const { forward: fw, backward: bw } = layer;
-    const forwardMap = skew(conv1x1(x, fw.is.w as tf.Tensor2D, fw.is.b as tf.Tensor1D, this.isMask)); // [B, H, L, 4h]
-    const backwardMap = tf.reverse(antiSkew(conv1x1(x, bw.is.w as tf.Tensor2D, bw.is.b as tf.Tensor1D, this.isMask)), 2);
+    const forwardMap = skew(conv1x1(x, fw.is.w, fw.is.b, this.net.isMask)); // [B, H, L, 4h]
+    const backwardMap = tf.reverse(antiSkew(conv1x1(x, bw.is.w, bw.is.b, this.net.isMask)), 2);
     const columns = tf.unstack(tf.concat([forwardMap, backwardMap], 0), 2) as tf.Tensor3D[]; // L x [2B, H, 4h]
     const ss = tf.stack([fw.ss.w, bw.ss.w]) as tf.Tensor3D; // [2, 2h, 4h]: forward, backward
     const states: tf.Tensor3D[] = [];

@@ -4,8 +4,8 @@
  * output head on one pixel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { levelsToInput } from '@pixel-models/nn';
-import type { FirstLayer, OutputHead } from './common';
+import { type OutputHead, levelsToInput } from '@pixel-models/nn';
+import type { FirstLayer } from './common';
 
 /** Sizes of the batch being generated. */
 export interface RunDims {

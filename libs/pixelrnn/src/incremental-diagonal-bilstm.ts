@@ -13,29 +13,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FeatureCache, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf, tidyRead } from '@pixel-models/nn';
-import { type FirstLayer, type OutputHead, type RecurrentStream, addLayerOutput, streamOutput } from './common';
-import type { DiagonalBiLstmConfig } from './diagonal-bilstm';
+import { type RecurrentStream, addLayerOutput, streamOutput } from './common';
+import type { DiagonalBiLstmConfig, DiagonalBiLstmLayers, Direction } from './diagonal-bilstm-layers';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { type LstmState, lstmStep } from './lstm';
 
-interface DirectionParts {
-  is: { w: tf.Variable; b: tf.Variable }; // 1x1 [2h, 4h]
-  ss: { w: tf.Variable }; // [2h, 4h]: rows 0..h-1 the tap at row r-1, rows h..2h-1 the tap along the row
-}
-
-/** What `DiagonalBiLstm.incrementalParts()` exposes. */
-export interface DiagonalBiLstmParts {
-  config: DiagonalBiLstmConfig;
-  first: FirstLayer;
-  layers: ReadonlyArray<{ forward: DirectionParts; backward: DirectionParts; out: { w: tf.Variable; b: tf.Variable }; skip?: { w: tf.Variable; b: tf.Variable } }>;
-  head: OutputHead;
-  isMask?: tf.Tensor2D;
-  outMask?: tf.Tensor2D;
-}
-
-export function diagonalBiLstmIncremental(model: { incrementalParts(): DiagonalBiLstmParts }): IncrementalSampler {
-  const parts = model.incrementalParts();
-  return { config: parts.config, start: (count, height, width) => new DiagonalRun(parts, { count, height, width, channels: parts.config.channels, levels: parts.config.levels }) };
+/** `DiagonalBiLstm.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
+export function diagonalBiLstmSampler(config: DiagonalBiLstmConfig, net: DiagonalBiLstmLayers): IncrementalSampler {
+  return { config, start: (count, height, width) => new DiagonalRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }) };
 }
 
 interface LayerCache {
@@ -47,11 +32,11 @@ interface LayerCache {
 }
 
 /** One LSTM step of one direction at one pixel: taps [B, 1, 1, h] each, or undefined for the first step. */
-function step(dir: DirectionParts, isPre: tf.Tensor4D, taps: [tf.Tensor4D, tf.Tensor4D] | undefined, prevC: tf.Tensor4D | undefined): LstmState<tf.Tensor4D> {
+function step(dir: Direction, isPre: tf.Tensor4D, taps: [tf.Tensor4D, tf.Tensor4D] | undefined, prevC: tf.Tensor4D | undefined): LstmState<tf.Tensor4D> {
   let pre = isPre; // [B, 1, 1, 4h]
   if (taps) {
     const [b, , , h] = taps[0].shape;
-    const ss = matMul2d(tf.reshape(tf.concat(taps, 3), [b, 2 * h]), dir.ss.w as tf.Tensor2D); // K^ss ⊛ h: [B, 4h]
+    const ss = matMul2d(tf.reshape(tf.concat(taps, 3), [b, 2 * h]), dir.ss.w); // K^ss ⊛ h: [B, 4h]
     pre = tf.add(pre, tf.reshape(ss, pre.shape)) as tf.Tensor4D;
   }
   return lstmStep(pre, prevC ? { h: pre, c: prevC } : undefined);
@@ -61,11 +46,12 @@ class DiagonalRun implements IncrementalRun {
   private readonly caches: LayerCache[];
 
   constructor(
-    private readonly p: DiagonalBiLstmParts,
+    private readonly config: DiagonalBiLstmConfig,
+    private readonly net: DiagonalBiLstmLayers,
     private readonly d: RunDims,
   ) {
-    const { hidden: h } = p.config;
-    this.caches = p.layers.map(() => ({
+    const { hidden: h } = config;
+    this.caches = net.layers.map(() => ({
       x: new FeatureCache(d.count, d.width, 2 * h, 0, 0),
       h: new FeatureCache(d.count, d.width, h, 1, 0),
       c: new FeatureCache(d.count, d.width, h, 0, 0),
@@ -73,13 +59,13 @@ class DiagonalRun implements IncrementalRun {
   }
 
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
-    const { firstKernel, residual } = this.p.config;
+    const { firstKernel, residual } = this.config;
     return tidyRead(() => {
-      let stream: RecurrentStream = { x: firstLayerAt(this.p.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]
-      this.p.layers.forEach((layer, l) => {
+      let stream: RecurrentStream = { x: firstLayerAt(this.net.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]
+      this.net.layers.forEach((layer, l) => {
         const cache = this.caches[l];
         cache.x.set(c, stream.x);
-        const isPre = conv1x1(stream.x, layer.forward.is.w as tf.Tensor2D, layer.forward.is.b as tf.Tensor1D, this.p.isMask); // K^is ⊛ x: [B, 1, 1, 4h]
+        const isPre = conv1x1(stream.x, layer.forward.is.w, layer.forward.is.b, this.net.isMask); // K^is ⊛ x: [B, 1, 1, 4h]
         const first = r === 0 && c === 0; // the recurrence's first step has no previous state
         const above = pixelOf(cache.h.rows(), 0, c); // h(r-1, c), zeros on row 0
         const state = step(layer.forward, isPre, first ? undefined : [above, cache.h.get(c - 1)], first ? undefined : cache.c.get(c - 1));
@@ -87,20 +73,20 @@ class DiagonalRun implements IncrementalRun {
         cache.c.set(c, state.c);
         // + the backward states of row r-1 (down shift; zero on row 0)
         const hMap: tf.Tensor4D = cache.backward ? tf.add(state.h, pixelOf(cache.backward, 0, c)) : state.h; // [B, 1, 1, h]
-        stream = addLayerOutput(stream, layer, hMap, this.p.outMask, residual);
+        stream = addLayerOutput(stream, layer, hMap, this.net.outMask, residual);
       });
-      return headLogits(this.p.head, streamOutput(stream), this.d, ch);
+      return headLogits(this.net.head, streamOutput(stream), this.d, ch);
     });
   }
 
   /** Row r is complete: the backward direction's right-to-left scan over row r, per layer. */
   finishRow(_x: Int32Array, r: number): void {
     const { count: b, width } = this.d;
-    const h = this.p.config.hidden;
+    const h = this.config.hidden;
     this.caches.forEach((cache, l) => {
-      const dir = this.p.layers[l].backward;
+      const dir = this.net.layers[l].backward;
       const next = tf.tidy(() => {
-        const isRow = conv1x1(cache.x.currentRow(), dir.is.w as tf.Tensor2D, dir.is.b as tf.Tensor1D, this.p.isMask); // [B, 1, W, 4h]
+        const isRow = conv1x1(cache.x.currentRow(), dir.is.w, dir.is.b, this.net.isMask); // [B, 1, W, 4h]
         const zero = tf.zeros([b, 1, 1, h]) as tf.Tensor4D;
         const hs: tf.Tensor4D[] = new Array<tf.Tensor4D>(width);
         const cs: tf.Tensor4D[] = new Array<tf.Tensor4D>(width);

@@ -9,24 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, tidyRead } from '@pixel-models/nn';
-import type { FirstLayer, OutputHead } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
-import type { PixelCnnConfig } from './pixelcnn';
+import type { PixelCnnConfig, PixelCnnLayers } from './pixelcnn-layers';
 
-/** What `PixelCnn.incrementalParts()` exposes. */
-export interface PixelCnnParts {
-  config: PixelCnnConfig;
-  first: FirstLayer;
-  blocks: ReadonlyArray<{ down: { w: tf.Variable; b: tf.Variable }; conv: { w: tf.Variable; b: tf.Variable }; up: { w: tf.Variable; b: tf.Variable } }>;
-  head: OutputHead;
-  downMask?: tf.Tensor2D;
-  convMask: tf.Tensor4D;
-  upMask?: tf.Tensor2D;
-}
-
-export function pixelCnnIncremental(model: { incrementalParts(): PixelCnnParts }): IncrementalSampler {
-  const parts = model.incrementalParts();
-  return { config: parts.config, start: (count, height, width) => new PixelCnnRun(parts, { count, height, width, channels: parts.config.channels, levels: parts.config.levels }) };
+/** `PixelCnn.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
+export function pixelCnnSampler(config: PixelCnnConfig, net: PixelCnnLayers): IncrementalSampler {
+  return { config, start: (count, height, width) => new PixelCnnRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }) };
 }
 
 class PixelCnnRun implements IncrementalRun {
@@ -34,28 +22,29 @@ class PixelCnnRun implements IncrementalRun {
   private readonly a: FeatureCache[]; // per block: a_l
 
   constructor(
-    private readonly p: PixelCnnParts,
+    private readonly config: PixelCnnConfig,
+    private readonly net: PixelCnnLayers,
     private readonly d: RunDims,
   ) {
-    const { kernel: k, hidden: h } = p.config;
+    const { kernel: k, hidden: h } = config;
     const half = Math.floor(k / 2);
-    this.convW = p.blocks.map(({ conv }) => tf.tidy(() => tf.slice(tf.mul(conv.w, p.convMask), [0, 0, 0, 0], [half + 1, k, h, h]) as tf.Tensor4D));
-    this.a = p.blocks.map(() => new FeatureCache(d.count, d.width, h, half, half));
+    this.convW = net.blocks.map(({ conv }) => tf.tidy(() => tf.slice(tf.mul(conv.w, net.convMask), [0, 0, 0, 0], [half + 1, k, h, h]) as tf.Tensor4D));
+    this.a = net.blocks.map(() => new FeatureCache(d.count, d.width, h, half, half));
   }
 
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
-    const { firstKernel, kernel: k, residual } = this.p.config;
+    const { firstKernel, kernel: k, residual } = this.config;
     const half = Math.floor(k / 2);
     return tidyRead(() => {
-      let xl = firstLayerAt(this.p.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
-      this.p.blocks.forEach(({ down, conv, up }, l) => {
-        this.a[l].set(c, tf.relu(conv1x1(tf.relu(xl), down.w as tf.Tensor2D, down.b as tf.Tensor1D, this.p.downMask))); // a_l(r, c): [B, 1, 1, h]
+      let xl = firstLayerAt(this.net.first, firstKernel, x, this.d, r, c); // [B, 1, 1, 2h]
+      this.net.blocks.forEach(({ down, conv, up }, l) => {
+        this.a[l].set(c, tf.relu(conv1x1(tf.relu(xl), down.w, down.b, this.net.downMask))); // a_l(r, c): [B, 1, 1, h]
         const win = this.a[l].window(c, half, half); // [B, k/2+1, k, h]
-        const b = tf.relu(addBias(conv2dValid(win, this.convW[l]), conv.b as tf.Tensor1D)); // [B, 1, 1, h]
-        const y = conv1x1(b, up.w as tf.Tensor2D, up.b as tf.Tensor1D, this.p.upMask); // [B, 1, 1, 2h]
+        const b = tf.relu(addBias(conv2dValid(win, this.convW[l]), conv.b)); // [B, 1, 1, h]
+        const y = conv1x1(b, up.w, up.b, this.net.upMask); // [B, 1, 1, 2h]
         xl = residual ? tf.add(xl, y) : y;
       });
-      return headLogits(this.p.head, xl, this.d, ch);
+      return headLogits(this.net.head, xl, this.d, ch);
     });
   }
 

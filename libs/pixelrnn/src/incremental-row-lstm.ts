@@ -9,29 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv2dValid, pad2d, pixelOf, tidyRead } from '@pixel-models/nn';
-import { type FirstLayer, type OutputHead, type RecurrentStream, addLayerOutput, streamOutput } from './common';
+import { type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { lstmStep } from './lstm';
-import type { RowLstmConfig } from './row-lstm';
+import type { RowLstmConfig, RowLstmLayers } from './row-lstm-layers';
 
-/** What `RowLstm.incrementalParts()` exposes. */
-export interface RowLstmParts {
-  config: RowLstmConfig;
-  first: FirstLayer;
-  layers: ReadonlyArray<{
-    is: { w: tf.Variable; b: tf.Variable };
-    ss: { w: tf.Variable };
-    out: { w: tf.Variable; b: tf.Variable };
-    skip?: { w: tf.Variable; b: tf.Variable };
-  }>;
-  head: OutputHead;
-  isMask: tf.Tensor4D;
-  outMask?: tf.Tensor2D;
-}
-
-export function rowLstmIncremental(model: { incrementalParts(): RowLstmParts }): IncrementalSampler {
-  const parts = model.incrementalParts();
-  return { config: parts.config, start: (count, height, width) => new RowLstmRun(parts, { count, height, width, channels: parts.config.channels, levels: parts.config.levels }) };
+/** `RowLstm.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
+export function rowLstmSampler(config: RowLstmConfig, net: RowLstmLayers): IncrementalSampler {
+  return { config, start: (count, height, width) => new RowLstmRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }) };
 }
 
 interface LayerCache {
@@ -46,41 +31,42 @@ class RowLstmRun implements IncrementalRun {
   private readonly caches: LayerCache[];
 
   constructor(
-    private readonly p: RowLstmParts,
+    private readonly config: RowLstmConfig,
+    private readonly net: RowLstmLayers,
     private readonly d: RunDims,
   ) {
-    const { hidden: h } = p.config;
-    this.isW = p.layers.map((layer) => tf.tidy(() => tf.mul(layer.is.w, p.isMask) as tf.Tensor4D));
-    this.caches = p.layers.map(() => ({ x: new FeatureCache(d.count, d.width, 2 * h, 0, 0), h: new FeatureCache(d.count, d.width, h, 0, 0), c: new FeatureCache(d.count, d.width, h, 0, 0) }));
+    const { hidden: h } = config;
+    this.isW = net.layers.map((layer) => tf.tidy(() => tf.mul(layer.is.w, net.isMask) as tf.Tensor4D));
+    this.caches = net.layers.map(() => ({ x: new FeatureCache(d.count, d.width, 2 * h, 0, 0), h: new FeatureCache(d.count, d.width, h, 0, 0), c: new FeatureCache(d.count, d.width, h, 0, 0) }));
   }
 
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {
-    const { firstKernel, kernel: k, residual } = this.p.config;
+    const { firstKernel, kernel: k, residual } = this.config;
     const side = (k - 1) / 2;
     return tidyRead(() => {
-      let stream: RecurrentStream = { x: firstLayerAt(this.p.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]
-      this.p.layers.forEach((layer, l) => {
+      let stream: RecurrentStream = { x: firstLayerAt(this.net.first, firstKernel, x, this.d, r, c) }; // [B, 1, 1, 2h]
+      this.net.layers.forEach((layer, l) => {
         const cache = this.caches[l];
         cache.x.set(c, stream.x);
         const win = cache.x.window(c, side, side); // [B, 1, k, 2h], zeros right of c
-        let pre = addBias(conv2dValid(win, this.isW[l]), layer.is.b as tf.Tensor1D); // K^is ⊛ x at (r, c): [B, 1, 1, 4h]
+        let pre = addBias(conv2dValid(win, this.isW[l]), layer.is.b); // K^is ⊛ x at (r, c): [B, 1, 1, 4h]
         if (cache.prev) pre = tf.add(pre, pixelOf(cache.prev.ss, 0, c)); // + K^ss ⊛ h_{r-1}
         const state = lstmStep(pre, cache.prev ? { h: pre, c: pixelOf(cache.prev.c, 0, c) } : undefined); // h, c: [B, 1, 1, h]
         cache.h.set(c, state.h);
         cache.c.set(c, state.c);
-        stream = addLayerOutput(stream, layer, state.h, this.p.outMask, residual);
+        stream = addLayerOutput(stream, layer, state.h, this.net.outMask, residual);
       });
-      return headLogits(this.p.head, streamOutput(stream), this.d, ch);
+      return headLogits(this.net.head, streamOutput(stream), this.d, ch);
     });
   }
 
   /** Row r is complete: keep c_r and K^ss ⊛ h_r for row r + 1. */
   finishRow(): void {
-    const side = (this.p.config.kernel - 1) / 2;
+    const side = (this.config.kernel - 1) / 2;
     this.caches.forEach((cache, l) => {
       const next = tf.tidy(() => ({
         c: cache.c.currentRow(),
-        ss: conv2dValid(pad2d(cache.h.currentRow(), [0, 0, side, side]), this.p.layers[l].ss.w as tf.Tensor4D), // [B, 1, W, 4h]
+        ss: conv2dValid(pad2d(cache.h.currentRow(), [0, 0, side, side]), this.net.layers[l].ss.w), // [B, 1, W, 4h]
       }));
       if (cache.prev) tf.dispose([cache.prev.c, cache.prev.ss]);
       cache.prev = next;

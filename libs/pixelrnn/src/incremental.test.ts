@@ -3,7 +3,6 @@ import { sampleFast, sampleImages } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type PixelRnnKind, createPixelRnnModel } from './presets';
-import { pixelRnnIncremental } from './incremental-sampler';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -18,12 +17,12 @@ for (const kind of ['pixelcnn', 'row-lstm', 'diagonal-bilstm'] as const) {
   cases.push([kind, { channels: 3, levels: 8, layers: 3, hidden: 6, firstKernel: 5 }, 7, 5]);
 }
 
-describe('pixelRnnIncremental', () => {
+describe('incrementalSampler', () => {
   it.each(cases)('%s samples exactly what naive sampling samples: %j %ix%i', async (kind, config, height, width) => {
     const model = createPixelRnnModel(kind, config, 5);
     const opts = { count: 3, height, width, seed: 7, temperature: 1.5 };
     const before = tf.memory().numTensors;
-    const fast = await sampleFast(pixelRnnIncremental(model), opts);
+    const fast = await sampleFast(model.incrementalSampler!(), opts);
     expect(tf.memory().numTensors).toBe(before); // no leaked caches
     expect(Array.from(fast)).toEqual(Array.from(await sampleImages(model, opts)));
     expect(new Set(fast).size).toBeGreaterThan(1);

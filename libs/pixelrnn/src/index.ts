@@ -5,7 +5,3 @@ export * from './row-lstm';
 export * from './diagonal-bilstm';
 export * from './presets';
 export * from './incremental-common';
-export * from './incremental-pixelcnn';
-export * from './incremental-row-lstm';
-export * from './incremental-diagonal-bilstm';
-export * from './incremental-sampler';

@@ -12,16 +12,12 @@
  * `firstMask: 'B'` is the ablation that lets every pixel read itself (a leak the autoregressive check catches).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, ConfigError, type MaskType, Params, colourGroups, colourMask1x1, conv1x1, levelsToInput, mask, maskedConv2d } from '@pixel-models/nn';
-import type { PixelCnnParts } from './incremental-pixelcnn';
-import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, resolveConfig } from './common';
+import { type AutoregressiveModel, ConfigError, type IncrementalSampler, MaskStore, Params, colourGroups, colourMask1x1, conv1x1, levelsToInput, mask, maskedConv2d, oddKernel } from '@pixel-models/nn';
+import { FirstLayer, checkBaseConfig, outputHead, resolveConfig } from './common';
+import { pixelCnnSampler } from './incremental-pixelcnn';
+import type { PixelCnnConfig, PixelCnnLayers, ResidualBlock } from './pixelcnn-layers';
 
-export interface PixelCnnConfig extends PixelRnnBaseConfig {
-  /** Kernel of the masked convolution inside each residual block (the paper: 3). Odd. */
-  kernel: number;
-  /** Mask of the first layer: 'A' (correct) or 'B' (ablation: the model sees the pixel it predicts). */
-  firstMask: MaskType;
-}
+export type { PixelCnnConfig } from './pixelcnn-layers';
 
 export const DEFAULT_PIXELCNN_CONFIG: PixelCnnConfig = {
   channels: 1,
@@ -35,23 +31,12 @@ export const DEFAULT_PIXELCNN_CONFIG: PixelCnnConfig = {
   firstMask: 'A',
 };
 
-interface Block {
-  down: { w: tf.Variable; b: tf.Variable }; // 1x1, 2h -> h
-  conv: { w: tf.Variable; b: tf.Variable }; // k x k mask B, h -> h
-  up: { w: tf.Variable; b: tf.Variable }; // 1x1, h -> 2h
-}
-
 export class PixelCnn implements AutoregressiveModel<PixelCnnConfig> {
   readonly name = 'pixelcnn';
   readonly config: PixelCnnConfig;
   readonly params: Params;
   private readonly masks = new MaskStore();
-  private readonly first: FirstLayer;
-  private readonly blocks: Block[] = [];
-  private readonly head: OutputHead;
-  private readonly downMask: tf.Tensor2D | undefined;
-  private readonly convMask: tf.Tensor4D;
-  private readonly upMask: tf.Tensor2D | undefined;
+  private readonly net: PixelCnnLayers;
 
   constructor(config: Partial<PixelCnnConfig>, seed: number) {
     this.config = resolveConfig(DEFAULT_PIXELCNN_CONFIG, config);
@@ -61,28 +46,33 @@ export class PixelCnn implements AutoregressiveModel<PixelCnnConfig> {
     if (c.firstMask !== 'A' && c.firstMask !== 'B') throw new ConfigError(`pixelcnn: firstMask must be 'A' or 'B', got ${String(c.firstMask)}`);
     const { channels: C, hidden: h, kernel: k } = c;
     const p = (this.params = new Params(seed));
-    this.first = new FirstLayer(p, this.masks, c, c.firstMask);
+    const first = new FirstLayer(p, this.masks, c, c.firstMask);
+    const blocks: ResidualBlock[] = [];
     for (let l = 1; l <= c.layers; l++) {
-      this.blocks.push({
+      blocks.push({
         down: { w: p.weight(`layer${l}.down.w`, [2 * h, h], 2 * h), b: p.bias(`layer${l}.down.b`, h) },
         conv: { w: p.weight(`layer${l}.conv.w`, [k, k, h, h], k * k * h), b: p.bias(`layer${l}.conv.b`, h) },
         up: { w: p.weight(`layer${l}.up.w`, [h, 2 * h], h), b: p.bias(`layer${l}.up.b`, 2 * h) },
       });
     }
-    this.head = new OutputHead(p, this.masks, c);
+    const head = outputHead(p, this.masks, c);
     const groups = colourGroups(h, C);
-    this.downMask = this.masks.keep(colourMask1x1(2 * h, h, C));
-    this.convMask = this.masks.keep(mask({ kernel: [k, k], type: 'B', inGroups: groups, outGroups: groups }));
-    this.upMask = this.masks.keep(colourMask1x1(h, 2 * h, C));
+    this.net = {
+      first,
+      blocks,
+      head,
+      downMask: this.masks.keep(colourMask1x1(2 * h, h, C)),
+      convMask: this.masks.keep(mask({ kernel: [k, k], type: 'B', inGroups: groups, outGroups: groups })),
+      upMask: this.masks.keep(colourMask1x1(h, 2 * h, C)),
+    };
   }
 
   get trainableVariables(): tf.Variable[] {
     return this.params.variables;
   }
 
-  /** Weights and masks for the incremental sampler (incremental-pixelcnn.ts); read only. */
-  incrementalParts(): PixelCnnParts {
-    return { config: this.config, first: this.first, blocks: this.blocks, head: this.head, downMask: this.downMask, convMask: this.convMask, upMask: this.upMask };
+  incrementalSampler(): IncrementalSampler {
+    return pixelCnnSampler(this.config, this.net);
   }
 
   logits(x: tf.Tensor4D): tf.Tensor5D {
@@ -90,15 +80,16 @@ export class PixelCnn implements AutoregressiveModel<PixelCnnConfig> {
   }
 
   logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
+    const { first, blocks, head, downMask, convMask, upMask } = this.net;
     return tf.tidy(() => {
-      let x = this.first.apply(input); // [B, H, W, 2h]
-      for (const { down, conv, up } of this.blocks) {
-        const a = tf.relu(conv1x1(tf.relu(x), down.w as tf.Tensor2D, down.b as tf.Tensor1D, this.downMask)); // [B, H, W, h]
-        const b = tf.relu(maskedConv2d(a, conv.w as tf.Tensor4D, this.convMask, conv.b as tf.Tensor1D)); // [B, H, W, h]
-        const y = conv1x1(b, up.w as tf.Tensor2D, up.b as tf.Tensor1D, this.upMask); // [B, H, W, 2h]
+      let x = first.apply(input); // [B, H, W, 2h]
+      for (const { down, conv, up } of blocks) {
+        const a = tf.relu(conv1x1(tf.relu(x), down.w, down.b, downMask)); // [B, H, W, h]
+        const b = tf.relu(maskedConv2d(a, conv.w, convMask, conv.b)); // [B, H, W, h]
+        const y = conv1x1(b, up.w, up.b, upMask); // [B, H, W, 2h]
         x = this.config.residual ? tf.add(x, y) : y;
       }
-      return this.head.apply(x); // [B, H, W, C, Q]
+      return head.apply(x); // [B, H, W, C, Q]
     });
   }
 

@@ -14,17 +14,13 @@
  * only, so it needs no mask. The receptive field is a triangle above the pixel: it misses part of the context.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, Params, colourGroups, colourMask1x1, paddedConv2d, levelsToInput, mask, maskedConv2d } from '@pixel-models/nn';
-import type { RowLstmParts } from './incremental-row-lstm';
-import { FirstLayer, MaskStore, OutputHead, type PixelRnnBaseConfig, checkBaseConfig, oddKernel, type RecurrentLayerOutputs, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
+import { type AutoregressiveModel, type IncrementalSampler, MaskStore, Params, colourGroups, colourMask1x1, paddedConv2d, levelsToInput, mask, maskedConv2d, oddKernel } from '@pixel-models/nn';
+import { FirstLayer, checkBaseConfig, outputHead, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
+import { rowLstmSampler } from './incremental-row-lstm';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
+import type { RowLstmConfig, RowLstmLayer, RowLstmLayers } from './row-lstm-layers';
 
-export interface RowLstmConfig extends PixelRnnBaseConfig {
-  /** Width k of K^is and K^ss (the paper: 3). Odd. */
-  kernel: number;
-  /** Skip connections (sec 3.3): every layer also feeds the output head through its own 1x1 conv. */
-  skip: boolean;
-}
+export type { RowLstmConfig } from './row-lstm-layers';
 
 export const DEFAULT_ROW_LSTM_CONFIG: RowLstmConfig = {
   channels: 1,
@@ -38,21 +34,12 @@ export const DEFAULT_ROW_LSTM_CONFIG: RowLstmConfig = {
   skip: true,
 };
 
-interface RowLstmLayer extends RecurrentLayerOutputs {
-  is: { w: tf.Variable; b: tf.Variable }; // K^is [1, k, 2h, 4h]
-  ss: { w: tf.Variable }; // K^ss [1, k, h, 4h] (its bias would duplicate K^is's)
-}
-
 export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
   readonly name = 'row-lstm';
   readonly config: RowLstmConfig;
   readonly params: Params;
   private readonly masks = new MaskStore();
-  private readonly first: FirstLayer;
-  private readonly layers: RowLstmLayer[] = [];
-  private readonly head: OutputHead;
-  private readonly isMask: tf.Tensor4D;
-  private readonly outMask: tf.Tensor2D | undefined;
+  private readonly net: RowLstmLayers;
 
   constructor(config: Partial<RowLstmConfig>, seed: number) {
     this.config = resolveConfig(DEFAULT_ROW_LSTM_CONFIG, config);
@@ -61,27 +48,32 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
     oddKernel(this.name, 'kernel', c.kernel);
     const { channels: C, hidden: h, kernel: k } = c;
     const p = (this.params = new Params(seed));
-    this.first = new FirstLayer(p, this.masks, c);
+    const first = new FirstLayer(p, this.masks, c);
+    const layers: RowLstmLayer[] = [];
     for (let l = 1; l <= c.layers; l++) {
-      this.layers.push({
+      layers.push({
         is: { w: p.weight(`layer${l}.is.w`, [1, k, 2 * h, 4 * h], k * 2 * h), b: p.bias(`layer${l}.is.b`, 4 * h) },
         ss: { w: p.weight(`layer${l}.ss.w`, [1, k, h, 4 * h], k * h) },
         ...recurrentLayerOutputs(p, l, h, c.skip),
       });
     }
-    this.head = new OutputHead(p, this.masks, c);
-    // K^is: taps left of the centre are open, the centre obeys colour mask B (gate group c reads input groups <= c).
-    this.isMask = this.masks.keep(mask({ kernel: [1, k], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }));
-    this.outMask = this.masks.keep(colourMask1x1(h, 2 * h, C));
+    const head = outputHead(p, this.masks, c);
+    this.net = {
+      first,
+      layers,
+      head,
+      // K^is: taps left of the centre are open, the centre obeys colour mask B (gate group c reads input groups <= c).
+      isMask: this.masks.keep(mask({ kernel: [1, k], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) })),
+      outMask: this.masks.keep(colourMask1x1(h, 2 * h, C)),
+    };
   }
 
   get trainableVariables(): tf.Variable[] {
     return this.params.variables;
   }
 
-  /** Weights and masks for the incremental sampler (incremental-row-lstm.ts); read only. */
-  incrementalParts(): RowLstmParts {
-    return { config: this.config, first: this.first, layers: this.layers, head: this.head, isMask: this.isMask, outMask: this.outMask };
+  incrementalSampler(): IncrementalSampler {
+    return rowLstmSampler(this.config, this.net);
   }
 
   logits(x: tf.Tensor4D): tf.Tensor5D {
@@ -90,9 +82,9 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
 
   logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
-      const x = this.first.apply(input); // [B, H, W, 2h]
-      const top = recurrentStack(x, this.layers, (xi, layer) => this.rowLstm(xi, layer), this.outMask, this.config.residual);
-      return this.head.apply(top); // [B, H, W, C, Q]
+      const x = this.net.first.apply(input); // [B, H, W, 2h]
+      const top = recurrentStack(x, this.net.layers, (xi, layer) => this.rowLstm(xi, layer), this.net.outMask, this.config.residual);
+      return this.net.head.apply(top); // [B, H, W, C, Q]
     });
   }
 
@@ -101,13 +93,13 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
     const [, height] = x.shape;
     const k = this.config.kernel;
     const side = (k - 1) / 2;
-    const inputToState = maskedConv2d(x, layer.is.w as tf.Tensor4D, this.isMask, layer.is.b as tf.Tensor1D); // K^is ⊛ x: [B, H, W, 4h]
+    const inputToState = maskedConv2d(x, layer.is.w, this.net.isMask, layer.is.b); // K^is ⊛ x: [B, H, W, 4h]
     const rows = tf.split(inputToState, height, 1) as tf.Tensor4D[]; // H x [B, 1, W, 4h]
     const hidden: tf.Tensor4D[] = [];
     let state: LstmState<tf.Tensor4D> | undefined;
     for (let r = 0; r < height; r++) {
       // K^ss ⊛ h_{i-1}: a 1 x k convolution of the previous row's state (zero-padded at both ends), [B, 1, W, 4h].
-      const pre: tf.Tensor4D = state ? tf.add(rows[r], paddedConv2d(state.h, layer.ss.w as tf.Tensor4D, [0, 0, side, side])) : rows[r];
+      const pre: tf.Tensor4D = state ? tf.add(rows[r], paddedConv2d(state.h, layer.ss.w, [0, 0, side, side])) : rows[r];
       state = lstmStep(pre, state); // h_i, c_i: [B, 1, W, h]
       hidden.push(state.h);
     }

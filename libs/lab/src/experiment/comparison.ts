@@ -6,22 +6,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
+import { BACKEND_NAMES, type BackendInfo, describeBackend, parseBackendName } from '../backend';
 import { defineFlags, parseFlags } from '../cli';
-import { ConfigError, type AutoregressiveModel, countParameters, type IncrementalSampler, checkSeed, seedGlobalRandom, OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '@pixel-models/nn';
+import { ConfigError, type AutoregressiveModel, countParameters, checkSeed, seedGlobalRandom, OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '@pixel-models/nn';
 import type { PaperNumber } from '../paper-results';
 import { formatDuration } from '../progress';
-import { type ReportSection, renderReport, writeReport, writeReportIndex } from '../report';
-import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, lockRunFolder, type RunFolder } from '../results';
-import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
+import { type ReportSection, renderReport } from '../report';
+import type { RunFolder } from '../results';
+import { RunInterrupted, stopPoint } from '../signals';
 import { disposeCheckpoint, hasCheckpoint, loadCheckpoint } from '../training/checkpoint';
 import { checkResumeFlags } from './resume-flags';
-import { continueCommand, openRunToResume, recordFailure, type StatusRecorder, statusRecorder, stoppedReason } from './run-lifecycle';
+import { openRunToResume } from './run-lifecycle';
+import { finishRun, openRun, type RunHandle, runRoots } from './run-scaffold';
 import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/trainer';
-import { checkBinarizedMnistOption } from './binarized-mnist';
-import { type DatasetKind, loadDataset } from './datasets';
+import { checkBinarizedMnistOption } from '../data/binarized-mnist';
+import { type DatasetKind, loadDataSplits } from '../data/datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
-import type { MnistLevels } from './mnist';
+import type { DataSplits } from '../data/data-splits';
 import type { TrainingBudget } from './run-training';
 
 export interface ComparisonEntry {
@@ -29,8 +30,6 @@ export interface ComparisonEntry {
   label: string;
   paper?: PaperNumber;
   createModel(channels: number, levels: number, seed: number): AutoregressiveModel;
-  /** The model's incremental sampler, for fast sample grids (naive sampling otherwise). */
-  incremental?: (model: AutoregressiveModel) => IncrementalSampler;
   /** A diagnostic shown in the report, e.g. the autoregressive check's verdict. */
   check?: (model: AutoregressiveModel) => Promise<string>;
 }
@@ -149,9 +148,8 @@ type ComparisonFlags = ReturnType<typeof parseFlags<ReturnType<typeof flagSpec>>
 export async function runComparison(exp: ComparisonExperiment, argv: string[], root: string): Promise<ComparisonResult> {
   const given = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset), argv, { usage: `npx nx run experiments:${exp.name} -- [--flag value ...]` });
   if (given.resume !== undefined) checkResumeFlags(argv);
-  const resultsRoot = checkOutputRoot('--out', given.out, outputRootBase('out', argv, root));
-  const reportsRoot = checkOutputRoot('--reports', given.reports, outputRootBase('reports', argv, root));
-  const resumed = given.resume !== undefined ? openComparisonForResume(given.resume, path.join(resultsRoot, exp.name)) : undefined;
+  const roots = runRoots(argv, given, root);
+  const resumed = given.resume !== undefined ? openComparisonForResume(given.resume, path.join(roots.results, exp.name)) : undefined;
   // On --resume the run's own flags (config.json) decide; only where it runs and writes comes from this command.
   const f: ComparisonFlags = resumed ? { ...resumed.flags, backend: given.backend, out: given.out, reports: given.reports, resume: given.resume } : given;
   if (f['cifar-dir'] !== undefined && !(fs.existsSync(f['cifar-dir']) && fs.statSync(f['cifar-dir']).isDirectory())) {
@@ -169,29 +167,20 @@ export async function runComparison(exp: ComparisonExperiment, argv: string[], r
   const options: TrainOptions = { epochs: f.epochs ?? budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate, clipNorm: budget.clipNorm ?? 0, seed: seeds[0], optimizer: f.optimizer };
   const binarizedMnistDir = binarizedMnistFor(f['binarized-mnist'], groups, f['data-dir'], exp.name);
   const data = { binarizedMnistDir, trainImages: f['train-images'] ?? budget.trainImages, validationImages: budget.validationImages, testImages: f['test-images'] ?? budget.testImages };
-  const backend = await initBackend(parseBackendName(f.backend));
-  console.log(`${exp.title}: preset ${f.preset}, seeds ${seeds.join(', ')}, ${describeBackend(backend)}`);
-  const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: f['run-id'] });
-  const unlock = lockRunFolder(folder.dir);
-  const config = { experiment: exp.name, preset: f.preset, seeds, train: options, data, groups: groups.map((g) => ({ key: g.key, data: g.data, levels: g.levels, entries: g.entries.map((e) => e.key) })), flags: f };
-  if (!resumed) folder.writeJson('config.json', config);
-  const started = new Date();
-  const record = statusRecorder(folder, { experiment: exp.name, seed: seeds[0], backend, started, preset: f.preset });
-  record('running');
-  const stop: StopFlag = { interrupted: false };
-  const release = handleStopSignals(stop, 'stopping cleanly: the current model saves a checkpoint at the next safe point');
+  const run = await openRun({
+    experiment: exp.name, roots, backend: parseBackendName(f.backend), seed: seeds[0], preset: f.preset, runId: f['run-id'], resumed: resumed?.folder,
+    header: (backend) => `${exp.title}: preset ${f.preset}, seeds ${seeds.join(', ')}, ${describeBackend(backend)}`,
+    config: { experiment: exp.name, preset: f.preset, seeds, train: options, data, groups: groups.map((g) => ({ key: g.key, data: g.data, levels: g.levels, entries: g.entries.map((e) => e.key) })), flags: f },
+    lifecycle: { argv, backendFlag: f.backend, stopMessage: () => 'stopping cleanly: the current model saves a checkpoint at the next safe point' },
+  });
   try {
-    return await compare({ exp, f, groups, seeds, options, data, binarizedMnistDir, folder, backend, started, stop, resultsRoot, reportsRoot, record });
+    return await compare({ exp, f, groups, seeds, options, data, binarizedMnistDir, run });
   } catch (e) {
-    if (!(e instanceof RunInterrupted)) throw recordFailure(e, record, backend.name, options.batchSize);
-    const command = continueCommand(`experiments:${exp.name}`, folder.runId, argv, { out: resultsRoot, reports: reportsRoot, backend: f.backend });
-    record('interrupted', { reason: stoppedReason(stop, command) });
-    console.log(`\ncheckpoints saved in ${folder.dir}; continue with: ${command}`);
-    process.exitCode = signalExitCode(stop.signal);
-    return { folder, rows: [], summary: [], reportPath: '', backend, interrupted: true };
+    if (!(e instanceof RunInterrupted)) throw run.failed(e, options.batchSize);
+    run.interrupted(`\ncheckpoints saved in ${run.folder.dir}`);
+    return { folder: run.folder, rows: [], summary: [], reportPath: '', backend: run.backend, interrupted: true };
   } finally {
-    release();
-    unlock();
+    run.close();
   }
 }
 
@@ -203,13 +192,7 @@ interface CompareArgs {
   options: TrainOptions;
   data: { binarizedMnistDir?: string; trainImages?: number; validationImages?: number; testImages?: number };
   binarizedMnistDir?: string;
-  folder: RunFolder;
-  backend: BackendInfo;
-  started: Date;
-  stop: StopFlag;
-  resultsRoot: string;
-  reportsRoot: string;
-  record: StatusRecorder;
+  run: RunHandle;
 }
 
 /** A comparison to resume: its folder and the flags it was started with; a completed one is refused. */
@@ -222,13 +205,14 @@ function openComparisonForResume(run: string, experimentDir: string): { folder: 
 
 /** Trains and scores every group, entry and seed (continuing from checkpoints), then writes tables and report. */
 async function compare(a: CompareArgs): Promise<ComparisonResult> {
-  const { exp, f, groups, seeds, options, data, binarizedMnistDir, folder, backend, started, stop, resultsRoot, reportsRoot } = a;
+  const { exp, f, groups, seeds, options, data, binarizedMnistDir, run } = a;
+  const { folder, backend, stop } = run;
 
   const rows: ComparisonRow[] = [];
   const curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[] = [];
   const extras: ReportSection[] = [];
   for (const group of groups) {
-    const splits: MnistLevels = loadDataset(group.data, { levels: group.levels, dataDir: f['data-dir'], cifarDir: f['cifar-dir'], ...data, binarizedMnistDir: group.data === 'mnist' ? binarizedMnistDir : undefined });
+    const splits: DataSplits = loadDataSplits(group.data, { levels: group.levels, dataDir: f['data-dir'], cifarDir: f['cifar-dir'], ...data, binarizedMnistDir: group.data === 'mnist' ? binarizedMnistDir : undefined });
     const measuredOn = splits.binarization ?? splits.preprocessing;
     console.log(`\n${group.title}: ${splits.train.count} train / ${splits.test.count} test images (${splits.preprocessing})`);
     for (const entry of group.entries) {
@@ -255,7 +239,7 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
             if (entry.check) extras.push({ kind: 'text', title: `${group.title}: ${entry.label}`, paragraphs: [await entry.check(model)] });
             if (group.samples) {
               const { height, width, channels } = splits.test;
-              const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, sampler: entry.incremental?.(model), stop });
+              const png = await sampleGrid(model, { count: group.samples, height, width, channels: channels as 1 | 3, levels: group.levels, temperature: 1, seed, stop });
               folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
               extras.push({ kind: 'image', title: `${group.title}: samples from ${entry.label}`, pngBase64: png.toString('base64'), alt: `samples from ${entry.label}`, caption: `seed ${seed}` });
             }
@@ -274,30 +258,26 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
   }
 
   const summary = summarize(rows, groups);
-  const ended = new Date();
   folder.writeCsv('runs.csv', rows.map((r) => ({ ...r })), Object.keys(rows[0] ?? {}));
   folder.writeCsv('summary.csv', summary.map((s) => ({ group: s.group, entry: s.entry, label: s.label, unit: s.unit, paper: s.paper?.value ?? '', paper_source: s.paper?.source ?? '', mean: s.mean, std: s.std, seeds: s.seeds, mean_train_seconds: s.meanTrainSeconds, parameters: s.parameters, test_images: s.testImages, optimizer: s.optimizer, measured_on: s.measuredOn })), ['group', 'entry', 'label', 'unit', 'paper', 'paper_source', 'mean', 'std', 'seeds', 'mean_train_seconds', 'parameters', 'test_images', 'optimizer', 'measured_on']);
   folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
   const budgetText = budgetLabel(options, rows, backend);
   folder.writeText('table.md', markdownTable(groups, summary, budgetText));
   await stopPoint(stop);
-  const manifest = buildManifest({
-    experiment: exp.name, runId: folder.runId, seed: seeds[0], backend, started, ended, status: 'completed', preset: f.preset,
+  const { reportPath } = finishRun(run, {
     summary: {
       ...Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
       optimizer: optimizerOf(options),
       ...Object.fromEntries(summary.map((s) => [`${s.group}/measured_on`, s.measuredOn])),
     },
+    html: () =>
+      renderReport({
+        title: `${exp.title} — run ${folder.runId}`,
+        subtitle: `preset ${f.preset}; ${budgetText}`,
+        sections: [{ kind: 'text', paragraphs: [exp.description] }, ...groups.flatMap((g) => groupSections(g, summary, curves, budgetText)), ...extras],
+      }),
+    message: (ended) => `\n${markdownTable(groups, summary, budgetText)}\nwall time ${formatDuration((ended.getTime() - run.started.getTime()) / 1000)}`,
   });
-  folder.writeJson('manifest.json', manifest);
-  const html = renderReport({
-    title: `${exp.title} — run ${folder.runId}`,
-    subtitle: `preset ${f.preset}; ${budgetText}`,
-    sections: [{ kind: 'text', paragraphs: [exp.description] }, ...groups.flatMap((g) => groupSections(g, summary, curves, budgetText)), ...extras],
-  });
-  const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
-  writeReportIndex({ reportsRoot, resultsRoot });
-  console.log(`\n${markdownTable(groups, summary, budgetText)}\nwall time ${formatDuration((ended.getTime() - started.getTime()) / 1000)}\nrun folder: ${folder.dir}\nreport: ${reportPath}`);
   return { folder, rows, summary, reportPath, backend };
 }
 

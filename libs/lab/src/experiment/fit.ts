@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, dequantize, type IncrementalSampler, sampleFast, sampleImages, type LevelSet } from '@pixel-models/nn';
+import { type AutoregressiveModel, dequantize, sampleFast, sampleImages, type LevelSet } from '@pixel-models/nn';
 import { encodePng, imageGrid } from '../png';
 import { ProgressBar } from '../progress';
 import type { RunFolder } from '../results';
@@ -32,15 +32,15 @@ export interface SampleGridOptions {
   seed: number;
   condition?: tf.Tensor;
   columns?: number;
-  /** The model's incremental form: the same samples as the naive sampler, O(layers) work per pixel. */
-  sampler?: IncrementalSampler;
   /** A stop request ends sampling between rows with RunInterrupted. */
   stop?: StopFlag;
 }
 
 /** Samples `count` images and returns them as a PNG grid. */
 export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOptions): Promise<Buffer> {
-  const bar = new ProgressBar({ label: o.sampler ? 'sampling (cached activations)' : 'sampling', total: o.height });
+  // The cached form, when the model has one: the same samples as the naive sampler, O(layers) work per pixel.
+  const sampler = model.incrementalSampler?.();
+  const bar = new ProgressBar({ label: sampler ? 'sampling (cached activations)' : 'sampling', total: o.height });
   const options = {
     count: o.count, height: o.height, width: o.width, temperature: o.temperature, seed: o.seed, condition: o.condition,
     onRow: async (row: number) => {
@@ -48,7 +48,7 @@ export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOption
       await stopPoint(o.stop);
     },
   };
-  const levels = await (o.sampler ? sampleFast(o.sampler, options) : sampleImages(model, options));
+  const levels = await (sampler ? sampleFast(sampler, options) : sampleImages(model, options));
   bar.finish({});
   const columns = o.columns ?? Math.ceil(Math.sqrt(o.count));
   return encodePng(imageGrid(dequantize(levels, o.levels), { count: o.count, height: o.height, width: o.width, channels: o.channels, columns, padding: 2, scale: 3 }));

@@ -2,27 +2,31 @@
  * The runner behind every training experiment (`mnist-gated`, `mnist-pixelrnn`, ...): parse flags, pick the
  * backend, load MNIST, build the model from a preset, train with checkpoints, score the test set, sample, and
  * write the run folder and its report. An experiment only declares its presets and how to build its model.
+ * `runTrainingExperiment` is the default sequence of named steps (openTrainingRun, loadTrainingData,
+ * buildTrainingModel, prepareModel, trainModel, trainBaseline, scoreModel, drawSamples, reportTrainingRun) inside
+ * `withTrainingRun`, which ends a stopped or failed run; the run's frame itself is run-scaffold.ts's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, type BackendInfo, describeBackend, initBackend, parseBackendName } from '../backend';
-import { ConfigError, countParameters, type AutoregressiveModel, checkSeed, seedGlobalRandom, OPTIMIZER_LABELS, OPTIMIZER_NAMES, type IncrementalSampler } from '@pixel-models/nn';
+import { BACKEND_NAMES, type BackendInfo, describeBackend, parseBackendName } from '../backend';
+import { ConfigError, countParameters, type AutoregressiveModel, checkSeed, OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '@pixel-models/nn';
 import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
 import { formatDuration } from '../progress';
-import { buildManifest, checkOutputRoot, outputRootBase, createRunFolder, lockRunFolder, type RunFolder } from '../results';
-import { handleStopSignals, RunInterrupted, signalExitCode, type StopFlag, stopPoint } from '../signals';
+import type { RunFolder } from '../results';
+import { RunInterrupted, stopPoint } from '../signals';
 import { checkResumeFlags } from './resume-flags';
 import { isMemoryFailure } from './memory-error';
-import { continueCommand, openRunToResume, recordFailure, type StatusRecorder, statusRecorder, stoppedReason } from './run-lifecycle';
-import { writeReport, writeReportIndex } from '../report';
+import { openRunToResume } from './run-lifecycle';
+import { openRun, finishRun, type RunHandle, runRoots } from './run-scaffold';
 import { type Checkpoint, checkCheckpointOptimizer, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
 import type { NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
 import { type EpochMetrics, type TrainOptions, checkTrainOptions, optimizerOf } from '../training/trainer';
-import { checkBinarizedMnistOption, FIXED_BINARIZATION } from './binarized-mnist';
-import { loadMnistLevels, type MnistLevels, stochasticBinarization } from './mnist';
-import { fitModel, sampleGrid, scoreTestSet } from './fit';
+import { checkBinarizedMnistOption, FIXED_BINARIZATION } from '../data/binarized-mnist';
+import type { DataSplits } from '../data/data-splits';
+import { loadMnistSplits, stochasticBinarization } from '../data/mnist-splits';
+import { type FitResult, fitModel, sampleGrid, scoreTestSet } from './fit';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
 
 /** A training budget: epochs, optimiser settings and how many images of each split to use (all when unset). */
@@ -71,16 +75,14 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
    */
   usesLabels?: boolean;
   /** Work before training, e.g. pre-training an embedding network; runs again on --resume, so keep it seeded. */
-  prepare?: (model: Model, data: MnistLevels, config: RunConfig<ModelConfig>) => void | Promise<void>;
+  prepare?: (model: Model, data: DataSplits, config: RunConfig<ModelConfig>) => void | Promise<void>;
   condition?: ExperimentCondition<Model>;
   /** What to sample after training: the conditioning of each sample and the grid's columns. */
-  sampling?: (model: Model, data: MnistLevels, count: number) => { condition?: tf.Tensor; columns?: number; caption?: string };
+  sampling?: (model: Model, data: DataSplits, count: number) => { condition?: tf.Tensor; columns?: number; caption?: string };
   /** A second model trained on the same data, budget and seed, reported beside the first (e.g. unconditional). */
   baseline?: { name: string; createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel };
-  /** The model's incremental sampler (fast generation), when it has one; sampling is naive otherwise. */
-  incremental?: (model: Model) => IncrementalSampler;
   /** Further report sections (interpolations, reconstructions, ...), computed after training. */
-  extraSections?: (ctx: { model: Model; data: MnistLevels; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[] | Promise<ReportSection[]>;
+  extraSections?: (ctx: { model: Model; data: DataSplits; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[] | Promise<ReportSection[]>;
 }
 
 /** Everything that determines a run, saved as config.json (and read back by --resume). */
@@ -169,19 +171,63 @@ function openForResume<M>(run: string, experimentDir: string): { folder: RunFold
   return { folder, config, checkpoint: hasCheckpoint(folder.dir) ? loadCheckpoint<EpochMetrics>(folder.dir) : undefined };
 }
 
-/** Runs the experiment from command-line arguments; `root` is the repository root. */
+/** A training run under way: the experiment, its resolved config, the open run and what the steps have made so far. */
+export interface TrainingRun<M, Model extends AutoregressiveModel> {
+  exp: TrainingExperiment<M, Model>;
+  config: RunConfig<M>;
+  run: RunHandle;
+  /** Continued with --resume: config.json is the run's own and is not written again. */
+  resumed: boolean;
+  /** The checkpoint to continue from (--resume of a run that saved one); freed when the run closes. */
+  resume?: Checkpoint<EpochMetrics>;
+  /** The model, once built; freed when the run closes. */
+  model?: Model;
+}
+
+/** A baseline trained beside the model (same data, budget and seed) and its test NLL. */
+export interface TrainedBaseline {
+  name: string;
+  test: NllResult;
+  history: EpochMetrics[];
+}
+
+/**
+ * Runs the experiment from command-line arguments; `root` is the repository root. The steps, in order: open the
+ * run, load the data, build the model, prepare it, train, train the baseline, score, sample, report. An
+ * experiment that needs another order calls the same steps itself inside `withTrainingRun`.
+ */
 export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
+  const t = await openTrainingRun(exp, argv, root);
+  return withTrainingRun(t, async () => {
+    const data = loadTrainingData(t);
+    const model = buildTrainingModel(t, data);
+    await prepareModel(t, model, data);
+    const fit = await trainModel(t, model, data);
+    if (fit.outcome === 'interrupted') return stoppedTrainingRun(t, fit.history);
+    const baseline = await trainBaseline(t, data);
+    if (baseline === 'interrupted') return stoppedTrainingRun(t, fit.history);
+    const test = await scoreModel(t, model, data);
+    const samples = await drawSamples(t, model, data);
+    const extra = (await exp.extraSections?.({ model, data, config: t.config, folder: t.run.folder })) ?? [];
+    await stopPoint(t.run.stop); // the last chance to stop: after this the run is complete
+    return reportTrainingRun(t, { model, data, fit, baseline, test, samples, extra });
+  });
+}
+
+/**
+ * Step 1: flags (or, with --resume, the run's own config.json and checkpoint), checked before anything is written
+ * or loaded, so a bad flag leaves no half-made run folder; then the backend, the run folder, status and signals.
+ */
+export async function openTrainingRun<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<TrainingRun<M, Model>> {
   const usage = `npx nx run experiments:${exp.name} -- [--flag value ...]`;
   const variants = exp.variants ?? { choices: [exp.name], default: exp.name };
   const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default, exp.renamedPresets), argv, { usage });
   if (flags.resume !== undefined) checkResumeFlags(argv);
-  // Everything is checked before anything is written or loaded: a bad flag leaves no half-made run folder.
-  const resultsRoot = checkOutputRoot('--out', flags.out, outputRootBase('out', argv, root));
-  const reportsRoot = checkOutputRoot('--reports', flags.reports, outputRootBase('reports', argv, root));
+  const roots = runRoots(argv, flags, root);
 
-  const resumed = flags.resume !== undefined ? openForResume<M>(flags.resume, path.join(resultsRoot, exp.name)) : undefined;
+  const resumed = flags.resume !== undefined ? openForResume<M>(flags.resume, path.join(roots.results, exp.name)) : undefined;
   const config = resumed?.config ?? resolveConfig(exp, flags);
-  let resume = resumed?.checkpoint;
+  const resume = resumed?.checkpoint;
   try {
     checkTrainOptions(config.train);
     // An optimizer that differs from the run's is an error: its state cannot continue another optimizer's.
@@ -192,50 +238,33 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
     throw e;
   }
 
-  const backend = await initBackend(parseBackendName(flags.backend));
-  seedGlobalRandom(config.seed);
-  console.log(`${exp.title}: preset ${config.preset}, seed ${config.seed}, ${describeBackend(backend)}`);
-  const folder = resumed?.folder ?? createRunFolder({ root: resultsRoot, experiment: exp.name, runId: flags['run-id'] });
-  const unlock = lockRunFolder(folder.dir);
-  const started = new Date();
-  const record = statusRecorder(folder, { experiment: exp.name, seed: config.seed, backend, started, preset: config.preset });
-  record('running'); // from its first second the run is in the index, whatever its end
-  const command = continueCommand(`experiments:${exp.name}`, folder.runId, argv, { out: resultsRoot, reports: reportsRoot, backend: flags.backend });
-  const stop: StopFlag = { interrupted: false };
-  // The resume command is printed at once too: `nx run` may close our output before the run has stopped.
-  const release = handleStopSignals(stop, `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`);
-  const interrupted = (history: EpochMetrics[]): RunResult => {
-    record('interrupted', { reason: stoppedReason(stop, command) }); // also here: nx may have cut our output
-    const saved = hasCheckpoint(folder.dir) ? `checkpoint saved in ${folder.dir}` : `stopped before the first checkpoint (${folder.dir})`;
-    console.log(`${saved}; continue with: ${command}`);
-    process.exitCode = signalExitCode(stop.signal);
-    return { folder, history, backend };
-  };
-  let model: Model | undefined;
+  const run = await openRun({
+    experiment: exp.name, roots, backend: parseBackendName(flags.backend), seed: config.seed, preset: config.preset, seedGlobal: true, runId: flags['run-id'], resumed: resumed?.folder,
+    header: (backend) => `${exp.title}: preset ${config.preset}, seed ${config.seed}, ${describeBackend(backend)}`,
+    // The resume command is printed at once too: `nx run` may close our output before the run has stopped.
+    lifecycle: { argv, backendFlag: flags.backend, stopMessage: (command) => `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}` },
+  });
+  return { exp, config, run, resumed: resumed !== undefined, resume };
+}
+
+/**
+ * Runs the steps in `body`; a stop request at any of them ends the run as `interrupted`, an error as `failed` or
+ * `diverged`. Whatever the end, the checkpoint, signals, lock and model are let go.
+ */
+export async function withTrainingRun<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, body: () => Promise<RunResult>): Promise<RunResult> {
   let outOfMemory = false;
   try {
-    const data: MnistLevels = loadMnistLevels(config.data);
-    model = exp.createModel(config.model, config.seed, config.variant);
-    console.log(
-      `data: ${data.source}, ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test images, ${data.preprocessing}\n` +
-        `model: ${model.name}, ${countParameters(model).toLocaleString('en')} parameters; ${config.train.epochs} epochs of batch ${config.train.batchSize}`,
-    );
-    if (!resumed) folder.writeJson('config.json', { ...config, modelConfig: model.config });
-    await stopPoint(stop);
-    await exp.prepare?.(model, data, config);
-    await stopPoint(stop);
-    return await finishRun({ exp, config, flags: { reportsRoot, resultsRoot }, model, data, folder, resume, stop, backend, started, record, interrupted });
+    return await body();
   } catch (e) {
-    if (e instanceof RunInterrupted) return interrupted([]);
+    if (e instanceof RunInterrupted) return stoppedTrainingRun(t, []);
     outOfMemory = isMemoryFailure(e);
-    throw recordFailure(e, record, backend.name, config.train.batchSize);
+    throw t.run.failed(e, t.config.train.batchSize);
   } finally {
-    if (resume) disposeCheckpoint(resume);
-    resume = undefined;
-    release();
-    unlock();
+    if (t.resume) disposeCheckpoint(t.resume);
+    t.resume = undefined;
+    t.run.close();
     try {
-      model?.dispose();
+      t.model?.dispose();
       tf.disposeVariables();
     } catch (e) {
       if (!outOfMemory) throw e; // after an out-of-memory failure the wasm heap may be too broken to free
@@ -243,88 +272,112 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   }
 }
 
-interface RunContext<M, Model extends AutoregressiveModel> {
-  exp: TrainingExperiment<M, Model>;
-  config: RunConfig<M>;
-  flags: { reportsRoot: string; resultsRoot: string };
-  model: Model;
-  data: MnistLevels;
-  folder: RunFolder;
-  resume?: Checkpoint<EpochMetrics>;
-  stop: StopFlag;
-  backend: BackendInfo;
-  started: Date;
-  record: StatusRecorder;
-  interrupted: (history: EpochMetrics[]) => RunResult;
+/** Step 2: MNIST at the run's levels, binarization and image counts. */
+export function loadTrainingData<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>): DataSplits {
+  return loadMnistSplits(t.config.data);
 }
 
-/** Training, baseline, test scoring, sampling and the report; a stop request at any phase ends as `interrupted`. */
-async function finishRun<M, Model extends AutoregressiveModel>(ctx: RunContext<M, Model>): Promise<RunResult> {
-  const { exp, config, model, data, folder, resume, stop, backend, started } = ctx;
-  const { reportsRoot, resultsRoot } = ctx.flags;
-  const condition = exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => exp.condition?.(model, batch));
-  const result = await fitModel({ label: '', model, train: data.train, validation: data.validation, options: config.train, dir: folder.dir, folder, resume, stop, condition });
-  if (result.outcome === 'interrupted') return ctx.interrupted(result.history);
+/** Step 3: the model, described in a line; a new run's config.json is written with the model's full config. */
+export function buildTrainingModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, data: DataSplits): Model {
+  const { config } = t;
+  const model = (t.model = t.exp.createModel(config.model, config.seed, config.variant));
+  console.log(
+    `data: ${data.source}, ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test images, ${data.preprocessing}\n` +
+      `model: ${model.name}, ${countParameters(model).toLocaleString('en')} parameters; ${config.train.epochs} epochs of batch ${config.train.batchSize}`,
+  );
+  if (!t.resumed) t.run.folder.writeJson('config.json', { ...config, modelConfig: model.config });
+  return model;
+}
 
-  let baseline: { name: string; test: NllResult; history: EpochMetrics[] } | undefined;
-  if (exp.baseline) {
-    const b = exp.baseline.createModel(config.model, config.seed);
-    try {
-      const dir = folder.path('baseline');
-      fs.mkdirSync(dir, { recursive: true });
-      const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
-      console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
-      const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop }).finally(() => bResume && disposeCheckpoint(bResume));
-      if (fit.outcome === 'interrupted') return ctx.interrupted(result.history);
-      baseline = { name: exp.baseline.name, history: fit.history, test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL', stop) };
-    } finally {
-      b.dispose();
-    }
+/** Step 4: the experiment's work before training (e.g. pre-training an embedding network), between stop points. */
+export async function prepareModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<void> {
+  await stopPoint(t.run.stop);
+  await t.exp.prepare?.(model, data, t.config);
+  await stopPoint(t.run.stop);
+}
+
+/** The experiment's conditioning of a batch, bound to the model (unconditional experiments: none). */
+const conditionOf = <M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model) =>
+  t.exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => t.exp.condition?.(model, batch));
+
+/** Step 5: training with checkpoints in the run folder, continuing from the --resume checkpoint. */
+export function trainModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<FitResult> {
+  const { folder, stop } = t.run;
+  return fitModel({ label: '', model, train: data.train, validation: data.validation, options: t.config.train, dir: folder.dir, folder, resume: t.resume, stop, condition: conditionOf(t, model) });
+}
+
+/** Step 6: the experiment's baseline, when it has one, on the same data, budget and seed (checkpoints in baseline/). */
+export async function trainBaseline<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, data: DataSplits): Promise<TrainedBaseline | undefined | 'interrupted'> {
+  const { exp, config } = t;
+  const { folder, stop } = t.run;
+  if (!exp.baseline) return undefined;
+  const b = exp.baseline.createModel(config.model, config.seed);
+  try {
+    const dir = folder.path('baseline');
+    fs.mkdirSync(dir, { recursive: true });
+    const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
+    console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
+    const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop }).finally(() => bResume && disposeCheckpoint(bResume));
+    if (fit.outcome === 'interrupted') return 'interrupted';
+    return { name: exp.baseline.name, history: fit.history, test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL', stop) };
+  } finally {
+    b.dispose();
   }
+}
 
+/** Step 7: the test NLL (conditional when the experiment says so). */
+export function scoreModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<NllResult> {
+  return scoreTestSet(model, data.test, conditionOf(t, model), testNllName(t.exp.conditionalNll), t.run.stop);
+}
+
+/** Step 8: the sample grid (samples.png) as the experiment plans it; none when the run asks for 0 samples. */
+export async function drawSamples<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<{ png?: Buffer; caption: string }> {
+  const { exp, config } = t;
+  if (!(config.samples > 0)) return { caption: '' };
+  const plan = exp.sampling?.(model, data, config.samples) ?? {};
+  const { height, width } = data.test;
+  const png = await sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, stop: t.run.stop, ...plan }).finally(() => plan.condition?.dispose());
+  t.run.folder.writeBuffer('samples.png', png);
+  return { png, caption: plan.caption ?? '' };
+}
+
+/** Step 9: the completed manifest, the report, the reports index and the closing summary. */
+export function reportTrainingRun<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  r: { model: Model; data: DataSplits; fit: FitResult; baseline?: TrainedBaseline; test: NllResult; samples: { png?: Buffer; caption: string }; extra: ReportSection[] },
+): RunResult {
+  const { exp, config, run } = t;
+  const { model, data, baseline, test } = r;
+  const history = r.fit.history;
+  const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
+  const trainImages = history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
   const nllName = testNllName(exp.conditionalNll);
-  const test = await scoreTestSet(model, data.test, condition, nllName, stop);
-  let samplesPng: Buffer | undefined;
-  let samplesCaption = '';
-  if (config.samples > 0) {
-    const plan = exp.sampling?.(model, data, config.samples) ?? {};
-    const { height, width } = data.test;
-    const sampler = exp.incremental?.(model);
-    samplesPng = await sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, sampler, stop, ...plan }).finally(() => plan.condition?.dispose());
-    samplesCaption = plan.caption ?? '';
-    folder.writeBuffer('samples.png', samplesPng);
-  }
-  const extra = (await exp.extraSections?.({ model, data, config, folder })) ?? [];
-  await stopPoint(stop); // the last chance to stop: after this the run is complete
-
-  const ended = new Date();
-  const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-  const trainImages = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
-  const manifest = buildManifest({
-    experiment: exp.name, runId: folder.runId, seed: config.seed, backend, started, ended, preset: config.preset,
-    status: 'completed', imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0,
+  const { reportPath } = finishRun(run, {
+    imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0,
     summary: {
       // A conditional NLL gets its own keys, so nothing reads it as -log p(x).
       ...(exp.conditionalNll ? { conditionalTestNats: test.nats, conditionalTestBitsPerDim: test.bitsPerDim } : { testNats: test.nats, testBitsPerDim: test.bitsPerDim }),
-      testImages: test.images, epochs: result.history.length, trainSeconds, parameters: countParameters(model),
+      testImages: test.images, epochs: history.length, trainSeconds, parameters: countParameters(model),
       optimizer: optimizerOf(config.train), ...(data.binarization ? { binarization: data.binarization } : {}),
       ...(baseline ? { baselineTestNats: baseline.test.nats, baselineTestBitsPerDim: baseline.test.bitsPerDim } : {}),
     },
+    html: (manifest) =>
+      trainingReport({
+        experiment: exp, config, history, curve: r.fit.curve, test, manifest, samplesPng: r.samples.png, samplesCaption: r.samples.caption,
+        parameters: countParameters(model), modelName: model.name, baseline, extraSections: r.extra, binarization: data.binarization,
+      }),
+    message: (ended) =>
+      `${nllName}: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images` +
+      `${data.binarization ? ` [${data.binarization}]` : ''} after ${history.length} epochs with ${OPTIMIZER_LABELS[optimizerOf(config.train)]}, ` +
+      `${formatDuration((ended.getTime() - run.started.getTime()) / 1000)}` +
+      (baseline ? `\nbaseline ${baseline.name}: ${baseline.test.nats.toFixed(2)} nats` : ''),
   });
-  folder.writeJson('manifest.json', manifest);
-  const html = trainingReport({
-    experiment: exp, config, history: result.history, curve: result.curve, test, manifest, samplesPng, samplesCaption,
-    parameters: countParameters(model), modelName: model.name, baseline, extraSections: extra, binarization: data.binarization,
-  });
-  const reportPath = writeReport({ root: reportsRoot, experiment: exp.name, runId: folder.runId, html });
-  writeReportIndex({ reportsRoot, resultsRoot });
-  console.log(
-    `${nllName}: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images` +
-      `${data.binarization ? ` [${data.binarization}]` : ''} after ${result.history.length} epochs with ${OPTIMIZER_LABELS[optimizerOf(config.train)]}, ` +
-      `${formatDuration((ended.getTime() - started.getTime()) / 1000)}` +
-      (baseline ? `\nbaseline ${baseline.name}: ${baseline.test.nats.toFixed(2)} nats` : '') +
-      `\nrun folder: ${folder.dir}\nreport: ${reportPath}`,
-  );
-  return { folder, test, history: result.history, backend, reportPath };
+  return { folder: run.folder, test, history, backend: run.backend, reportPath };
 }
 
+/** A run stopped by a signal: recorded as `interrupted`, with the command that continues it. */
+export function stoppedTrainingRun<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, history: EpochMetrics[]): RunResult {
+  const { folder, backend } = t.run;
+  t.run.interrupted(hasCheckpoint(folder.dir) ? `checkpoint saved in ${folder.dir}` : `stopped before the first checkpoint (${folder.dir})`);
+  return { folder, history, backend };
+}

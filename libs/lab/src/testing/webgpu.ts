@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { BackendError, type IncrementalSampler, sampleFast, meanNll, type AutoregressiveModel, sampleImages, createRng, tidyRead, Adam, type AdamOptions, trainStep } from '@pixel-models/nn';
+import { BackendError, sampleFast, meanNll, type AutoregressiveModel, sampleImages, createRng, tidyRead, Adam, type AdamOptions, trainStep } from '@pixel-models/nn';
 
 export interface WebgpuAvailability {
   available: boolean;
@@ -414,9 +414,8 @@ export function nudge(v: tf.Variable, index: number, delta: number): void {
 // ---- sampling on a backend ----
 
 export interface SamplingCase<M extends AutoregressiveModel = AutoregressiveModel> {
+  /** A model with a cached sampler (`incrementalSampler()`). */
   build: () => M;
-  /** The model's cached sampler (gatedIncremental, pixelRnnIncremental). */
-  incremental: (model: M) => IncrementalSampler;
   /** Conditioning input for `count` images (built on the active backend), when the model is conditional. */
   condition?: (count: number) => tf.Tensor;
 }
@@ -442,7 +441,9 @@ export async function samplesOn<M extends AutoregressiveModel>(
     try {
       const opts = { ...settings, condition };
       const naive = which.naive ? Array.from(await sampleImages(model, opts)) : undefined;
-      const cached = which.cached ? Array.from(await sampleFast(c.incremental(model), opts)) : undefined;
+      const sampler = which.cached ? model.incrementalSampler?.() : undefined;
+      if (which.cached && !sampler) throw new Error(`${model.name} has no incrementalSampler()`);
+      const cached = sampler ? Array.from(await sampleFast(sampler, opts)) : undefined;
       return { naive, cached };
     } finally {
       condition?.dispose();

@@ -3,8 +3,7 @@
  * (chosen per image with the fixed data seed) on black, so R, G and B of a pixel are strongly related and the
  * R -> G -> B factorisation inside a pixel has something to gain.
  */
-import type { ImageSet } from '../data/dataset';
-import { createRng } from '@pixel-models/nn';
+import { createRng, type ImageSet } from '@pixel-models/nn';
 
 const HUES: [number, number, number][] = [
   [1, 0.2, 0.2],

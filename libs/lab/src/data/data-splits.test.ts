@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@pixel-models/nn';
-import type { ImageSet } from './dataset';
-import { selectImages, takeImages } from './dataset';
-import { trainValidationSplit } from './split';
+import { ConfigError, type ImageSet, type LevelSet } from '@pixel-models/nn';
+import { firstImages, trainValidationSplit } from './data-splits';
 
 /** 20 images of 2 pixels: image i has pixels [i, 100 + i] and label i. */
 const set: ImageSet = {
@@ -44,14 +42,23 @@ describe('trainValidationSplit', () => {
   });
 });
 
-describe('selectImages / takeImages', () => {
-  it('select in the given order; take the first n', () => {
-    const s = selectImages(set, [3, 0]);
-    expect(Array.from(s.pixels)).toEqual([3, 103, 0, 100]);
-    expect(Array.from(s.labels!)).toEqual([3, 0]);
-    expect(Array.from(takeImages(set, 2).labels!)).toEqual([0, 1]);
-    expect(takeImages(set, 50)).toBe(set);
-    const unlabelled = selectImages({ ...set, labels: undefined }, [1]);
-    expect(unlabelled.labels).toBeUndefined();
+describe('firstImages', () => {
+  it('takes the first n images with their labels, of 8-bit and level sets alike', () => {
+    const two = firstImages(set, 2, 'train images');
+    expect(Array.from(two.pixels)).toEqual([0, 100, 1, 101]);
+    expect(Array.from(two.labels!)).toEqual([0, 1]);
+    expect(two.count).toBe(2);
+    const levels: LevelSet = { levels: Int32Array.from(set.pixels), count: 20, height: 1, width: 2, channels: 1 };
+    const one = firstImages(levels, 1, 'test images');
+    expect(Array.from(one.levels)).toEqual([0, 100]);
+    expect(one.labels).toBeUndefined();
+  });
+
+  it('is the set itself when n is undefined or covers it; a bad n is a ConfigError naming it', () => {
+    expect(firstImages(set, undefined, 'train images')).toBe(set);
+    expect(firstImages(set, 20, 'train images')).toBe(set);
+    expect(firstImages(set, 50, 'train images')).toBe(set);
+    for (const n of [0, -1, 2.5]) expect(() => firstImages(set, n, 'test images')).toThrow(ConfigError);
+    expect(() => firstImages(set, 0, 'test images')).toThrow('test images must be a positive integer, got 0');
   });
 });

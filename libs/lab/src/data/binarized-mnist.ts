@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readAmat } from '../data/amat';
 import { ConfigError, DataError, type LevelSet } from '@pixel-models/nn';
-import type { MnistLevels } from './mnist';
+import { readAmat } from './amat';
+import { type DataSplits, firstImages } from './data-splits';
 
 export const BINARIZED_MNIST_FILES = {
   train: 'binarized_mnist_train.amat',
@@ -16,7 +16,7 @@ export const BINARIZED_MNIST_FILES = {
   test: 'binarized_mnist_test.amat',
 } as const;
 
-/** The label of NLLs measured on these files (the default data's is `stochasticBinarization` in mnist.ts). */
+/** The label of NLLs measured on these files (the default data's is `stochasticBinarization` in mnist-splits.ts). */
 export const FIXED_BINARIZATION = 'fixed binarization (Larochelle & Murray .amat)';
 
 /** `--binarized-mnist` holds binarized images: refused with any other number of levels. */
@@ -50,14 +50,7 @@ export function binarizedMnistPaths(dir: string): Record<keyof typeof BINARIZED_
   return paths;
 }
 
-function firstImages(set: LevelSet, n: number | undefined, what: string): LevelSet {
-  if (n === undefined) return set;
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${what} must be a positive integer, got ${n}`);
-  if (n >= set.count) return set;
-  return { ...set, levels: set.levels.slice(0, n * set.height * set.width * set.channels), count: n };
-}
-
-export function loadBinarizedMnist(dir: string, o: BinarizedMnistOptions = {}): MnistLevels {
+export function loadBinarizedMnist(dir: string, o: BinarizedMnistOptions = {}): DataSplits {
   const paths = binarizedMnistPaths(dir);
   const read = (file: string): LevelSet => ({ ...readAmat(file), channels: 1 });
   const train = read(paths.train);

@@ -1,0 +1,3 @@
+export * from './mask-store';
+export * from './output-head';
+export * from './config-checks';
