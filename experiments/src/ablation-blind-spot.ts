@@ -21,17 +21,45 @@ const MASKED_FILTERS = 17;
 export const ablationBlindSpot: ComparisonExperiment = {
   name: 'ablation-blind-spot',
   title: 'Blind-spot ablation on binarized MNIST',
-  description: 'Three models with matched parameter counts (each in the table), the same data, budget and seeds: masked PixelCNN (blind spot), Gated PixelCNN (vertical and horizontal stacks, no blind spot), and gated units on masked convolutions (no split: blind spot). Lower test NLL is better.',
+  description:
+    'Three models with matched parameter counts (each in the table), the same data, budget and seeds: masked PixelCNN (blind spot), Gated PixelCNN (vertical and horizontal stacks, no blind spot), and gated units on masked convolutions (no split: blind spot). Lower test NLL is better.',
   presets: COMPARISON_PRESETS,
   defaultPreset: 'default',
   groups: () => [
     {
-      key: 'blind-spot', title: 'Blind spot', data: 'mnist', levels: 2, unit: 'nats',
+      key: 'blind-spot',
+      title: 'Blind spot',
+      data: 'mnist',
+      levels: 2,
+      unit: 'nats',
       description: `PixelCNN: 7x7 mask A, ${LAYERS - 1} residual blocks of h = ${PIXELCNN_HIDDEN}. Gated: ${LAYERS} gated layers (first kernel 7, then 3) of ${GATED_FILTERS} features with the split stacks, of ${MASKED_FILTERS} without. Widths differ so that parameter counts match.`,
       entries: [
-        { key: 'pixelcnn', label: 'PixelCNN (masked, blind spot)', createModel: (channels, levels, seed) => createModel('pixelcnn', { channels, levels, layers: LAYERS - 1, hidden: PIXELCNN_HIDDEN }, seed) },
-        { key: 'gated', label: 'Gated PixelCNN (split stacks)', createModel: (channels, levels, seed) => createModel('gated-pixelcnn', { channels, levels, layers: LAYERS, hidden: GATED_FILTERS, headFilters: 32 }, seed) },
-        { key: 'gated-masked', label: 'gated units, no split (blind spot)', createModel: (channels, levels, seed) => createModel('gated-masked', { channels, levels, layers: LAYERS, hidden: MASKED_FILTERS, headFilters: 32 }, seed) },
+        {
+          key: 'pixelcnn',
+          label: 'PixelCNN (masked, blind spot)',
+          createModel: (channels, levels, seed) =>
+            createModel('pixelcnn', { channels, levels, layers: LAYERS - 1, hidden: PIXELCNN_HIDDEN }, seed),
+        },
+        {
+          key: 'gated',
+          label: 'Gated PixelCNN (split stacks)',
+          createModel: (channels, levels, seed) =>
+            createModel(
+              'gated-pixelcnn',
+              { channels, levels, layers: LAYERS, hidden: GATED_FILTERS, headFilters: 32 },
+              seed,
+            ),
+        },
+        {
+          key: 'gated-masked',
+          label: 'gated units, no split (blind spot)',
+          createModel: (channels, levels, seed) =>
+            createModel(
+              'gated-masked',
+              { channels, levels, layers: LAYERS, hidden: MASKED_FILTERS, headFilters: 32 },
+              seed,
+            ),
+        },
       ],
     },
   ],

@@ -39,24 +39,57 @@ export const ablationMasks: ComparisonExperiment = {
   defaultPreset: 'default',
   groups: ({ cifarDir, preset }): ComparisonGroup[] => [
     {
-      key: 'first-mask', title: '(a) Mask A vs mask B in the first layer', data: 'mnist', levels: 2, unit: 'nats', samples: preset === 'smoke' ? 1 : 8,
-      description: 'PixelCNN (7x7 first layer, 4 residual blocks, h = 16). With mask B first, each output reads its own input pixel: the training and test NLL collapse towards 0 (it copies), but the model is not a valid autoregressive model: when sampling, the pixel it copies is still empty, so its samples are degenerate (blank).',
+      key: 'first-mask',
+      title: '(a) Mask A vs mask B in the first layer',
+      data: 'mnist',
+      levels: 2,
+      unit: 'nats',
+      samples: preset === 'smoke' ? 1 : 8,
+      description:
+        'PixelCNN (7x7 first layer, 4 residual blocks, h = 16). With mask B first, each output reads its own input pixel: the training and test NLL collapse towards 0 (it copies), but the model is not a valid autoregressive model: when sampling, the pixel it copies is still empty, so its samples are degenerate (blank).',
       entries: [
         { key: 'mask-a', label: 'mask A first (correct)', createModel: firstMask('A'), check: autoregressiveVerdict },
-        { key: 'mask-b', label: 'mask B first (leaks the current pixel)', createModel: firstMask('B'), check: autoregressiveVerdict },
+        {
+          key: 'mask-b',
+          label: 'mask B first (leaks the current pixel)',
+          createModel: firstMask('B'),
+          check: autoregressiveVerdict,
+        },
       ],
     },
     {
-      key: 'colour-groups', title: '(b) Colour-group masks on vs off', data: cifarDir ? 'cifar10' : 'mnist-colour', levels: cifarDir ? 256 : 4, unit: cifarDir ? 'bits/dim' : 'nats', samples: preset === 'smoke' ? 0 : 8,
+      key: 'colour-groups',
+      title: '(b) Colour-group masks on vs off',
+      data: cifarDir ? 'cifar10' : 'mnist-colour',
+      levels: cifarDir ? 256 : 4,
+      unit: cifarDir ? 'bits/dim' : 'nats',
+      samples: preset === 'smoke' ? 0 : 8,
       description: `Gated PixelCNN (5 layers, 24 features) on ${cifarDir ? 'CIFAR-10' : 'MNIST painted in six hues, 4 levels per channel'}. With the groups, G reads R and B reads R and G of the same pixel (p(x) = Π p(R|·) p(G|·,R) p(B|·,R,G)); without them each channel of a pixel is predicted from earlier pixels only.`,
       entries: [
-        { key: 'groups-on', label: 'colour groups R → G → B', createModel: (channels, levels, seed) => MODELS['gated-pixelcnn'].create({ channels, levels, layers: 5, hidden: 24 }, seed), check: autoregressiveVerdict },
-        { key: 'groups-off', label: 'no colour groups', createModel: (channels, levels, seed) => MODELS['gated-pixelcnn'].create({ channels, levels, layers: 5, hidden: 24, colourGroups: false }, seed), check: autoregressiveVerdict },
+        {
+          key: 'groups-on',
+          label: 'colour groups R → G → B',
+          createModel: (channels, levels, seed) =>
+            MODELS['gated-pixelcnn'].create({ channels, levels, layers: 5, hidden: 24 }, seed),
+          check: autoregressiveVerdict,
+        },
+        {
+          key: 'groups-off',
+          label: 'no colour groups',
+          createModel: (channels, levels, seed) =>
+            MODELS['gated-pixelcnn'].create({ channels, levels, layers: 5, hidden: 24, colourGroups: false }, seed),
+          check: autoregressiveVerdict,
+        },
       ],
     },
     {
-      key: 'residual-skip', title: "(c) Residual and skip connections (the PixelRNN paper's ablation, small scale)", data: 'mnist', levels: 2, unit: 'nats',
-      description: 'Row LSTM, 3 layers of h = 16, on binarized MNIST; skip connections add parameters (see the table). The PixelRNN paper measured a 12-layer Row LSTM on CIFAR-10 validation: no skip/no residual 3.22, residual only 3.09, skip only 3.07, both 3.06 bits/dim (secondary source, unconfirmed: neither the values nor the table number were checked against the paper).',
+      key: 'residual-skip',
+      title: "(c) Residual and skip connections (the PixelRNN paper's ablation, small scale)",
+      data: 'mnist',
+      levels: 2,
+      unit: 'nats',
+      description:
+        'Row LSTM, 3 layers of h = 16, on binarized MNIST; skip connections add parameters (see the table). The PixelRNN paper measured a 12-layer Row LSTM on CIFAR-10 validation: no skip/no residual 3.22, residual only 3.09, skip only 3.07, both 3.06 bits/dim (secondary source, unconfirmed: neither the values nor the table number were checked against the paper).',
       entries: [
         { key: 'none', label: 'no residual, no skip', createModel: rowLstm(false, false) },
         { key: 'residual', label: 'residual only', createModel: rowLstm(true, false) },

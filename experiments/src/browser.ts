@@ -73,15 +73,32 @@ const LOCAL = /^(file|data|about|blob):/;
  * renderReport set `data-plots-ready` on <body> once every Plotly.newPlot has resolved; others (the index) are
  * ready on load.
  */
-export async function checkReports(files: string[], screenshotDir: string, { timeoutMs = 30_000 } = {}): Promise<PageCheck[]> {
-  const browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS, headless: true, timeout: timeoutMs });
+export async function checkReports(
+  files: string[],
+  screenshotDir: string,
+  { timeoutMs = 30_000 } = {},
+): Promise<PageCheck[]> {
+  const browser = await chromium.launch({
+    executablePath: requireChromium(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+    timeout: timeoutMs,
+  });
   fs.mkdirSync(screenshotDir, { recursive: true });
   const checks: PageCheck[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, serviceWorkers: 'block' });
     for (const file of files) {
       const page = await context.newPage();
-      const check: PageCheck = { file, errors: [], requests: [], plotsReady: 0, plotDivs: 0, drawnPlots: 0, screenshot: '' };
+      const check: PageCheck = {
+        file,
+        errors: [],
+        requests: [],
+        plotsReady: 0,
+        plotDivs: 0,
+        drawnPlots: 0,
+        screenshot: '',
+      };
       page.on('console', (m) => {
         if (m.type() === 'error') check.errors.push(`console: ${m.text()}`);
       });
@@ -94,15 +111,23 @@ export async function checkReports(files: string[], screenshotDir: string, { tim
       const hasPlots = fs.readFileSync(file, 'utf8').includes('plotsReady');
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: timeoutMs });
       if (hasPlots) {
-        await page.waitForFunction(() => document.body.dataset.plotsReady !== undefined, undefined, { timeout: timeoutMs });
+        await page.waitForFunction(() => document.body.dataset.plotsReady !== undefined, undefined, {
+          timeout: timeoutMs,
+        });
       }
       const dom = await page.evaluate(() => ({
         plotsReady: Number(document.body.dataset.plotsReady ?? 0),
         plotDivs: document.querySelectorAll('.plot').length,
-        drawnPlots: document.querySelectorAll('.plot svg.main-svg').length === 0 ? 0 : [...document.querySelectorAll('.plot')].filter((d) => d.querySelector('svg.main-svg')).length,
+        drawnPlots:
+          document.querySelectorAll('.plot svg.main-svg').length === 0
+            ? 0
+            : [...document.querySelectorAll('.plot')].filter((d) => d.querySelector('svg.main-svg')).length,
       }));
       Object.assign(check, dom);
-      check.screenshot = path.join(screenshotDir, `${path.basename(path.dirname(file))}__${path.basename(file, '.html')}.png`);
+      check.screenshot = path.join(
+        screenshotDir,
+        `${path.basename(path.dirname(file))}__${path.basename(file, '.html')}.png`,
+      );
       await page.screenshot({ path: check.screenshot, fullPage: true });
       await page.close();
       checks.push(check);

@@ -9,7 +9,18 @@ import { mnistClassConditional } from './mnist-class-conditional';
 import { mnistEmbeddingConditional } from './mnist-embedding-conditional';
 import { REPO_ROOT } from './repo-root';
 
-const smoke = (out: string) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--run-id', 'smoke'];
+const smoke = (out: string) => [
+  '--preset',
+  'smoke',
+  '--out',
+  path.join(out, 'results'),
+  '--reports',
+  path.join(out, 'reports'),
+  '--backend',
+  'wasm',
+  '--run-id',
+  'smoke',
+];
 const manifestOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
 
 const UNIFORM_NATS = 784 * Math.LN2; // -log p(x) of a 28x28 binary image under the uniform model: 543.4 nats
@@ -39,7 +50,9 @@ describe('conditional experiments (smoke presets)', () => {
     expectTrainedNll(summary.baselineTestNats, summary.baselineTestBitsPerDim);
     expect(summary.baselineTestNats).not.toBe(summary.conditionalTestNats);
     const html = fs.readFileSync(r.reportPath!, 'utf8');
-    expect(html).toContain('-log p(x | the digit label of x), with the digit label of x taken from the test set itself');
+    expect(html).toContain(
+      '-log p(x | the digit label of x), with the digit label of x taken from the test set itself',
+    );
     expect(html).not.toContain('paper: Diagonal BiLSTM (7 layers, h = 16)');
     expect(html).toContain('unconditional Gated PixelCNN');
     expect(html).toContain('One row per digit');

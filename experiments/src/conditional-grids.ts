@@ -14,10 +14,31 @@ export function gatherLevels(set: LevelSet, indices: number[]): tf.Tensor4D {
 }
 
 /** Samples one image per row of `conditions` (cached activations) and returns a PNG grid with `columns` columns (base64). */
-export async function sampleGridBase64(sampler: IncrementalSampler, conditions: tf.Tensor, set: LevelSet, opts: { columns: number; seed: number }): Promise<string> {
+export async function sampleGridBase64(
+  sampler: IncrementalSampler,
+  conditions: tf.Tensor,
+  set: LevelSet,
+  opts: { columns: number; seed: number },
+): Promise<string> {
   const count = conditions.shape[0];
-  const levels = await sampleFast(sampler, { count, height: set.height, width: set.width, seed: opts.seed, condition: conditions });
-  return encodePng(imageGrid(dequantize(levels, sampler.config.levels), { count, height: set.height, width: set.width, channels: 1, columns: opts.columns, padding: 2, scale: 3 })).toString('base64');
+  const levels = await sampleFast(sampler, {
+    count,
+    height: set.height,
+    width: set.width,
+    seed: opts.seed,
+    condition: conditions,
+  });
+  return encodePng(
+    imageGrid(dequantize(levels, sampler.config.levels), {
+      count,
+      height: set.height,
+      width: set.width,
+      channels: 1,
+      columns: opts.columns,
+      padding: 2,
+      scale: 3,
+    }),
+  ).toString('base64');
 }
 
 export function imageSection(title: string, pngBase64: string, caption: string): ReportSection {
@@ -27,5 +48,15 @@ export function imageSection(title: string, pngBase64: string, caption: string):
 /** The source images themselves, as a grid (base64 PNG). */
 export function sourcesBase64(set: LevelSet, indices: number[], levels: number): string {
   const pixels = dequantize(levelsAt(set, indices), levels);
-  return encodePng(imageGrid(pixels, { count: indices.length, height: set.height, width: set.width, channels: 1, columns: indices.length, padding: 2, scale: 3 })).toString('base64');
+  return encodePng(
+    imageGrid(pixels, {
+      count: indices.length,
+      height: set.height,
+      width: set.width,
+      channels: 1,
+      columns: indices.length,
+      padding: 2,
+      scale: 3,
+    }),
+  ).toString('base64');
 }

@@ -5,7 +5,9 @@
  */
 import type { GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 
-export function gatedForwardFlops(c: Omit<GatedPixelCnnConfig, 'stacks' | 'skip'> & { height: number; width: number; skip?: boolean }): number {
+export function gatedForwardFlops(
+  c: Omit<GatedPixelCnnConfig, 'stacks' | 'skip'> & { height: number; width: number; skip?: boolean },
+): number {
   const pixels = c.height * c.width;
   const F = c.filters;
   let macs = 0;

@@ -23,30 +23,60 @@ export const mnistAutoencoder: TrainingExperiment<AutoencoderConfig, PixelCnnAut
   presets: CONDITIONAL_PRESETS,
   usesLabels: true, // its grids condition on the first test image of each digit: no --binarized-mnist (.amat has no labels)
   conditionalNll: { given: 'the code of x', source: 'computed from the very test image it scores' },
-  createModel: (config, seed) => new PixelCnnAutoencoder({ ...DEFAULT_GATED_CONFIG, height: 28, width: 28, code: CODE, encoderHidden: 128, ...config }, seed),
+  createModel: (config, seed) =>
+    new PixelCnnAutoencoder(
+      { ...DEFAULT_GATED_CONFIG, height: 28, width: 28, code: CODE, encoderHidden: 128, ...config },
+      seed,
+    ),
   // Inside the trainer's gradient tape: the NLL's gradient reaches the encoder through the code.
   condition: (model, { x }) => model.encode(x),
   sampling: (model, data, count) => {
     const sources = firstOfEachDigit(data.test.labels);
     const columns = Math.max(1, Math.floor(count / sources.length));
-    const picks = Array.from({ length: count }, (_, n) => sources[Math.min(sources.length - 1, Math.floor(n / columns))]);
+    const picks = Array.from(
+      { length: count },
+      (_, n) => sources[Math.min(sources.length - 1, Math.floor(n / columns))],
+    );
     const x = gatherLevels(data.test, picks);
     const condition = model.encode(x);
     x.dispose();
-    return { condition, columns, caption: 'Reconstructions: row d holds samples decoded from the code of the first held-out test image of digit d.' };
+    return {
+      condition,
+      columns,
+      caption:
+        'Reconstructions: row d holds samples decoded from the code of the first held-out test image of digit d.',
+    };
   },
   extraSections: async ({ model, data, config }) => {
     const sources = firstOfEachDigit(data.test.labels);
     const steps = 8;
     const codes = tf.tidy(() => {
-      const e = model.encode(gatherLevels(data.test, [sources[0], sources[1] ?? sources[0], sources[4] ?? sources[0], sources[7] ?? sources[0]]));
+      const e = model.encode(
+        gatherLevels(data.test, [
+          sources[0],
+          sources[1] ?? sources[0],
+          sources[4] ?? sources[0],
+          sources[7] ?? sources[0],
+        ]),
+      );
       return tf.concat([interpolate(e.gather(0), e.gather(1), steps), interpolate(e.gather(2), e.gather(3), steps)]);
     });
-    const grid = await sampleGridBase64(model.incrementalSampler(), codes, data.test, { columns: steps, seed: config.seed });
+    const grid = await sampleGridBase64(model.incrementalSampler(), codes, data.test, {
+      columns: steps,
+      seed: config.seed,
+    });
     codes.dispose();
     return [
-      imageSection('Held-out test images (the originals of the reconstructions)', sourcesBase64(data.test, sources, config.model.levels), `Codes of size ${CODE}.`),
-      imageSection('Interpolation between two codes', grid, `Each row decodes ${steps} codes on the straight line between the codes of two held-out images (0→1 and 4→7).`),
+      imageSection(
+        'Held-out test images (the originals of the reconstructions)',
+        sourcesBase64(data.test, sources, config.model.levels),
+        `Codes of size ${CODE}.`,
+      ),
+      imageSection(
+        'Interpolation between two codes',
+        grid,
+        `Each row decodes ${steps} codes on the straight line between the codes of two held-out images (0→1 and 4→7).`,
+      ),
     ];
   },
   baseline: { name: 'unconditional Gated PixelCNN', createModel: (config, seed) => new GatedPixelCnn(config, seed) },

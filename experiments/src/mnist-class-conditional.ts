@@ -22,7 +22,11 @@ export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig, Gate
   conditionalNll: { given: 'the digit label of x', source: 'taken from the test set itself' },
   createModel: (config, seed) => {
     const full = { ...DEFAULT_GATED_CONFIG, ...config };
-    return new GatedPixelCnn(full, seed, new VectorConditioner({ size: DIGITS, layers: full.layers, filters: full.filters }, seed + 1000));
+    return new GatedPixelCnn(
+      full,
+      seed,
+      new VectorConditioner({ size: DIGITS, layers: full.layers, filters: full.filters }, seed + 1000),
+    );
   },
   condition: (_model, { labels }) => {
     if (!labels) throw new ConfigError('class conditioning needs labelled images');
@@ -31,7 +35,10 @@ export const mnistClassConditional: TrainingExperiment<GatedPixelCnnConfig, Gate
   sampling: (_model, _data, count) => {
     const columns = Math.max(1, Math.floor(count / DIGITS));
     return {
-      condition: oneHotLabels(Array.from({ length: count }, (_, n) => Math.min(DIGITS - 1, Math.floor(n / columns))), DIGITS),
+      condition: oneHotLabels(
+        Array.from({ length: count }, (_, n) => Math.min(DIGITS - 1, Math.floor(n / columns))),
+        DIGITS,
+      ),
       columns,
       caption: 'One row per digit: row d is conditioned on the label d.',
     };

@@ -22,8 +22,15 @@ const TRIPLET_STEPS: Record<string, number> = { smoke: 20, default: 400, gpu: 30
 class EmbeddingConditionalModel extends GatedPixelCnn {
   readonly encoder: MlpEncoder;
   constructor(config: GatedPixelCnnConfig, seed: number) {
-    super(config, seed, new VectorConditioner({ size: EMBEDDING, layers: config.layers, filters: config.filters }, seed + 1000));
-    this.encoder = new MlpEncoder({ height: 28, width: 28, channels: config.channels, levels: config.levels, hidden: 128, size: EMBEDDING }, seed + 2000);
+    super(
+      config,
+      seed,
+      new VectorConditioner({ size: EMBEDDING, layers: config.layers, filters: config.filters }, seed + 1000),
+    );
+    this.encoder = new MlpEncoder(
+      { height: 28, width: 28, channels: config.channels, levels: config.levels, hidden: 128, size: EMBEDDING },
+      seed + 2000,
+    );
   }
   override dispose(): void {
     super.dispose();
@@ -32,11 +39,24 @@ class EmbeddingConditionalModel extends GatedPixelCnn {
 }
 
 /** Trains f with the triplet loss; deterministic for a seed, so a resumed run rebuilds the same f. */
-async function pretrainEncoder(model: EmbeddingConditionalModel, train: LevelSet, preset: string, seed: number): Promise<void> {
+async function pretrainEncoder(
+  model: EmbeddingConditionalModel,
+  train: LevelSet,
+  preset: string,
+  seed: number,
+): Promise<void> {
   const steps = TRIPLET_STEPS[preset] ?? 400;
-  const losses = await trainTriplet(model.encoder, train, { steps, batchSize: 64, learningRate: 0.001, margin: 1, seed });
+  const losses = await trainTriplet(model.encoder, train, {
+    steps,
+    batchSize: 64,
+    learningRate: 0.001,
+    margin: 1,
+    seed,
+  });
   const tail = losses.slice(-Math.max(1, Math.floor(steps / 10)));
-  console.log(`embedding f: ${steps} triplet steps, final loss ${(tail.reduce((s, v) => s + v, 0) / tail.length).toFixed(3)}`);
+  console.log(
+    `embedding f: ${steps} triplet steps, final loss ${(tail.reduce((s, v) => s + v, 0) / tail.length).toFixed(3)}`,
+  );
 }
 
 export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, EmbeddingConditionalModel> = {
@@ -54,30 +74,53 @@ export const mnistEmbeddingConditional: TrainingExperiment<GatedPixelCnnConfig, 
   sampling: (model, data, count) => {
     const sources = firstOfEachDigit(data.test.labels);
     const columns = Math.max(1, Math.floor(count / sources.length));
-    const picks = Array.from({ length: count }, (_, n) => sources[Math.min(sources.length - 1, Math.floor(n / columns))]);
+    const picks = Array.from(
+      { length: count },
+      (_, n) => sources[Math.min(sources.length - 1, Math.floor(n / columns))],
+    );
     const x = gatherLevels(data.test, picks);
     const condition = model.encoder.encode(x);
     x.dispose();
-    return { condition, columns, caption: 'Row d: new images conditioned on the embedding of the first held-out test image of digit d.' };
+    return {
+      condition,
+      columns,
+      caption: 'Row d: new images conditioned on the embedding of the first held-out test image of digit d.',
+    };
   },
   extraSections: async ({ model, data, config }) => {
     const sources = firstOfEachDigit(data.test.labels);
     const steps = 8;
-    const pairs: [number, number][] = [[sources[0], sources[1] ?? sources[0]], [sources[3] ?? sources[0], sources[8] ?? sources[0]]];
+    const pairs: [number, number][] = [
+      [sources[0], sources[1] ?? sources[0]],
+      [sources[3] ?? sources[0], sources[8] ?? sources[0]],
+    ];
     const codes = tf.tidy(() => {
       const x = gatherLevels(data.test, pairs.flat());
       const e = model.encoder.encode(x);
       return tf.concat(pairs.map((_, k) => interpolate(e.gather(2 * k), e.gather(2 * k + 1), steps)));
     });
-    const grid = await sampleGridBase64(model.incrementalSampler(), codes, data.test, { columns: steps, seed: config.seed });
+    const grid = await sampleGridBase64(model.incrementalSampler(), codes, data.test, {
+      columns: steps,
+      seed: config.seed,
+    });
     codes.dispose();
     return [
-      imageSection('Held-out test images conditioned on', sourcesBase64(data.test, sources, config.model.levels), 'The first test image of each digit: never seen in training.'),
-      imageSection('Interpolation between two embeddings', grid, `Each row walks in ${steps} steps along the straight line from f(a) to f(b) for two held-out images a, b (digits ${pairs.map(([a, b]) => `${data.test.labels?.[a]}→${data.test.labels?.[b]}`).join(', ')}).`),
+      imageSection(
+        'Held-out test images conditioned on',
+        sourcesBase64(data.test, sources, config.model.levels),
+        'The first test image of each digit: never seen in training.',
+      ),
+      imageSection(
+        'Interpolation between two embeddings',
+        grid,
+        `Each row walks in ${steps} steps along the straight line from f(a) to f(b) for two held-out images a, b (digits ${pairs.map(([a, b]) => `${data.test.labels?.[a]}→${data.test.labels?.[b]}`).join(', ')}).`,
+      ),
     ];
   },
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runMain(() => runTrainingExperiment(mnistEmbeddingConditional, process.argv.slice(2), REPO_ROOT).then(() => undefined));
+  runMain(() =>
+    runTrainingExperiment(mnistEmbeddingConditional, process.argv.slice(2), REPO_ROOT).then(() => undefined),
+  );
 }

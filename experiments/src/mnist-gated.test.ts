@@ -4,18 +4,41 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@pixel-models/nn';
-import { type DataSplits, UsageError, checkpointBinary, loadCheckpoint, runTrainingExperiment } from '@pixel-models/lab';
+import {
+  type DataSplits,
+  UsageError,
+  checkpointBinary,
+  loadCheckpoint,
+  runTrainingExperiment,
+} from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-gated-'));
-const smoke = (out: string, ...extra: string[]) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', ...extra];
+const smoke = (out: string, ...extra: string[]) => [
+  '--preset',
+  'smoke',
+  '--out',
+  path.join(out, 'results'),
+  '--reports',
+  path.join(out, 'reports'),
+  '--backend',
+  'wasm',
+  ...extra,
+];
 
 /** Runs the entry point in a child process: its exit code and output. */
-function runCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  onStderr?: (text: string, kill: () => void) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args], { cwd: REPO_ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args],
+      { cwd: REPO_ROOT },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -37,14 +60,32 @@ describe('experiments:mnist-gated --preset smoke', () => {
     const a = await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'a', '--seed', '3'), REPO_ROOT);
     const b = await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'b', '--seed', '3'), REPO_ROOT);
     const dir = a.folder.dir;
-    for (const f of ['config.json', 'manifest.json', 'metrics.csv', 'samples.png', 'checkpoint.json', path.basename(checkpointBinary(dir) ?? 'checkpoint-*.bin')]) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of [
+      'config.json',
+      'manifest.json',
+      'metrics.csv',
+      'samples.png',
+      'checkpoint.json',
+      path.basename(checkpointBinary(dir) ?? 'checkpoint-*.bin'),
+    ])
+      expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ experiment: 'mnist-gated', runId: 'a', seed: 3, backend: 'wasm', status: 'completed', tfjsVersion: '4.22.0', nodeVersion: process.version });
+    expect(manifest).toMatchObject({
+      experiment: 'mnist-gated',
+      runId: 'a',
+      seed: 3,
+      backend: 'wasm',
+      status: 'completed',
+      tfjsVersion: '4.22.0',
+      nodeVersion: process.version,
+    });
     expect(manifest.git).toHaveProperty('dirty');
     expect(manifest.wallSeconds).toBeGreaterThan(0);
     expect(manifest.summary.testNats).toBeCloseTo(a.test!.nats, 6);
     const csv = fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('epoch,train_nats,train_bits_per_dim,validation_nats,validation_bits_per_dim,seconds,images_per_second');
+    expect(csv[0]).toBe(
+      'epoch,train_nats,train_bits_per_dim,validation_nats,validation_bits_per_dim,seconds,images_per_second',
+    );
     expect(csv).toHaveLength(2);
     expect(fs.readFileSync(path.join(dir, 'samples.png')).subarray(1, 4).toString()).toBe('PNG');
     const html = fs.readFileSync(a.reportPath!, 'utf8');
@@ -56,30 +97,46 @@ describe('experiments:mnist-gated --preset smoke', () => {
     // Same seed, same backend: identical metrics and samples.
     expect(b.test!.nats).toBe(a.test!.nats);
     expect(b.history.map((h) => h.validationNats)).toEqual(a.history.map((h) => h.validationNats));
-    expect(fs.readFileSync(path.join(b.folder.dir, 'samples.png')).equals(fs.readFileSync(path.join(dir, 'samples.png')))).toBe(true);
+    expect(
+      fs.readFileSync(path.join(b.folder.dir, 'samples.png')).equals(fs.readFileSync(path.join(dir, 'samples.png'))),
+    ).toBe(true);
   });
 
   it('never overwrites an existing run', async () => {
     const out = tmp();
     await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'x', '--samples', '0'), REPO_ROOT);
     const before = fs.readFileSync(path.join(out, 'results/mnist-gated/x/manifest.json'), 'utf8');
-    await expect(runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'x'), REPO_ROOT)).rejects.toThrow(ConfigError);
+    await expect(runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'x'), REPO_ROOT)).rejects.toThrow(
+      ConfigError,
+    );
     expect(fs.readFileSync(path.join(out, 'results/mnist-gated/x/manifest.json'), 'utf8')).toBe(before);
   });
 
   it('rejects bad flags with a usage error', async () => {
     const out = tmp();
-    for (const bad of [['--levels', '1'], ['--levels', '300'], ['--epochs', 'two'], ['--bogus'], ['--preset', 'huge'], ['stray']]) {
+    for (const bad of [
+      ['--levels', '1'],
+      ['--levels', '300'],
+      ['--epochs', 'two'],
+      ['--bogus'],
+      ['--preset', 'huge'],
+      ['stray'],
+    ]) {
       await expect(runTrainingExperiment(mnistGated, smoke(out, ...bad), REPO_ROOT)).rejects.toThrow(UsageError);
     }
-    for (const bad of [['--lr', '0'], ['--temperature', '0']]) {
+    for (const bad of [
+      ['--lr', '0'],
+      ['--temperature', '0'],
+    ]) {
       await expect(runTrainingExperiment(mnistGated, smoke(out, ...bad), REPO_ROOT)).rejects.toThrow(ConfigError);
     }
     expect(fs.existsSync(path.join(out, 'results'))).toBe(false); // nothing half-written
   });
 
   it('refuses the old `paper` preset (from neither paper) and names its new name, `gpu`', async () => {
-    await expect(runTrainingExperiment(mnistGated, smoke(tmp(), '--preset', 'paper'), REPO_ROOT)).rejects.toThrow('--preset paper was renamed: use --preset gpu');
+    await expect(runTrainingExperiment(mnistGated, smoke(tmp(), '--preset', 'paper'), REPO_ROOT)).rejects.toThrow(
+      '--preset paper was renamed: use --preset gpu',
+    );
     expect(mnistGated.presets.gpu.model).toMatchObject({ layers: 15, filters: 128, skip: true });
   });
 
@@ -107,21 +164,35 @@ describe('experiments:mnist-gated --preset smoke', () => {
     const saved = loadCheckpoint(dir).meta.position;
     expect(saved.epoch).toBe(1);
     expect(saved.batch).toBeGreaterThan(0); // mid-epoch: the partial loss of epoch 2 must carry over too
-    const second = await runCli(['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--resume', 'r']); // --resume takes no run-changing flags
+    const second = await runCli([
+      '--out',
+      path.join(out, 'results'),
+      '--reports',
+      path.join(out, 'reports'),
+      '--backend',
+      'wasm',
+      '--resume',
+      'r',
+    ]); // --resume takes no run-changing flags
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/test NLL: [0-9.]+ nats .* after 2 epochs/);
     // The same flags without the interruption (in-process: the same runner as the entry point, one start less).
     await runTrainingExperiment(mnistGated, smoke(out, '--run-id', 'u', ...flags), REPO_ROOT);
     // metrics.csv without the timing columns, and the test NLL, equal those of the uninterrupted run exactly.
     const metrics = (run: string) => {
-      const [header, ...rows] = fs.readFileSync(path.join(out, 'results/mnist-gated', run, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+      const [header, ...rows] = fs
+        .readFileSync(path.join(out, 'results/mnist-gated', run, 'metrics.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(','));
       const keep = header.map((_, i) => i).filter((i) => !['seconds', 'images_per_second'].includes(header[i]));
       return [header, ...rows].map((cells) => keep.map((i) => cells[i]));
     };
     expect(metrics('r')).toHaveLength(3);
     expect(metrics('r')[0]).toContain('validation_nats');
     expect(metrics('r')).toEqual(metrics('u'));
-    const testNats = (run: string) => JSON.parse(fs.readFileSync(path.join(out, 'results/mnist-gated', run, 'manifest.json'), 'utf8')).summary.testNats;
+    const testNats = (run: string) =>
+      JSON.parse(fs.readFileSync(path.join(out, 'results/mnist-gated', run, 'manifest.json'), 'utf8')).summary.testNats;
     expect(testNats('r')).toBe(testNats('u'));
   });
 
@@ -137,7 +208,9 @@ describe('experiments:mnist-gated --preset smoke', () => {
       },
     };
     for (const seed of ['1', '2']) {
-      await expect(runTrainingExperiment(capture, smoke(out, '--run-id', `seed${seed}`, '--seed', seed), REPO_ROOT)).rejects.toBe(captured);
+      await expect(
+        runTrainingExperiment(capture, smoke(out, '--run-id', `seed${seed}`, '--seed', seed), REPO_ROOT),
+      ).rejects.toBe(captured);
     }
     expect(seen.map((s) => s.seed)).toEqual([1, 2]);
     const bytes = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -145,7 +218,9 @@ describe('experiments:mnist-gated --preset smoke', () => {
       const [a, b] = seen.map((s) => s.data[split]);
       expect(a.count, split).toBe({ train: 256, validation: 64, test: 128 }[split]); // the smoke preset's images
       expect(a.levels.length, split).toBe(a.count * 784);
-      expect(bytes(a.levels).equals(bytes(b.levels)), `${split} images differ between --seed 1 and --seed 2`).toBe(true);
+      expect(bytes(a.levels).equals(bytes(b.levels)), `${split} images differ between --seed 1 and --seed 2`).toBe(
+        true,
+      );
     }
     // Pinned: the ones among the 128 smoke test images under DATA_SEED (stochastic binarization of the
     // first 128 MNIST test images: sum(pixel / 255) = 11872.6 expected, sd 42.7; thresholding at 0.5 gives 11998).

@@ -4,7 +4,12 @@
  * Every size is chosen (GATED_PRESETS): the Conditional PixelCNN paper has no MNIST model. `gpu` was `paper`.
  */
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
-import { GATED_PRESETS, GatedPixelCnn, type GatedPixelCnnConfig, RENAMED_GATED_PRESETS } from '@pixel-models/gated-pixelcnn';
+import {
+  GATED_PRESETS,
+  GatedPixelCnn,
+  type GatedPixelCnnConfig,
+  RENAMED_GATED_PRESETS,
+} from '@pixel-models/gated-pixelcnn';
 import { REPO_ROOT } from './repo-root';
 
 export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> = {
@@ -12,9 +17,35 @@ export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> 
   title: 'Gated PixelCNN on MNIST',
   defaultPreset: 'default',
   presets: {
-    smoke: { model: GATED_PRESETS.smoke, epochs: 1, batchSize: 16, learningRate: 0.003, trainImages: 256, validationImages: 64, testImages: 128, samples: 4, note: 'under a minute: for tests and CI' },
-    default: { model: GATED_PRESETS.default, epochs: 1, batchSize: 32, learningRate: 0.002, trainImages: 40000, samples: 16, note: 'under 15 minutes on 2 CPU cores (wasm)' },
-    gpu: { model: GATED_PRESETS.gpu, epochs: 20, batchSize: 64, learningRate: 0.001, clipNorm: 1, samples: 64, note: 'a larger model of chosen size (from neither paper): for a GPU' },
+    smoke: {
+      model: GATED_PRESETS.smoke,
+      epochs: 1,
+      batchSize: 16,
+      learningRate: 0.003,
+      trainImages: 256,
+      validationImages: 64,
+      testImages: 128,
+      samples: 4,
+      note: 'under a minute: for tests and CI',
+    },
+    default: {
+      model: GATED_PRESETS.default,
+      epochs: 1,
+      batchSize: 32,
+      learningRate: 0.002,
+      trainImages: 40000,
+      samples: 16,
+      note: 'under 15 minutes on 2 CPU cores (wasm)',
+    },
+    gpu: {
+      model: GATED_PRESETS.gpu,
+      epochs: 20,
+      batchSize: 64,
+      learningRate: 0.001,
+      clipNorm: 1,
+      samples: 64,
+      note: 'a larger model of chosen size (from neither paper): for a GPU',
+    },
   },
   renamedPresets: RENAMED_GATED_PRESETS,
   createModel: (config, seed) => new GatedPixelCnn(config, seed),

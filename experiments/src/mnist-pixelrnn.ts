@@ -14,10 +14,41 @@ import { REPO_ROOT } from './repo-root';
 type Config = ModelSize;
 
 const budget = {
-  smoke: { epochs: 1, batchSize: 16, learningRate: 0.003, trainImages: 256, validationImages: 64, testImages: 128, samples: 4, note: 'seconds: for tests and CI' },
-  default: { epochs: 1, batchSize: 32, learningRate: 0.002, trainImages: 10000, validationImages: 1000, samples: 16, note: 'a CPU-sized model and budget (2 cores, wasm)' },
-  gpu: { epochs: 20, batchSize: 16, learningRate: 0.001, clipNorm: 1, samples: 64, note: '7 layers, h = 16 (Table 4 for the Diagonal BiLSTM, chosen for the others): for a GPU' },
-  'gpu-1x32': { epochs: 20, batchSize: 16, learningRate: 0.001, clipNorm: 1, samples: 64, note: 'Diagonal BiLSTM, 1 layer h = 32 (Table 4): for a GPU' },
+  smoke: {
+    epochs: 1,
+    batchSize: 16,
+    learningRate: 0.003,
+    trainImages: 256,
+    validationImages: 64,
+    testImages: 128,
+    samples: 4,
+    note: 'seconds: for tests and CI',
+  },
+  default: {
+    epochs: 1,
+    batchSize: 32,
+    learningRate: 0.002,
+    trainImages: 10000,
+    validationImages: 1000,
+    samples: 16,
+    note: 'a CPU-sized model and budget (2 cores, wasm)',
+  },
+  gpu: {
+    epochs: 20,
+    batchSize: 16,
+    learningRate: 0.001,
+    clipNorm: 1,
+    samples: 64,
+    note: '7 layers, h = 16 (Table 4 for the Diagonal BiLSTM, chosen for the others): for a GPU',
+  },
+  'gpu-1x32': {
+    epochs: 20,
+    batchSize: 16,
+    learningRate: 0.001,
+    clipNorm: 1,
+    samples: 64,
+    note: 'Diagonal BiLSTM, 1 layer h = 32 (Table 4): for a GPU',
+  },
 } satisfies Record<string, Omit<TrainingPreset<Config>, 'model'>>;
 
 /** The pixelrnn preset behind each (preset, model) pair. */
@@ -25,7 +56,8 @@ export function presetName(preset: string, kind: string): PixelRnnPresetName {
   if (preset === 'smoke') return `${kind}-smoke` as PixelRnnPresetName;
   if (preset === 'default') return `${kind}-cpu` as PixelRnnPresetName;
   if (preset === 'gpu-1x32') {
-    if (kind !== 'diagonal-bilstm') throw new ConfigError('--preset gpu-1x32 is the 1-layer Diagonal BiLSTM: use it with --model diagonal-bilstm');
+    if (kind !== 'diagonal-bilstm')
+      throw new ConfigError('--preset gpu-1x32 is the 1-layer Diagonal BiLSTM: use it with --model diagonal-bilstm');
     return 'diagonal-bilstm-mnist-1x32';
   }
   return `${kind}-mnist-7x16` as PixelRnnPresetName;

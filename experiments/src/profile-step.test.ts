@@ -18,7 +18,9 @@ describe('totalKernels', () => {
   });
 
   it('sums by kernel and input shapes', () => {
-    expect(totalKernels(kernels, (k) => `${k.name} ${JSON.stringify(k.inputShapes)}`).map((t) => [t.key, t.calls, t.ms])).toEqual([
+    expect(
+      totalKernels(kernels, (k) => `${k.name} ${JSON.stringify(k.inputShapes)}`).map((t) => [t.key, t.calls, t.ms]),
+    ).toEqual([
       ['Conv2D [[1,4,4,2]]', 1, 3],
       ['Conv2D [[2,4,4,2]]', 1, 2],
       ['Add [[1,4]]', 2, 1],

@@ -6,10 +6,26 @@ import { ConfigError } from '@pixel-models/nn';
 import { UsageError } from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { REPO_ROOT } from './repo-root';
-import { RF_MODELS, type ReceptiveFieldsResult, type RfModel, type RfPixel, runReceptiveFields } from './receptive-fields';
+import {
+  RF_MODELS,
+  type ReceptiveFieldsResult,
+  type RfModel,
+  type RfPixel,
+  runReceptiveFields,
+} from './receptive-fields';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'receptive-fields-'));
-const smoke = (out: string, ...extra: string[]) => ['--preset', 'smoke', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm', ...extra];
+const smoke = (out: string, ...extra: string[]) => [
+  '--preset',
+  'smoke',
+  '--out',
+  path.join(out, 'results'),
+  '--reports',
+  path.join(out, 'reports'),
+  '--backend',
+  'wasm',
+  ...extra,
+];
 
 let out: string;
 let run: ReceptiveFieldsResult;
@@ -20,7 +36,8 @@ beforeAll(async () => {
   run = await runReceptiveFields(smoke(out, '--run-id', 'a'), REPO_ROOT);
 });
 
-const coverage = (model: RfModel, pixel: RfPixel) => run.measurements.filter((m) => m.model === model && m.pixel === pixel).map((m) => m.coverage);
+const coverage = (model: RfModel, pixel: RfPixel) =>
+  run.measurements.filter((m) => m.model === model && m.pixel === pixel).map((m) => m.coverage);
 
 describe('experiments:receptive-fields --preset smoke', () => {
   it('measures every model at depths 1..3 for the centre and the row-end pixel of a 7x7 image', () => {
@@ -34,7 +51,8 @@ describe('experiments:receptive-fields --preset smoke', () => {
   });
 
   it('PixelCNN and the gated model without the stack split keep a blind spot at every depth', () => {
-    for (const model of ['pixelcnn', 'gated-masked'] as const) for (const c of coverage(model, 'centre')) expect(c, model).toBeLessThan(1);
+    for (const model of ['pixelcnn', 'gated-masked'] as const)
+      for (const c of coverage(model, 'centre')) expect(c, model).toBeLessThan(1);
   });
 
   it('the Row LSTM sees a triangle: the centre coverage stays below 1', () => {
@@ -60,9 +78,21 @@ describe('experiments:receptive-fields --preset smoke', () => {
     const dir = run.folder.dir;
     expect(dir).toBe(path.join(out, 'results', 'receptive-fields', 'a'));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ experiment: 'receptive-fields', runId: 'a', seed: 1, backend: 'wasm', status: 'completed', preset: 'smoke' });
+    expect(manifest).toMatchObject({
+      experiment: 'receptive-fields',
+      runId: 'a',
+      seed: 1,
+      backend: 'wasm',
+      status: 'completed',
+      preset: 'smoke',
+    });
     expect(manifest.summary['future dependencies']).toBe(0);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ size: 7, maxDepth: 3, firstKernel: 3, kernel: 3 });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({
+      size: 7,
+      maxDepth: 3,
+      firstKernel: 3,
+      kernel: 3,
+    });
     const csv = fs.readFileSync(path.join(dir, 'coverage.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('model,depth,pixel,row,col,coverage,future_dependencies,missed');
     expect(csv).toHaveLength(1 + RF_MODELS.length * 3 * 2);
@@ -73,7 +103,9 @@ describe('experiments:receptive-fields --preset smoke', () => {
     expect(html).toContain('"autorange":"reversed"');
     expect(html).toContain('Coverage of the ideal context vs depth');
     expect(html).toContain('misses 1 pixel(s)');
-    expect(fs.readFileSync(path.join(out, 'reports', 'index.html'), 'utf8')).toContain('href="receptive-fields/a.html"');
+    expect(fs.readFileSync(path.join(out, 'reports', 'index.html'), 'utf8')).toContain(
+      'href="receptive-fields/a.html"',
+    );
   });
 
   it('is reproducible for a seed and never overwrites a run', async () => {

@@ -26,7 +26,19 @@ beforeAll(async () => {
   await runReceptiveFields(['--preset', 'smoke', ...roots], REPO_ROOT);
   await runTrainingExperiment(mnistAutoencoder, ['--preset', 'smoke', '--samples', '2', ...roots], REPO_ROOT);
   await runComparison(ablationBlindSpot, ['--preset', 'smoke', ...roots], REPO_ROOT);
-  await speed(['--preset', 'smoke', '--backends', 'wasm', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports')], () => {});
+  await speed(
+    [
+      '--preset',
+      'smoke',
+      '--backends',
+      'wasm',
+      '--out',
+      path.join(out, 'results'),
+      '--reports',
+      path.join(out, 'reports'),
+    ],
+    () => {},
+  );
 }, 180_000);
 
 describe('reports in a browser (Chromium via playwright-core)', () => {
@@ -42,7 +54,10 @@ describe('reports in a browser (Chromium via playwright-core)', () => {
     expect(names).toContain('index.html');
     expect(names.some((n) => n.startsWith('mnist-gated/'))).toBe(true);
     for (const experiment of ['receptive-fields', 'mnist-autoencoder', 'ablation-blind-spot', 'speed']) {
-      expect(names.some((n) => n.startsWith(`${experiment}/`)), experiment).toBe(true);
+      expect(
+        names.some((n) => n.startsWith(`${experiment}/`)),
+        experiment,
+      ).toBe(true);
     }
 
     const checks: PageCheck[] = await checkReports(files, path.join(out, 'screenshots'));

@@ -7,7 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, trainStep } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { REPO_ROOT } from './repo-root';
-import { SPEED_COLUMNS, SPEED_PRESETS, buildSpeedModel, matchReference, parseTorchReference, peakWorkingBytes, speed } from './speed';
+import {
+  SPEED_COLUMNS,
+  SPEED_PRESETS,
+  buildSpeedModel,
+  matchReference,
+  parseTorchReference,
+  peakWorkingBytes,
+  speed,
+} from './speed';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -25,12 +33,42 @@ describe('experiments:speed', () => {
   it('parses torch_reference.py lines and matches model + size + batch + channels + levels', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speed-ref-'));
     const file = path.join(dir, 'torch.jsonl');
-    fs.writeFileSync(file, [
-      'some log line',
-      JSON.stringify({ model: 'gated', channels: 64, layers: 8, batch: 64, size: 28, levels: 256, precision: 'fp32', ms_per_step: 14.9, images_per_s: 4301 }),
-      JSON.stringify({ model: 'gated', channels: 64, layers: 8, batch: 64, size: 28, levels: 256, precision: 'tf32', ms_per_step: 9 }),
-      JSON.stringify({ model: 'pixelcnn', channels: 64, layers: 8, batch: 64, size: 28, levels: 2, ms_per_step: 9.2 }),
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'some log line',
+        JSON.stringify({
+          model: 'gated',
+          channels: 64,
+          layers: 8,
+          batch: 64,
+          size: 28,
+          levels: 256,
+          precision: 'fp32',
+          ms_per_step: 14.9,
+          images_per_s: 4301,
+        }),
+        JSON.stringify({
+          model: 'gated',
+          channels: 64,
+          layers: 8,
+          batch: 64,
+          size: 28,
+          levels: 256,
+          precision: 'tf32',
+          ms_per_step: 9,
+        }),
+        JSON.stringify({
+          model: 'pixelcnn',
+          channels: 64,
+          layers: 8,
+          batch: 64,
+          size: 28,
+          levels: 2,
+          ms_per_step: 9.2,
+        }),
+      ].join('\n'),
+    );
     const refs = parseTorchReference(fs.readFileSync(file, 'utf8'));
     expect(refs).toHaveLength(3);
     const row = { model: 'gated', size: 28, batch: 64, filters: 64, levels: 256, layers: 8 };
@@ -39,7 +77,7 @@ describe('experiments:speed', () => {
     expect(matchReference(refs, { ...row, model: 'pixelcnn', levels: 2 })?.ms_per_step).toBe(9.2);
   });
 
-  it('measures a step\'s peak working memory: what it allocates and frees, growing with the batch', async () => {
+  it("measures a step's peak working memory: what it allocates and frees, growing with the batch", async () => {
     const bytes = await peakWorkingBytes(() => tf.tidy(() => tf.add(tf.zeros([1000]), 1).dataSync()));
     expect(bytes).toBeGreaterThanOrEqual(8000); // both 1000-float tensors were alive at once, then freed
     const { model } = buildSpeedModel('gated', SPEED_PRESETS.smoke, 1);
@@ -59,8 +97,25 @@ describe('experiments:speed', () => {
   it('runs the smoke preset into a run folder with speed.csv, manifest and report', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'speed-'));
     const ref = path.join(out, 'torch.jsonl');
-    fs.writeFileSync(ref, JSON.stringify({ model: 'gated', channels: 4, layers: 2, batch: 2, size: 6, levels: 2, ms_per_step: 2 }) + '\n');
-    const r = await speed(['--preset', 'smoke', '--backends', 'wasm', '--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--reference', ref], () => {});
+    fs.writeFileSync(
+      ref,
+      JSON.stringify({ model: 'gated', channels: 4, layers: 2, batch: 2, size: 6, levels: 2, ms_per_step: 2 }) + '\n',
+    );
+    const r = await speed(
+      [
+        '--preset',
+        'smoke',
+        '--backends',
+        'wasm',
+        '--out',
+        path.join(out, 'results'),
+        '--reports',
+        path.join(out, 'reports'),
+        '--reference',
+        ref,
+      ],
+      () => {},
+    );
     const [header, ...lines] = fs.readFileSync(r.csvPath, 'utf8').trim().split('\n');
     expect(header.split(',')).toEqual([...SPEED_COLUMNS]);
     expect(lines).toHaveLength(4); // 4 models x 1 size x wasm

@@ -18,10 +18,15 @@ import { runTask } from './sweep/task';
 
 const flags = defineFlags({
   spec: { type: 'string', help: 'the sweep spec (JSON): name, runs [{ experiment, flags, grid }], slurm options' },
-  engine: { type: 'enum', choices: ['local', 'slurm'], default: 'local', help: 'run here, or submit one sbatch --array job' },
+  engine: {
+    type: 'enum',
+    choices: ['local', 'slurm'],
+    default: 'local',
+    help: 'run here, or submit one sbatch --array job',
+  },
   jobs: { type: 'int', min: 1, help: 'local engine: runs at once (default: one per core)' },
   wait: { type: 'bool', default: true, help: 'slurm engine: wait for the job (--no-wait: submit and return)' },
-  collect: { type: 'bool', default: false, help: 'only merge the sweep\'s completed run folders into one report' },
+  collect: { type: 'bool', default: false, help: "only merge the sweep's completed run folders into one report" },
   'no-collect': { type: 'bool', default: false, help: 'do not merge the results after the runs', hidden: true },
   partition: { type: 'string', help: 'slurm: --partition (overrides the spec)' },
   time: { type: 'string', help: 'slurm: --time per task, e.g. 04:00:00 (overrides the spec)' },
@@ -29,7 +34,11 @@ const flags = defineFlags({
   'cpus-per-task': { type: 'int', min: 1, help: 'slurm: --cpus-per-task (overrides the spec)' },
   mem: { type: 'string', help: 'slurm: --mem, e.g. 16G (overrides the spec)' },
   poll: { type: 'float', min: 0.1, default: 5, help: 'slurm: seconds between squeue polls' },
-  out: { type: 'string', default: 'results', help: 'results root folder (shared by every task: on a cluster, a shared filesystem)' },
+  out: {
+    type: 'string',
+    default: 'results',
+    help: 'results root folder (shared by every task: on a cluster, a shared filesystem)',
+  },
   reports: { type: 'string', default: 'reports', help: 'reports root folder' },
   task: { type: 'string', help: 'internal: run one task of this plan.json (what each array task runs)', hidden: true },
   index: { type: 'int', min: 0, help: 'internal: the task index, with --task', hidden: true },
@@ -45,7 +54,11 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!f.spec) throw new ConfigError('--spec FILE is required: a JSON sweep spec (see README, "Sweeps")');
   const spec = await readSpec(path.resolve(f.spec));
-  const plan = buildPlan(spec, checkOutputRoot('--out', f.out, outputRootBase('out', argv, REPO_ROOT)), checkOutputRoot('--reports', f.reports, outputRootBase('reports', argv, REPO_ROOT)));
+  const plan = buildPlan(
+    spec,
+    checkOutputRoot('--out', f.out, outputRootBase('out', argv, REPO_ROOT)),
+    checkOutputRoot('--reports', f.reports, outputRootBase('reports', argv, REPO_ROOT)),
+  );
   const planFile = savePlan(plan);
   if (f.collect) {
     collectSweep(plan);
@@ -55,14 +68,23 @@ async function main(argv: string[]): Promise<void> {
   if (f.engine === 'local') {
     failed = (await runLocal(plan, f.jobs ?? Math.max(1, os.cpus().length))).failed.length;
   } else {
-    const slurm = { ...spec.slurm, ...(f.partition ? { partition: f.partition } : {}), ...(f.time ? { time: f.time } : {}), ...(f.gres ? { gres: f.gres } : {}), ...(f['cpus-per-task'] ? { cpusPerTask: f['cpus-per-task'] } : {}), ...(f.mem ? { mem: f.mem } : {}) };
+    const slurm = {
+      ...spec.slurm,
+      ...(f.partition ? { partition: f.partition } : {}),
+      ...(f.time ? { time: f.time } : {}),
+      ...(f.gres ? { gres: f.gres } : {}),
+      ...(f['cpus-per-task'] ? { cpusPerTask: f['cpus-per-task'] } : {}),
+      ...(f.mem ? { mem: f.mem } : {}),
+    };
     const r = await runSlurm(plan, planFile, { slurm, wait: f.wait, poll: f.poll });
     if (!f.wait && r.jobId) return;
     failed = r.failed.length;
   }
   if (!f['no-collect']) collectSweep(plan);
   if (failed) {
-    console.error(`${failed} run(s) failed: see the log paths above; run the same command again to retry them (completed runs are skipped, checkpointed ones resumed)`);
+    console.error(
+      `${failed} run(s) failed: see the log paths above; run the same command again to retry them (completed runs are skipped, checkpointed ones resumed)`,
+    );
     process.exitCode = 1;
   }
 }

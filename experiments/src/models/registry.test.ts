@@ -26,7 +26,11 @@ describe('the model registry', () => {
       expect(config.firstKernel, kind).toBe(3);
       expect(Object.values(config).includes(undefined), kind).toBe(false);
       if (kind.startsWith('gated')) {
-        expect(config).toMatchObject({ filters: 4, headFilters: 8, stacks: kind === 'gated-masked' ? 'masked' : 'vertical-horizontal' });
+        expect(config).toMatchObject({
+          filters: 4,
+          headFilters: 8,
+          stacks: kind === 'gated-masked' ? 'masked' : 'vertical-horizontal',
+        });
         expect('hidden' in config).toBe(false);
       } else {
         expect(config).toMatchObject({ hidden: 4, headFilters: 8 });

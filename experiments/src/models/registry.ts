@@ -10,7 +10,14 @@
  */
 import type { AutoregressiveModel } from '@pixel-models/nn';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
-import { DiagonalBiLstm, type DiagonalBiLstmConfig, PixelCnn, type PixelCnnConfig, RowLstm, type RowLstmConfig } from '@pixel-models/pixelrnn';
+import {
+  DiagonalBiLstm,
+  type DiagonalBiLstmConfig,
+  PixelCnn,
+  type PixelCnnConfig,
+  RowLstm,
+  type RowLstmConfig,
+} from '@pixel-models/pixelrnn';
 
 /** The kinds, in the order the reports list them. */
 export const MODEL_KINDS = ['pixelcnn', 'row-lstm', 'diagonal-bilstm', 'gated-pixelcnn', 'gated-masked'] as const;
@@ -53,16 +60,41 @@ function defined<T extends object>(o: T): T {
 }
 
 /** The Gated PixelCNN from the shared size: F = hidden, head 2F unless given. */
-const gated = (stacks: GatedPixelCnnConfig['stacks']) => ({ hidden, ...config }: ModelSize & Partial<GatedPixelCnnConfig>, seed: number) =>
-  new GatedPixelCnn(defined({ ...config, filters: config.filters ?? hidden, headFilters: config.headFilters ?? (hidden === undefined ? undefined : 2 * hidden), stacks }), seed);
+const gated =
+  (stacks: GatedPixelCnnConfig['stacks']) =>
+  ({ hidden, ...config }: ModelSize & Partial<GatedPixelCnnConfig>, seed: number) =>
+    new GatedPixelCnn(
+      defined({
+        ...config,
+        filters: config.filters ?? hidden,
+        headFilters: config.headFilters ?? (hidden === undefined ? undefined : 2 * hidden),
+        stacks,
+      }),
+      seed,
+    );
 
 const pixelRnn = { layersAtDepth: (depth: number) => depth, featuresPerHidden: 2 };
 const gatedDepth = { layersAtDepth: (depth: number) => depth + 1, featuresPerHidden: 1 };
 
 export const MODELS: { readonly [K in ModelKind]: ModelEntry<ModelConfigs[K]> } = {
-  pixelcnn: { label: 'PixelCNN', colour: '#1f77b4', ...pixelRnn, create: (config, seed) => new PixelCnn(defined(config), seed) },
-  'row-lstm': { label: 'Row LSTM', colour: '#ff7f0e', ...pixelRnn, create: (config, seed) => new RowLstm(defined(config), seed) },
-  'diagonal-bilstm': { label: 'Diagonal BiLSTM', colour: '#2ca02c', ...pixelRnn, create: ({ kernel: _fixed, ...config }, seed) => new DiagonalBiLstm(defined(config), seed) },
+  pixelcnn: {
+    label: 'PixelCNN',
+    colour: '#1f77b4',
+    ...pixelRnn,
+    create: (config, seed) => new PixelCnn(defined(config), seed),
+  },
+  'row-lstm': {
+    label: 'Row LSTM',
+    colour: '#ff7f0e',
+    ...pixelRnn,
+    create: (config, seed) => new RowLstm(defined(config), seed),
+  },
+  'diagonal-bilstm': {
+    label: 'Diagonal BiLSTM',
+    colour: '#2ca02c',
+    ...pixelRnn,
+    create: ({ kernel: _fixed, ...config }, seed) => new DiagonalBiLstm(defined(config), seed),
+  },
   'gated-pixelcnn': { label: 'Gated PixelCNN', colour: '#d62728', ...gatedDepth, create: gated('vertical-horizontal') },
   'gated-masked': { label: 'Gated, no stack split', colour: '#9467bd', ...gatedDepth, create: gated('masked') },
 };

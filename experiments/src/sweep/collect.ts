@@ -7,29 +7,69 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OPTIMIZER_LABELS } from '@pixel-models/nn';
-import { type BackendInfo, type ComparisonEntry, type ComparisonGroup, type ComparisonRow, type Manifest, PAPER_BINARIZED_MNIST_NATS, type PaperNumber, buildManifest, groupSections, markdownTable, openRunFolder, renderReport, summarize, writeReport, writeReportIndex } from '@pixel-models/lab';
+import {
+  type BackendInfo,
+  type ComparisonEntry,
+  type ComparisonGroup,
+  type ComparisonRow,
+  type Manifest,
+  PAPER_BINARIZED_MNIST_NATS,
+  type PaperNumber,
+  buildManifest,
+  groupSections,
+  markdownTable,
+  openRunFolder,
+  renderReport,
+  summarize,
+  writeReport,
+  writeReportIndex,
+} from '@pixel-models/lab';
 import { runState, type PlannedRun, type SweepPlan } from './plan';
 
 export const SWEEP_EXPERIMENT = 'sweep';
 
-const MODEL_LABELS: Record<string, string> = { pixelcnn: 'PixelCNN', 'row-lstm': 'Row LSTM', 'diagonal-bilstm': 'Diagonal BiLSTM' };
+const MODEL_LABELS: Record<string, string> = {
+  pixelcnn: 'PixelCNN',
+  'row-lstm': 'Row LSTM',
+  'diagonal-bilstm': 'Diagonal BiLSTM',
+};
 const TITLES: Record<string, string> = {
-  'mnist-gated': 'Gated PixelCNN on MNIST', 'mnist-pixelrnn': 'PixelRNN-paper models on MNIST', 'mnist-class-conditional': 'Class-conditional Gated PixelCNN on MNIST',
-  'mnist-embedding-conditional': 'Embedding-conditional Gated PixelCNN on MNIST', 'mnist-autoencoder': 'PixelCNN auto-encoder on MNIST',
+  'mnist-gated': 'Gated PixelCNN on MNIST',
+  'mnist-pixelrnn': 'PixelRNN-paper models on MNIST',
+  'mnist-class-conditional': 'Class-conditional Gated PixelCNN on MNIST',
+  'mnist-embedding-conditional': 'Embedding-conditional Gated PixelCNN on MNIST',
+  'mnist-autoencoder': 'PixelCNN auto-encoder on MNIST',
 };
 
 /** The PixelRNN paper's binarized-MNIST number for a mnist-pixelrnn run's model (binarized MNIST only). */
 export function paperNumberFor(run: PlannedRun): PaperNumber | undefined {
-  if (run.experiment !== 'mnist-pixelrnn' || (run.flags.levels !== undefined && run.flags.levels !== 2)) return undefined;
+  if (run.experiment !== 'mnist-pixelrnn' || (run.flags.levels !== undefined && run.flags.levels !== 2))
+    return undefined;
   const model = String(run.flags.model ?? 'pixelcnn');
-  const name = model === 'diagonal-bilstm' ? (run.flags.preset === 'gpu-1x32' ? 'Diagonal BiLSTM (1 layer, h = 32)' : 'Diagonal BiLSTM (7 layers, h = 16)') : MODEL_LABELS[model];
+  const name =
+    model === 'diagonal-bilstm'
+      ? run.flags.preset === 'gpu-1x32'
+        ? 'Diagonal BiLSTM (1 layer, h = 32)'
+        : 'Diagonal BiLSTM (7 layers, h = 16)'
+      : MODEL_LABELS[model];
   return PAPER_BINARIZED_MNIST_NATS.find((p) => p.model === name);
 }
 
-const entryKey = (run: PlannedRun) => Object.keys(run.flags).filter((k) => k !== 'seed').sort().map((k) => `${k}=${run.flags[k]}`).join(',') || 'defaults';
+const entryKey = (run: PlannedRun) =>
+  Object.keys(run.flags)
+    .filter((k) => k !== 'seed')
+    .sort()
+    .map((k) => `${k}=${run.flags[k]}`)
+    .join(',') || 'defaults';
 function entryLabel(run: PlannedRun): string {
-  const model = run.flags.model !== undefined ? (MODEL_LABELS[String(run.flags.model)] ?? String(run.flags.model)) : (TITLES[run.experiment] ?? run.experiment).replace(/ on MNIST$/, '');
-  const rest = Object.keys(run.flags).filter((k) => !['seed', 'model', 'backend'].includes(k)).sort().map((k) => `${k} ${run.flags[k]}`);
+  const model =
+    run.flags.model !== undefined
+      ? (MODEL_LABELS[String(run.flags.model)] ?? String(run.flags.model))
+      : (TITLES[run.experiment] ?? run.experiment).replace(/ on MNIST$/, '');
+  const rest = Object.keys(run.flags)
+    .filter((k) => !['seed', 'model', 'backend'].includes(k))
+    .sort()
+    .map((k) => `${k} ${run.flags[k]}`);
   return rest.length ? `${model} (${rest.join(', ')})` : model;
 }
 
@@ -61,52 +101,164 @@ export function collectSweep(plan: SweepPlan): CollectResult {
   let first: Manifest | undefined;
   for (const run of done) {
     const manifest = readJson<Manifest>(path.join(run.dir, 'manifest.json'));
-    const config = readJson<{ train: { epochs: number; batchSize: number; learningRate: number; optimizer?: string }; data: { levels: number }; seed: number }>(path.join(run.dir, 'config.json'));
+    const config = readJson<{
+      train: { epochs: number; batchSize: number; learningRate: number; optimizer?: string };
+      data: { levels: number };
+      seed: number;
+    }>(path.join(run.dir, 'config.json'));
     first ??= manifest;
     const s = manifest.summary ?? {};
     const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : NaN);
     let group = groups.find((g) => g.key === run.experiment);
     if (!group) {
-      group = { key: run.experiment, title: TITLES[run.experiment] ?? run.experiment, description: `Runs of experiments:${run.experiment} from sweep ${plan.name}, one run folder each under ${path.join(plan.resultsRoot, run.experiment)}; mean and spread over seeds.`, data: 'mnist', levels: config.data.levels, entries: [], unit: 'nats' };
+      group = {
+        key: run.experiment,
+        title: TITLES[run.experiment] ?? run.experiment,
+        description: `Runs of experiments:${run.experiment} from sweep ${plan.name}, one run folder each under ${path.join(plan.resultsRoot, run.experiment)}; mean and spread over seeds.`,
+        data: 'mnist',
+        levels: config.data.levels,
+        entries: [],
+        unit: 'nats',
+      };
       groups.push(group);
     }
     const key = entryKey(run);
     if (!group.entries.some((e) => e.key === key)) {
-      group.entries.push({ key, label: entryLabel(run), paper: paperNumberFor(run), createModel: () => { throw new Error('a collected entry builds no model'); } } as ComparisonEntry);
+      group.entries.push({
+        key,
+        label: entryLabel(run),
+        paper: paperNumberFor(run),
+        createModel: () => {
+          throw new Error('a collected entry builds no model');
+        },
+      } as ComparisonEntry);
     }
     const metrics = readCsv(path.join(run.dir, 'metrics.csv'));
-    const optimizer = OPTIMIZER_LABELS[(config.train.optimizer ?? String(s.optimizer ?? 'adam')) as keyof typeof OPTIMIZER_LABELS] ?? String(s.optimizer ?? '');
-    const trainPerEpoch = metrics.length ? (metrics[0].images_per_second * metrics[0].seconds) : NaN;
+    const optimizer =
+      OPTIMIZER_LABELS[(config.train.optimizer ?? String(s.optimizer ?? 'adam')) as keyof typeof OPTIMIZER_LABELS] ??
+      String(s.optimizer ?? '');
+    const trainPerEpoch = metrics.length ? metrics[0].images_per_second * metrics[0].seconds : NaN;
     rows.push({
-      group: group.key, entry: key, label: entryLabel(run), seed: manifest.seed, testNats: Number.isFinite(num('testNats')) ? num('testNats') : num('conditionalTestNats'),
-      testBitsPerDim: Number.isFinite(num('testBitsPerDim')) ? num('testBitsPerDim') : num('conditionalTestBitsPerDim'), validationNats: metrics[metrics.length - 1]?.validation_nats ?? NaN,
-      epochs: num('epochs'), trainImages: Math.round(trainPerEpoch) * num('epochs'), trainSeconds: num('trainSeconds'), parameters: num('parameters'), testImages: num('testImages'),
-      optimizer, measuredOn: String(s.binarization ?? `MNIST at ${config.data.levels} levels`),
+      group: group.key,
+      entry: key,
+      label: entryLabel(run),
+      seed: manifest.seed,
+      testNats: Number.isFinite(num('testNats')) ? num('testNats') : num('conditionalTestNats'),
+      testBitsPerDim: Number.isFinite(num('testBitsPerDim')) ? num('testBitsPerDim') : num('conditionalTestBitsPerDim'),
+      validationNats: metrics[metrics.length - 1]?.validation_nats ?? NaN,
+      epochs: num('epochs'),
+      trainImages: Math.round(trainPerEpoch) * num('epochs'),
+      trainSeconds: num('trainSeconds'),
+      parameters: num('parameters'),
+      testImages: num('testImages'),
+      optimizer,
+      measuredOn: String(s.binarization ?? `MNIST at ${config.data.levels} levels`),
     });
     const curve = readCsv(path.join(run.dir, 'curve.csv'));
-    const points = curve.length ? curve.map((c) => ({ epoch: c.epoch, nats: c.nats })) : metrics.map((m) => ({ epoch: m.epoch, nats: m.train_nats }));
+    const points = curve.length
+      ? curve.map((c) => ({ epoch: c.epoch, nats: c.nats }))
+      : metrics.map((m) => ({ epoch: m.epoch, nats: m.train_nats }));
     curves.push(...points.map((p) => ({ group: group.key, entry: key, seed: manifest.seed, ...p })));
     if (!budgets.has(group.key)) {
-      budgets.set(group.key, `${config.train.epochs} epoch(s) of ${Math.round(trainPerEpoch)} training images, batch ${config.train.batchSize}, ${optimizer} lr ${config.train.learningRate}, on ${manifest.backend} (${manifest.device})`);
+      budgets.set(
+        group.key,
+        `${config.train.epochs} epoch(s) of ${Math.round(trainPerEpoch)} training images, batch ${config.train.batchSize}, ${optimizer} lr ${config.train.learningRate}, on ${manifest.backend} (${manifest.device})`,
+      );
     }
   }
   const summary = summarize(rows, groups);
   const dir = path.join(plan.resultsRoot, SWEEP_EXPERIMENT, plan.name);
   fs.mkdirSync(dir, { recursive: true });
   const folder = openRunFolder(dir);
-  folder.writeJson('config.json', { experiment: SWEEP_EXPERIMENT, sweep: plan.name, runs: plan.runs.map((r) => ({ experiment: r.experiment, runId: r.runId, flags: r.flags })) });
-  const columns = ['group', 'entry', 'label', 'seed', 'testNats', 'testBitsPerDim', 'validationNats', 'epochs', 'trainImages', 'trainSeconds', 'parameters', 'testImages', 'optimizer', 'measuredOn'];
-  folder.writeCsv('runs.csv', rows.map((r) => ({ ...r })), columns);
-  folder.writeCsv('summary.csv', summary.map((s) => ({ group: s.group, entry: s.entry, label: s.label, unit: s.unit, paper: s.paper?.value ?? '', paper_source: s.paper?.source ?? '', mean: s.mean, std: s.std, seeds: s.seeds, mean_train_seconds: s.meanTrainSeconds, parameters: s.parameters, test_images: s.testImages, optimizer: s.optimizer, measured_on: s.measuredOn })), ['group', 'entry', 'label', 'unit', 'paper', 'paper_source', 'mean', 'std', 'seeds', 'mean_train_seconds', 'parameters', 'test_images', 'optimizer', 'measured_on']);
+  folder.writeJson('config.json', {
+    experiment: SWEEP_EXPERIMENT,
+    sweep: plan.name,
+    runs: plan.runs.map((r) => ({ experiment: r.experiment, runId: r.runId, flags: r.flags })),
+  });
+  const columns = [
+    'group',
+    'entry',
+    'label',
+    'seed',
+    'testNats',
+    'testBitsPerDim',
+    'validationNats',
+    'epochs',
+    'trainImages',
+    'trainSeconds',
+    'parameters',
+    'testImages',
+    'optimizer',
+    'measuredOn',
+  ];
+  folder.writeCsv(
+    'runs.csv',
+    rows.map((r) => ({ ...r })),
+    columns,
+  );
+  folder.writeCsv(
+    'summary.csv',
+    summary.map((s) => ({
+      group: s.group,
+      entry: s.entry,
+      label: s.label,
+      unit: s.unit,
+      paper: s.paper?.value ?? '',
+      paper_source: s.paper?.source ?? '',
+      mean: s.mean,
+      std: s.std,
+      seeds: s.seeds,
+      mean_train_seconds: s.meanTrainSeconds,
+      parameters: s.parameters,
+      test_images: s.testImages,
+      optimizer: s.optimizer,
+      measured_on: s.measuredOn,
+    })),
+    [
+      'group',
+      'entry',
+      'label',
+      'unit',
+      'paper',
+      'paper_source',
+      'mean',
+      'std',
+      'seeds',
+      'mean_train_seconds',
+      'parameters',
+      'test_images',
+      'optimizer',
+      'measured_on',
+    ],
+  );
   folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
   const tables = groups.map((g) => markdownTable([g], summary, budgets.get(g.key) ?? '')).join('\n\n');
   folder.writeText('table.md', `${tables}\n`);
-  const backend = { requested: 'auto', name: first?.backend ?? '?', device: first?.device ?? '?', tfjsVersion: first?.tfjsVersion ?? '?', skipped: [] } as unknown as BackendInfo;
+  const backend = {
+    requested: 'auto',
+    name: first?.backend ?? '?',
+    device: first?.device ?? '?',
+    tfjsVersion: first?.tfjsVersion ?? '?',
+    skipped: [],
+  } as unknown as BackendInfo;
   const now = new Date();
-  folder.writeJson('manifest.json', buildManifest({
-    experiment: SWEEP_EXPERIMENT, runId: plan.name, seed: first?.seed ?? 1, backend, started: now, ended: now, status: 'completed',
-    summary: { ...Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])), runs: done.length, missing: missing.length },
-  }));
+  folder.writeJson(
+    'manifest.json',
+    buildManifest({
+      experiment: SWEEP_EXPERIMENT,
+      runId: plan.name,
+      seed: first?.seed ?? 1,
+      backend,
+      started: now,
+      ended: now,
+      status: 'completed',
+      summary: {
+        ...Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
+        runs: done.length,
+        missing: missing.length,
+      },
+    }),
+  );
   const html = renderReport({
     title: `Sweep ${plan.name}`,
     subtitle: `${done.length} of ${plan.runs.length} run(s) completed${missing.length ? ` (missing: ${missing.map((r) => `${r.experiment}/${r.runId}`).join(', ')})` : ''}; results root ${plan.resultsRoot}`,
@@ -114,6 +266,8 @@ export function collectSweep(plan: SweepPlan): CollectResult {
   });
   const reportPath = writeReport({ root: plan.reportsRoot, experiment: SWEEP_EXPERIMENT, runId: plan.name, html });
   writeReportIndex({ reportsRoot: plan.reportsRoot, resultsRoot: plan.resultsRoot });
-  console.log(`\n${tables}\n\nsweep ${plan.name}: collected ${done.length} run(s)${missing.length ? `, ${missing.length} missing` : ''}\nfolder: ${dir}\nreport: ${reportPath}`);
+  console.log(
+    `\n${tables}\n\nsweep ${plan.name}: collected ${done.length} run(s)${missing.length ? `, ${missing.length} missing` : ''}\nfolder: ${dir}\nreport: ${reportPath}`,
+  );
   return { dir, reportPath, rows, missing };
 }

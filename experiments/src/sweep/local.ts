@@ -31,7 +31,9 @@ export async function runLocal(plan: SweepPlan, jobs: number): Promise<LocalResu
         console.log(`${tag}: completed before, skipped`);
       } else if (out.code === 0) {
         result.ran++;
-        console.log(`${tag}: ${out.state === 'resumable' ? 'resumed and ' : ''}completed in ${formatDuration(out.seconds)}`);
+        console.log(
+          `${tag}: ${out.state === 'resumable' ? 'resumed and ' : ''}completed in ${formatDuration(out.seconds)}`,
+        );
       } else {
         result.ran++;
         result.failed.push({ runId: run.runId, experiment: run.experiment, code: out.code, log });
@@ -40,6 +42,8 @@ export async function runLocal(plan: SweepPlan, jobs: number): Promise<LocalResu
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, total)) }, worker));
-  console.log(`sweep ${plan.name}: ${total - result.failed.length - result.skipped} completed, ${result.skipped} skipped (done before), ${result.failed.length} failed, in ${formatDuration((Date.now() - started) / 1000)}`);
+  console.log(
+    `sweep ${plan.name}: ${total - result.failed.length - result.skipped} completed, ${result.skipped} skipped (done before), ${result.failed.length} failed, in ${formatDuration((Date.now() - started) / 1000)}`,
+  );
   return result;
 }

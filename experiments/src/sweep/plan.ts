@@ -27,7 +27,9 @@ export interface SweepPlan {
 }
 
 const canonical = (flags: Record<string, FlagValue>) =>
-  Object.keys(flags).sort().map((k) => `${k}=${String(flags[k])}`);
+  Object.keys(flags)
+    .sort()
+    .map((k) => `${k}=${String(flags[k])}`);
 
 /**
  * The run id of a run: its flags, sorted, readable (`model-row-lstm.preset-smoke.seed-2`), then 8 hex digits of a
@@ -35,8 +37,16 @@ const canonical = (flags: Record<string, FlagValue>) =>
  */
 export function runIdFor(run: SweepRun): string {
   const parts = canonical(run.flags);
-  const slug = parts.map((p) => p.replace('=', '-')).join('.').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
-  const hash = crypto.createHash('sha256').update(`${run.experiment}\n${parts.join('\n')}`).digest('hex').slice(0, 8);
+  const slug = parts
+    .map((p) => p.replace('=', '-'))
+    .join('.')
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .slice(0, 80);
+  const hash = crypto
+    .createHash('sha256')
+    .update(`${run.experiment}\n${parts.join('\n')}`)
+    .digest('hex')
+    .slice(0, 8);
   return `${slug || 'defaults'}-${hash}`;
 }
 
@@ -49,7 +59,10 @@ export function buildPlan(spec: SweepSpec, resultsRoot: string, reportsRoot: str
   const runs = spec.runs.map((r, index) => {
     const runId = runIdFor(r);
     const key = `${r.experiment}/${runId}`;
-    if (seen.has(key)) throw new ConfigError(`sweep ${spec.name}: runs ${seen.get(key)} and ${index} are the same run (${r.experiment} ${canonical(r.flags).join(' ')})`);
+    if (seen.has(key))
+      throw new ConfigError(
+        `sweep ${spec.name}: runs ${seen.get(key)} and ${index} are the same run (${r.experiment} ${canonical(r.flags).join(' ')})`,
+      );
     seen.set(key, index);
     return { ...r, index, runId, dir: path.join(resultsRoot, r.experiment, runId) };
   });
@@ -85,11 +98,15 @@ export function runState(run: PlannedRun): RunState {
 
 /** The experiment's arguments for this run: its flags, the roots, and --run-id or --resume. */
 export function runArgs(plan: SweepPlan, run: PlannedRun, state: RunState): string[] {
-  const flags = Object.entries(run.flags).flatMap(([k, v]) => (typeof v === 'boolean' ? [v ? `--${k}` : `--no-${k}`] : [`--${k}`, String(v)]));
+  const flags = Object.entries(run.flags).flatMap(([k, v]) =>
+    typeof v === 'boolean' ? [v ? `--${k}` : `--no-${k}`] : [`--${k}`, String(v)],
+  );
   const roots = ['--out', plan.resultsRoot, '--reports', plan.reportsRoot];
   if (state !== 'resumable') return [...flags, ...roots, '--run-id', run.runId];
   // On --resume the run's config.json decides; only the backend and the (checked) optimizer are passed again.
-  const kept = ['backend', 'optimizer'].filter((k) => run.flags[k] !== undefined).flatMap((k) => [`--${k}`, String(run.flags[k])]);
+  const kept = ['backend', 'optimizer']
+    .filter((k) => run.flags[k] !== undefined)
+    .flatMap((k) => [`--${k}`, String(run.flags[k])]);
   return ['--resume', run.runId, ...roots, ...kept];
 }
 

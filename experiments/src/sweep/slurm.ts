@@ -17,7 +17,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export function arraySpec(indexes: number[]): string {
   const out: string[] = [];
   const sorted = [...indexes].sort((a, b) => a - b);
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
@@ -27,10 +27,25 @@ export function arraySpec(indexes: number[]): string {
 }
 
 export const slurmLogPattern = (plan: SweepPlan) => path.join(plan.sweepDir, 'logs', 'slurm-%A_%a.log');
-export const slurmLogPath = (plan: SweepPlan, jobId: string, index: number) => path.join(plan.sweepDir, 'logs', `slurm-${jobId}_${index}.log`);
+export const slurmLogPath = (plan: SweepPlan, jobId: string, index: number) =>
+  path.join(plan.sweepDir, 'logs', `slurm-${jobId}_${index}.log`);
 
 /** The sbatch script for these run indexes (a pure function of its inputs). */
-export function sbatchScript({ plan, planFile, indexes, slurm, node = process.execPath, repoRoot = REPO_ROOT }: { plan: SweepPlan; planFile: string; indexes: number[]; slurm: SlurmOptions; node?: string; repoRoot?: string }): string {
+export function sbatchScript({
+  plan,
+  planFile,
+  indexes,
+  slurm,
+  node = process.execPath,
+  repoRoot = REPO_ROOT,
+}: {
+  plan: SweepPlan;
+  planFile: string;
+  indexes: number[];
+  slurm: SlurmOptions;
+  node?: string;
+  repoRoot?: string;
+}): string {
   if (indexes.length === 0) throw new Error('no runs to submit');
   const opts = [
     `--job-name=sweep-${plan.name}`,
@@ -74,7 +89,12 @@ const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 /** Array tasks of the job still in the queue (pending, running, completing). */
 function queued(jobId: string): number {
   try {
-    return execFileSync('squeue', ['-h', '-j', jobId, '-o', '%i'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').filter((l) => l.trim()).length;
+    return execFileSync('squeue', ['-h', '-j', jobId, '-o', '%i'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .split('\n')
+      .filter((l) => l.trim()).length;
   } catch (e) {
     // Once a job has left the controller's memory, squeue -j calls it an invalid job id.
     if (String((e as { stderr?: string }).stderr ?? '').includes('Invalid job id')) return 0;
@@ -86,7 +106,10 @@ function queued(jobId: string): number {
 function sacctStates(jobId: string): Map<number, string> {
   const states = new Map<number, string>();
   try {
-    const out = execFileSync('sacct', ['-n', '-P', '-X', '-j', jobId, '-o', 'JobID,State,ExitCode'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('sacct', ['-n', '-P', '-X', '-j', jobId, '-o', 'JobID,State,ExitCode'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     for (const line of out.split('\n')) {
       const [id, state, exit] = line.split('|');
       const m = /_(\d+)$/.exec(id ?? '');
@@ -110,10 +133,17 @@ export async function runSlurm(plan: SweepPlan, planFile: string, o: SlurmSubmit
   fs.writeFileSync(scriptFile, script);
   const out = execFileSync('sbatch', ['--parsable', scriptFile], { encoding: 'utf8' }).trim();
   const jobId = out.split(';')[0];
-  fs.appendFileSync(path.join(plan.sweepDir, 'jobs.txt'), `${jobId} ${new Date().toISOString()} array=${arraySpec(todo)}\n`);
-  console.log(`sweep ${plan.name}: submitted job ${jobId}, ${todo.length} array task(s)${skipped ? `, ${skipped} run(s) completed before and skipped` : ''}\n  script: ${scriptFile}\n  logs:   ${slurmLogPattern(plan)}`);
+  fs.appendFileSync(
+    path.join(plan.sweepDir, 'jobs.txt'),
+    `${jobId} ${new Date().toISOString()} array=${arraySpec(todo)}\n`,
+  );
+  console.log(
+    `sweep ${plan.name}: submitted job ${jobId}, ${todo.length} array task(s)${skipped ? `, ${skipped} run(s) completed before and skipped` : ''}\n  script: ${scriptFile}\n  logs:   ${slurmLogPattern(plan)}`,
+  );
   if (!o.wait) {
-    console.log(`not waiting (--no-wait): watch it with  squeue -j ${jobId}  and merge the results when it is done with  npx nx run experiments:sweep -- --spec SPEC --collect`);
+    console.log(
+      `not waiting (--no-wait): watch it with  squeue -j ${jobId}  and merge the results when it is done with  npx nx run experiments:sweep -- --spec SPEC --collect`,
+    );
     return { jobId, submitted: todo, skipped, failed: [] };
   }
   let last = -1;
@@ -128,8 +158,17 @@ export async function runSlurm(plan: SweepPlan, planFile: string, o: SlurmSubmit
   const failed = todo
     .map((i) => plan.runs[i])
     .filter((r) => runState(r) !== 'completed')
-    .map((r) => ({ index: r.index, runId: r.runId, experiment: r.experiment, state: states.get(r.index) ?? 'not completed (no completed manifest.json)', log: slurmLogPath(plan, jobId, r.index) }));
-  for (const f of failed) console.log(`FAILED task ${jobId}_${f.index} ${f.experiment}/${f.runId}: ${f.state}; log: ${f.log}`);
-  console.log(`sweep ${plan.name}: job ${jobId} finished: ${todo.length - failed.length} completed, ${skipped} skipped (done before), ${failed.length} failed`);
+    .map((r) => ({
+      index: r.index,
+      runId: r.runId,
+      experiment: r.experiment,
+      state: states.get(r.index) ?? 'not completed (no completed manifest.json)',
+      log: slurmLogPath(plan, jobId, r.index),
+    }));
+  for (const f of failed)
+    console.log(`FAILED task ${jobId}_${f.index} ${f.experiment}/${f.runId}: ${f.state}; log: ${f.log}`);
+  console.log(
+    `sweep ${plan.name}: job ${jobId} finished: ${todo.length - failed.length} completed, ${skipped} skipped (done before), ${failed.length} failed`,
+  );
   return { jobId, submitted: todo, skipped, failed };
 }

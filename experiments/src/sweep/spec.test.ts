@@ -9,8 +9,21 @@ const spec = (runs: unknown[], extra: Record<string, unknown> = {}) => ({ name: 
 
 describe('sweep spec validation', () => {
   it('expands every grid combination, in order', async () => {
-    const s = await validateSpec(spec([{ experiment: 'mnist-pixelrnn', flags: { preset: 'smoke' }, grid: { model: ['pixelcnn', 'row-lstm'], seed: [1, 2] } }]));
-    expect(s.runs.map((r) => `${r.flags.model}/${r.flags.seed}`)).toEqual(['pixelcnn/1', 'pixelcnn/2', 'row-lstm/1', 'row-lstm/2']);
+    const s = await validateSpec(
+      spec([
+        {
+          experiment: 'mnist-pixelrnn',
+          flags: { preset: 'smoke' },
+          grid: { model: ['pixelcnn', 'row-lstm'], seed: [1, 2] },
+        },
+      ]),
+    );
+    expect(s.runs.map((r) => `${r.flags.model}/${r.flags.seed}`)).toEqual([
+      'pixelcnn/1',
+      'pixelcnn/2',
+      'row-lstm/1',
+      'row-lstm/2',
+    ]);
     expect(s.runs.every((r) => r.experiment === 'mnist-pixelrnn' && r.flags.preset === 'smoke')).toBe(true);
   });
 
@@ -18,7 +31,10 @@ describe('sweep spec validation', () => {
     [spec([{ experiment: 'mnist-nope' }]), /unknown experiment "mnist-nope".*mnist-gated/],
     [spec([{ experiment: 'mnist-gated', flags: { epoch: 2 } }]), /unknown flag --epoch for mnist-gated/],
     [spec([{ experiment: 'mnist-gated', flags: { preset: 'huge' } }]), /--preset must be one of smoke, default, gpu/],
-    [spec([{ experiment: 'mnist-pixelrnn', grid: { model: ['pixelcnn', 'lstm'] } }]), /--model must be one of pixelcnn, row-lstm, diagonal-bilstm, got "lstm"/],
+    [
+      spec([{ experiment: 'mnist-pixelrnn', grid: { model: ['pixelcnn', 'lstm'] } }]),
+      /--model must be one of pixelcnn, row-lstm, diagonal-bilstm, got "lstm"/,
+    ],
     [spec([{ experiment: 'mnist-gated', flags: { model: 'x' } }]), /has one model/],
     [spec([{ experiment: 'mnist-gated', grid: { seed: [1, 1.5] } }]), /--seed needs an integer/],
     [spec([{ experiment: 'mnist-gated', flags: { 'run-id': 'x' } }]), /--run-id is set by the sweep/],
@@ -28,7 +44,10 @@ describe('sweep spec validation', () => {
     [spec([{ experiment: 'mnist-gated' }], { slurm: { gpus: 1 } }), /unknown slurm option\(s\) gpus/],
     [{ runs: [] }, /"name" must be/],
     [spec([]), /"runs" must be a non-empty list/],
-    [spec([{ experiment: 'mnist-pixelrnn', flags: { preset: 'paper' } }]), /--preset paper was renamed: use --preset gpu/],
+    [
+      spec([{ experiment: 'mnist-pixelrnn', flags: { preset: 'paper' } }]),
+      /--preset paper was renamed: use --preset gpu/,
+    ],
   ])('refuses a bad spec with a clear message (%#)', async (raw, message) => {
     const err = await validateSpec(raw).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
@@ -36,22 +55,53 @@ describe('sweep spec validation', () => {
   });
 
   it('gives each run a deterministic, distinct id and refuses duplicate runs', async () => {
-    const s = await validateSpec(spec([{ experiment: 'mnist-gated', flags: { preset: 'smoke' }, grid: { seed: [1, 2] } }]));
+    const s = await validateSpec(
+      spec([{ experiment: 'mnist-gated', flags: { preset: 'smoke' }, grid: { seed: [1, 2] } }]),
+    );
     expect(runIdFor(s.runs[0])).toBe(runIdFor({ experiment: 'mnist-gated', flags: { seed: 1, preset: 'smoke' } }));
     expect(runIdFor(s.runs[0])).toMatch(/^preset-smoke\.seed-1-[0-9a-f]{8}$/);
     expect(runIdFor(s.runs[0])).not.toBe(runIdFor(s.runs[1]));
     expect(runIdFor(s.runs[0])).not.toBe(runIdFor({ experiment: 'mnist-class-conditional', flags: s.runs[0].flags }));
-    const twice = await validateSpec(spec([{ experiment: 'mnist-gated', grid: { seed: [1] } }, { experiment: 'mnist-gated', flags: { seed: 1 } }]));
+    const twice = await validateSpec(
+      spec([
+        { experiment: 'mnist-gated', grid: { seed: [1] } },
+        { experiment: 'mnist-gated', flags: { seed: 1 } },
+      ]),
+    );
     expect(() => buildPlan(twice, '/r', '/p')).toThrow(/runs 0 and 1 are the same run/);
   });
 
   it('starts a new run with --run-id and continues a checkpointed one with --resume', async () => {
-    const s = await validateSpec(spec([{ experiment: 'mnist-gated', flags: { preset: 'smoke', backend: 'wasm', seed: 3 } }]));
+    const s = await validateSpec(
+      spec([{ experiment: 'mnist-gated', flags: { preset: 'smoke', backend: 'wasm', seed: 3 } }]),
+    );
     const plan = buildPlan(s, '/res', '/rep');
     const run = plan.runs[0];
     expect(run.dir).toBe(path.join('/res', 'mnist-gated', run.runId));
-    expect(runArgs(plan, run, 'new')).toEqual(['--preset', 'smoke', '--backend', 'wasm', '--seed', '3', '--out', '/res', '--reports', '/rep', '--run-id', run.runId]);
-    expect(runArgs(plan, run, 'resumable')).toEqual(['--resume', run.runId, '--out', '/res', '--reports', '/rep', '--backend', 'wasm']);
+    expect(runArgs(plan, run, 'new')).toEqual([
+      '--preset',
+      'smoke',
+      '--backend',
+      'wasm',
+      '--seed',
+      '3',
+      '--out',
+      '/res',
+      '--reports',
+      '/rep',
+      '--run-id',
+      run.runId,
+    ]);
+    expect(runArgs(plan, run, 'resumable')).toEqual([
+      '--resume',
+      run.runId,
+      '--out',
+      '/res',
+      '--reports',
+      '/rep',
+      '--backend',
+      'wasm',
+    ]);
   });
 });
 
@@ -65,13 +115,40 @@ describe('sbatch script writer', () => {
   it('writes one array task per run still to do, with the Slurm options passed through', async () => {
     const s = await validateSpec(spec([{ experiment: 'mnist-gated', grid: { seed: [1, 2, 3, 4] } }]));
     const plan = buildPlan(s, '/shared/results', '/shared/reports');
-    const script = sbatchScript({ plan, planFile: '/shared/results/.sweeps/t/plan.json', indexes: [0, 2, 3], node: '/opt/node/bin/node', repoRoot: '/home/me/pixel-models', slurm: { partition: 'gpu', time: '04:00:00', gres: 'gpu:1', cpusPerTask: 4, mem: '16G', extra: ['--account=lab'] } });
+    const script = sbatchScript({
+      plan,
+      planFile: '/shared/results/.sweeps/t/plan.json',
+      indexes: [0, 2, 3],
+      node: '/opt/node/bin/node',
+      repoRoot: '/home/me/pixel-models',
+      slurm: {
+        partition: 'gpu',
+        time: '04:00:00',
+        gres: 'gpu:1',
+        cpusPerTask: 4,
+        mem: '16G',
+        extra: ['--account=lab'],
+      },
+    });
     const lines = script.split('\n');
     expect(lines[0]).toBe('#!/bin/bash');
-    for (const l of ['#SBATCH --job-name=sweep-t', '#SBATCH --array=0,2-3', '#SBATCH --output=/shared/results/.sweeps/t/logs/slurm-%A_%a.log', '#SBATCH --chdir=/home/me/pixel-models', '#SBATCH --partition=gpu', '#SBATCH --time=04:00:00', '#SBATCH --gres=gpu:1', '#SBATCH --cpus-per-task=4', '#SBATCH --mem=16G', '#SBATCH --account=lab']) {
+    for (const l of [
+      '#SBATCH --job-name=sweep-t',
+      '#SBATCH --array=0,2-3',
+      '#SBATCH --output=/shared/results/.sweeps/t/logs/slurm-%A_%a.log',
+      '#SBATCH --chdir=/home/me/pixel-models',
+      '#SBATCH --partition=gpu',
+      '#SBATCH --time=04:00:00',
+      '#SBATCH --gres=gpu:1',
+      '#SBATCH --cpus-per-task=4',
+      '#SBATCH --mem=16G',
+      '#SBATCH --account=lab',
+    ]) {
       expect(lines).toContain(l);
     }
-    expect(script).toContain(`exec '/opt/node/bin/node' --import tsx '/home/me/pixel-models/experiments/src/sweep.ts' --task '/shared/results/.sweeps/t/plan.json' --index "$SLURM_ARRAY_TASK_ID"`);
+    expect(script).toContain(
+      `exec '/opt/node/bin/node' --import tsx '/home/me/pixel-models/experiments/src/sweep.ts' --task '/shared/results/.sweeps/t/plan.json' --index "$SLURM_ARRAY_TASK_ID"`,
+    );
     const minimal = sbatchScript({ plan, planFile: '/p.json', indexes: [1], slurm: {} });
     expect(minimal).not.toMatch(/--partition|--gres|--time|--mem|--cpus-per-task/);
     expect(() => sbatchScript({ plan, planFile: '/p.json', indexes: [], slurm: {} })).toThrow(/no runs/);

@@ -36,12 +36,30 @@ export interface SweepSpec {
 }
 
 /** The training experiments a sweep can run, and the module that declares each. */
-export const SWEEP_EXPERIMENTS: Record<string, { script: string; load: () => Promise<TrainingExperiment<unknown, never>> }> = {
-  'mnist-gated': { script: 'experiments/src/mnist-gated.ts', load: async () => (await import('../mnist-gated')).mnistGated as never },
-  'mnist-pixelrnn': { script: 'experiments/src/mnist-pixelrnn.ts', load: async () => (await import('../mnist-pixelrnn')).mnistPixelRnn as never },
-  'mnist-class-conditional': { script: 'experiments/src/mnist-class-conditional.ts', load: async () => (await import('../mnist-class-conditional')).mnistClassConditional as never },
-  'mnist-embedding-conditional': { script: 'experiments/src/mnist-embedding-conditional.ts', load: async () => (await import('../mnist-embedding-conditional')).mnistEmbeddingConditional as never },
-  'mnist-autoencoder': { script: 'experiments/src/mnist-autoencoder.ts', load: async () => (await import('../mnist-autoencoder')).mnistAutoencoder as never },
+export const SWEEP_EXPERIMENTS: Record<
+  string,
+  { script: string; load: () => Promise<TrainingExperiment<unknown, never>> }
+> = {
+  'mnist-gated': {
+    script: 'experiments/src/mnist-gated.ts',
+    load: async () => (await import('../mnist-gated')).mnistGated as never,
+  },
+  'mnist-pixelrnn': {
+    script: 'experiments/src/mnist-pixelrnn.ts',
+    load: async () => (await import('../mnist-pixelrnn')).mnistPixelRnn as never,
+  },
+  'mnist-class-conditional': {
+    script: 'experiments/src/mnist-class-conditional.ts',
+    load: async () => (await import('../mnist-class-conditional')).mnistClassConditional as never,
+  },
+  'mnist-embedding-conditional': {
+    script: 'experiments/src/mnist-embedding-conditional.ts',
+    load: async () => (await import('../mnist-embedding-conditional')).mnistEmbeddingConditional as never,
+  },
+  'mnist-autoencoder': {
+    script: 'experiments/src/mnist-autoencoder.ts',
+    load: async () => (await import('../mnist-autoencoder')).mnistAutoencoder as never,
+  },
 };
 
 type Kind = 'int' | 'float' | 'string' | 'bool' | 'enum';
@@ -79,26 +97,41 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Every combination of the grid's values, in the order the grid lists them (last key fastest). */
 function product(grid: Record<string, FlagValue[]>): Record<string, FlagValue>[] {
-  return Object.entries(grid).reduce<Record<string, FlagValue>[]>((acc, [k, values]) => acc.flatMap((a) => values.map((v) => ({ ...a, [k]: v }))), [{}]);
+  return Object.entries(grid).reduce<Record<string, FlagValue>[]>(
+    (acc, [k, values]) => acc.flatMap((a) => values.map((v) => ({ ...a, [k]: v }))),
+    [{}],
+  );
 }
 
 /** Checks one run's flags against its experiment; `where` names the run in messages. */
-export function checkRunFlags(exp: TrainingExperiment<unknown, never>, flags: Record<string, FlagValue>, where: string): void {
+export function checkRunFlags(
+  exp: TrainingExperiment<unknown, never>,
+  flags: Record<string, FlagValue>,
+  where: string,
+): void {
   for (const [name, value] of Object.entries(flags)) {
-    if (SWEEP_OWNED_FLAGS.includes(name)) throw new ConfigError(`${where}: --${name} is set by the sweep for every run; leave it out of the spec`);
+    if (SWEEP_OWNED_FLAGS.includes(name))
+      throw new ConfigError(`${where}: --${name} is set by the sweep for every run; leave it out of the spec`);
     const def = TRAINING_FLAGS[name];
-    if (!def) throw new ConfigError(`${where}: unknown flag --${name} for ${exp.name}; flags: ${Object.keys(TRAINING_FLAGS).join(', ')}`);
+    if (!def)
+      throw new ConfigError(
+        `${where}: unknown flag --${name} for ${exp.name}; flags: ${Object.keys(TRAINING_FLAGS).join(', ')}`,
+      );
     const choices =
       name === 'preset' ? Object.keys(exp.presets) : name === 'model' ? (exp.variants?.choices ?? []) : def.choices;
-    if (name === 'model' && !exp.variants) throw new ConfigError(`${where}: ${exp.name} has one model: --model is not a flag of it`);
+    if (name === 'model' && !exp.variants)
+      throw new ConfigError(`${where}: ${exp.name} has one model: --model is not a flag of it`);
     if (name === 'preset' && exp.renamedPresets && Object.hasOwn(exp.renamedPresets, String(value))) {
-      throw new ConfigError(`${where}: --preset ${value} was renamed: use --preset ${exp.renamedPresets[String(value)]}`);
+      throw new ConfigError(
+        `${where}: --preset ${value} was renamed: use --preset ${exp.renamedPresets[String(value)]}`,
+      );
     }
     const bad = (what: string) => new ConfigError(`${where}: --${name} ${what}, got ${JSON.stringify(value)}`);
     switch (def.kind) {
       case 'int':
       case 'float':
-        if (typeof value !== 'number' || !Number.isFinite(value) || (def.kind === 'int' && !Number.isInteger(value))) throw bad(`needs ${def.kind === 'int' ? 'an integer' : 'a number'}`);
+        if (typeof value !== 'number' || !Number.isFinite(value) || (def.kind === 'int' && !Number.isInteger(value)))
+          throw bad(`needs ${def.kind === 'int' ? 'an integer' : 'a number'}`);
         if (def.min !== undefined && value < def.min) throw bad(`must be at least ${def.min}`);
         if (def.max !== undefined && value > def.max) throw bad(`must be at most ${def.max}`);
         break;
@@ -118,23 +151,31 @@ export function checkRunFlags(exp: TrainingExperiment<unknown, never>, flags: Re
 export async function validateSpec(raw: unknown, source = 'spec'): Promise<SweepSpec> {
   if (!isObject(raw)) throw new ConfigError(`${source}: a sweep spec is a JSON object with "name" and "runs"`);
   const unknownKeys = Object.keys(raw).filter((k) => !['name', 'runs', 'slurm', 'description'].includes(k));
-  if (unknownKeys.length) throw new ConfigError(`${source}: unknown key(s) ${unknownKeys.join(', ')}; keys: name, runs, slurm, description`);
+  if (unknownKeys.length)
+    throw new ConfigError(`${source}: unknown key(s) ${unknownKeys.join(', ')}; keys: name, runs, slurm, description`);
   const name = raw.name;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigError(`${source}: "name" must be letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
-  if (!Array.isArray(raw.runs) || raw.runs.length === 0) throw new ConfigError(`${source}: "runs" must be a non-empty list of { experiment, flags, grid }`);
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw new ConfigError(`${source}: "name" must be letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+  if (!Array.isArray(raw.runs) || raw.runs.length === 0)
+    throw new ConfigError(`${source}: "runs" must be a non-empty list of { experiment, flags, grid }`);
   const runs: SweepRun[] = [];
   for (const [i, block] of raw.runs.entries()) {
     const where = `${source}: runs[${i}]`;
     if (!isObject(block)) throw new ConfigError(`${where} must be an object { experiment, flags, grid }`);
     const extra = Object.keys(block).filter((k) => !['experiment', 'flags', 'grid'].includes(k));
-    if (extra.length) throw new ConfigError(`${where}: unknown key(s) ${extra.join(', ')}; keys: experiment, flags, grid`);
+    if (extra.length)
+      throw new ConfigError(`${where}: unknown key(s) ${extra.join(', ')}; keys: experiment, flags, grid`);
     const entry = typeof block.experiment === 'string' ? SWEEP_EXPERIMENTS[block.experiment] : undefined;
-    if (!entry) throw new ConfigError(`${where}: unknown experiment ${JSON.stringify(block.experiment)}; a sweep runs one of ${Object.keys(SWEEP_EXPERIMENTS).join(', ')}`);
+    if (!entry)
+      throw new ConfigError(
+        `${where}: unknown experiment ${JSON.stringify(block.experiment)}; a sweep runs one of ${Object.keys(SWEEP_EXPERIMENTS).join(', ')}`,
+      );
     const exp = await entry.load();
     const flags = block.flags ?? {};
     const grid = block.grid ?? {};
     if (!isObject(flags)) throw new ConfigError(`${where}: "flags" must be an object of flag: value`);
-    if (!isObject(grid) || Object.values(grid).some((v) => !Array.isArray(v) || v.length === 0)) throw new ConfigError(`${where}: "grid" must be an object of flag: [values, ...] (non-empty lists)`);
+    if (!isObject(grid) || Object.values(grid).some((v) => !Array.isArray(v) || v.length === 0))
+      throw new ConfigError(`${where}: "grid" must be an object of flag: [values, ...] (non-empty lists)`);
     const both = Object.keys(grid).filter((k) => k in flags);
     if (both.length) throw new ConfigError(`${where}: ${both.join(', ')} in both "flags" and "grid"`);
     for (const combo of product(grid as Record<string, FlagValue[]>)) {
@@ -146,10 +187,17 @@ export async function validateSpec(raw: unknown, source = 'spec'): Promise<Sweep
   const slurm = raw.slurm ?? {};
   if (!isObject(slurm)) throw new ConfigError(`${source}: "slurm" must be an object`);
   const badSlurm = Object.keys(slurm).filter((k) => !SLURM_KEYS.includes(k));
-  if (badSlurm.length) throw new ConfigError(`${source}: unknown slurm option(s) ${badSlurm.join(', ')}; options: ${SLURM_KEYS.join(', ')}`);
-  for (const k of ['partition', 'time', 'gres', 'mem']) if (slurm[k] !== undefined && typeof slurm[k] !== 'string') throw new ConfigError(`${source}: slurm.${k} must be a string`);
-  if (slurm.cpusPerTask !== undefined && !(Number.isInteger(slurm.cpusPerTask) && (slurm.cpusPerTask as number) > 0)) throw new ConfigError(`${source}: slurm.cpusPerTask must be a positive integer`);
-  if (slurm.extra !== undefined && !(Array.isArray(slurm.extra) && slurm.extra.every((x) => typeof x === 'string'))) throw new ConfigError(`${source}: slurm.extra must be a list of strings`);
+  if (badSlurm.length)
+    throw new ConfigError(
+      `${source}: unknown slurm option(s) ${badSlurm.join(', ')}; options: ${SLURM_KEYS.join(', ')}`,
+    );
+  for (const k of ['partition', 'time', 'gres', 'mem'])
+    if (slurm[k] !== undefined && typeof slurm[k] !== 'string')
+      throw new ConfigError(`${source}: slurm.${k} must be a string`);
+  if (slurm.cpusPerTask !== undefined && !(Number.isInteger(slurm.cpusPerTask) && (slurm.cpusPerTask as number) > 0))
+    throw new ConfigError(`${source}: slurm.cpusPerTask must be a positive integer`);
+  if (slurm.extra !== undefined && !(Array.isArray(slurm.extra) && slurm.extra.every((x) => typeof x === 'string')))
+    throw new ConfigError(`${source}: slurm.extra must be a list of strings`);
   return { name, runs, slurm: slurm as SlurmOptions };
 }
 

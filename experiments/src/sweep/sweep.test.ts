@@ -15,21 +15,42 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-test-'));
 const SEEDS = [1, 2];
 const specFile = (name: string, flags: Record<string, unknown>, seeds = SEEDS) => {
   const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ name, runs: [{ experiment: 'mnist-gated', flags: { preset: 'smoke', backend: 'wasm', samples: 0, ...flags }, grid: { seed: seeds } }] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      runs: [
+        {
+          experiment: 'mnist-gated',
+          flags: { preset: 'smoke', backend: 'wasm', samples: 0, ...flags },
+          grid: { seed: seeds },
+        },
+      ],
+    }),
+  );
   return file;
 };
 const spec = specFile('gated-smoke', {});
 
 function sweep(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/sweep.ts'), ...args], { cwd: REPO_ROOT, env });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/sweep.ts'), ...args],
+      { cwd: REPO_ROOT, env },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('close', (code) => resolve({ code, out }));
   });
 }
-const roots = (name: string) => ['--out', path.join(tmp, name, 'results'), '--reports', path.join(tmp, name, 'reports')];
+const roots = (name: string) => [
+  '--out',
+  path.join(tmp, name, 'results'),
+  '--reports',
+  path.join(tmp, name, 'reports'),
+];
 const runDirs = (name: string) => {
   const dir = path.join(tmp, name, 'results', 'mnist-gated');
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
@@ -49,8 +70,13 @@ describe('experiments:sweep --engine local', () => {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/\[2\/2\] mnist-gated\/.*: completed in/);
     expect(r.out).toMatch(/2 completed, 0 skipped \(done before\), 0 failed/);
-    expect(runDirs('local')).toEqual(['backend-wasm.preset-smoke.samples-0.seed-1-747332b2', 'backend-wasm.preset-smoke.samples-0.seed-2-da19e947']);
-    for (const id of runDirs('local')) for (const f of ['config.json', 'manifest.json', 'metrics.csv']) expect(fs.existsSync(path.join(tmp, 'local/results/mnist-gated', id, f)), f).toBe(true);
+    expect(runDirs('local')).toEqual([
+      'backend-wasm.preset-smoke.samples-0.seed-1-747332b2',
+      'backend-wasm.preset-smoke.samples-0.seed-2-da19e947',
+    ]);
+    for (const id of runDirs('local'))
+      for (const f of ['config.json', 'manifest.json', 'metrics.csv'])
+        expect(fs.existsSync(path.join(tmp, 'local/results/mnist-gated', id, f)), f).toBe(true);
     const summary = read('local/results/sweep/gated-smoke/summary.csv');
     expect(summary.split('\n')[1]).toMatch(/^mnist-gated,.*,nats,,,[0-9.]+,[0-9.]+,2,/);
     expect(read('local/results/sweep/gated-smoke/curves.csv').split('\n').length).toBeGreaterThan(3);
@@ -77,7 +103,16 @@ describe('experiments:sweep --engine local', () => {
 
   it('refuses an invalid spec before anything starts', async () => {
     const bad = path.join(tmp, 'bad.json');
-    fs.writeFileSync(bad, JSON.stringify({ name: 'bad', runs: [{ experiment: 'mnist-gated', grid: { seed: [1] } }, { experiment: 'mnist-gated', flags: { epoch: 1 } }] }));
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({
+        name: 'bad',
+        runs: [
+          { experiment: 'mnist-gated', grid: { seed: [1] } },
+          { experiment: 'mnist-gated', flags: { epoch: 1 } },
+        ],
+      }),
+    );
     const r = await sweep(['--spec', bad, ...roots('bad')]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/unknown flag --epoch for mnist-gated/);
@@ -100,7 +135,7 @@ describe('experiments:sweep --engine slurm, on a real single-node Slurm', () => 
     await cluster?.stop();
   });
 
-  it('runs the sweep as one job array; run folders and merged report equal the local engine\'s', async (ctx) => {
+  it("runs the sweep as one job array; run folders and merged report equal the local engine's", async (ctx) => {
     if (!cluster) return ctx.skip(skip);
     const r = await sweep(['--spec', spec, '--engine', 'slurm', '--poll', '0.5', ...roots('slurm')], cluster.env);
     expect(r.code, r.out).toBe(0);
@@ -117,11 +152,17 @@ describe('experiments:sweep --engine slurm, on a real single-node Slurm', () => 
       const [a, b] = both('metrics.csv').map(untimed);
       expect(b).toEqual(a);
     }
-    for (const f of ['summary.csv', 'runs.csv']) expect(untimed(read('slurm/results/sweep/gated-smoke', f))).toEqual(untimed(read('local/results/sweep/gated-smoke', f)));
+    for (const f of ['summary.csv', 'runs.csv'])
+      expect(untimed(read('slurm/results/sweep/gated-smoke', f))).toEqual(
+        untimed(read('local/results/sweep/gated-smoke', f)),
+      );
     expect(read('slurm/results/sweep/gated-smoke/curves.csv')).toBe(read('local/results/sweep/gated-smoke/curves.csv'));
     expect(fs.existsSync(path.join(tmp, 'slurm/reports/sweep/gated-smoke.html'))).toBe(true);
 
-    const again = await sweep(['--spec', spec, '--engine', 'slurm', '--poll', '0.5', '--no-collect', ...roots('slurm')], cluster.env);
+    const again = await sweep(
+      ['--spec', spec, '--engine', 'slurm', '--poll', '0.5', '--no-collect', ...roots('slurm')],
+      cluster.env,
+    );
     expect(again.code, again.out).toBe(0);
     expect(again.out).toMatch(/all 2 run\(s\) completed before; nothing to submit/);
   });

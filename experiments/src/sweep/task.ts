@@ -28,9 +28,15 @@ export function runTask(plan: SweepPlan, index: number, log?: string): Promise<T
   const args = ['--import', 'tsx', path.join(REPO_ROOT, scriptOf(run)), ...runArgs(plan, run, state)];
   const fd = log ? fs.openSync(log, 'a') : undefined;
   if (fd !== undefined) fs.writeSync(fd, `$ node ${args.join(' ')}\n`);
-  else console.log(`${state === 'resumable' ? 'resuming' : 'starting'} ${run.experiment}/${run.runId}: node ${args.join(' ')}`);
+  else
+    console.log(
+      `${state === 'resumable' ? 'resuming' : 'starting'} ${run.experiment}/${run.runId}: node ${args.join(' ')}`,
+    );
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', fd ?? 'inherit', fd ?? 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', fd ?? 'inherit', fd ?? 'inherit'],
+    });
     const done = (code: number) => {
       if (fd !== undefined) fs.closeSync(fd);
       resolve({ state, code, seconds: (Date.now() - started) / 1000 });

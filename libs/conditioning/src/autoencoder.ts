@@ -23,12 +23,25 @@ export class PixelCnnAutoencoder implements AutoregressiveModel<AutoencoderConfi
   readonly encoder: MlpEncoder;
   readonly decoder: GatedPixelCnn;
 
-  constructor(readonly config: AutoencoderConfig, seed: number) {
+  constructor(
+    readonly config: AutoencoderConfig,
+    seed: number,
+  ) {
     this.encoder = new MlpEncoder(
-      { height: config.height, width: config.width, channels: config.channels, levels: config.levels, hidden: config.encoderHidden, size: config.code },
+      {
+        height: config.height,
+        width: config.width,
+        channels: config.channels,
+        levels: config.levels,
+        hidden: config.encoderHidden,
+        size: config.code,
+      },
       seed + 1,
     );
-    const conditioner = new VectorConditioner({ size: config.code, layers: config.layers, filters: config.filters }, seed + 2);
+    const conditioner = new VectorConditioner(
+      { size: config.code, layers: config.layers, filters: config.filters },
+      seed + 2,
+    );
     this.decoder = new GatedPixelCnn(config, seed, conditioner);
   }
 
@@ -41,7 +54,8 @@ export class PixelCnnAutoencoder implements AutoregressiveModel<AutoencoderConfi
   }
 
   logits(x: tf.Tensor4D, code?: tf.Tensor): tf.Tensor5D {
-    if (!code) throw new ConfigError('the auto-encoder decodes from a code: pass logits(x, encode(x)) or a code of your own');
+    if (!code)
+      throw new ConfigError('the auto-encoder decodes from a code: pass logits(x, encode(x)) or a code of your own');
     return this.decoder.logits(x, code);
   }
 

@@ -11,15 +11,27 @@ import { VectorConditioner } from './vector-conditioner';
 const base: Partial<GatedPixelCnnConfig> = { filters: 6, headFilters: 6, firstKernel: 5, layers: 2 };
 
 function classConditional(channels: number, levels: number): GatedPixelCnn {
-  return new GatedPixelCnn({ ...base, channels, levels }, 4, new VectorConditioner({ size: 10, layers: 2, filters: 6 }, 5));
+  return new GatedPixelCnn(
+    { ...base, channels, levels },
+    4,
+    new VectorConditioner({ size: 10, layers: 2, filters: 6 }, 5),
+  );
 }
 
 function spatialConditional(): GatedPixelCnn {
-  return new GatedPixelCnn({ ...base, levels: 2 }, 4, new SpatialConditioner({ size: 10, layers: 2, filters: 6, height: 5, width: 5, mapFeatures: 4 }, 5));
+  return new GatedPixelCnn(
+    { ...base, levels: 2 },
+    4,
+    new SpatialConditioner({ size: 10, layers: 2, filters: 6, height: 5, width: 5, mapFeatures: 4 }, 5),
+  );
 }
 
 const levels = (n: number, h: number, c: number, q: number) =>
-  tf.tensor4d(Int32Array.from({ length: n * h * h * c }, (_, i) => (i * 7 + 3) % q), [n, h, h, c], 'int32');
+  tf.tensor4d(
+    Int32Array.from({ length: n * h * h * c }, (_, i) => (i * 7 + 3) % q),
+    [n, h, h, c],
+    'int32',
+  );
 
 beforeAll(async () => {
   await useTestBackend();
@@ -37,7 +49,10 @@ describe('class conditioning (V^T h in every gate)', () => {
     model.dispose();
   });
 
-  it.each([[1, 2], [3, 4]])('stays autoregressive with a condition (%i channels, Q=%i)', async (channels, q) => {
+  it.each([
+    [1, 2],
+    [3, 4],
+  ])('stays autoregressive with a condition (%i channels, Q=%i)', async (channels, q) => {
     const model = classConditional(channels, q);
     await expectAutoregressive(model, { height: 4, width: 4, condition: (n) => oneHotLabels(Array(n).fill(6), 10) });
     model.dispose();
@@ -77,7 +92,19 @@ describe('location-dependent conditioning (s = m(h), 1x1 convolutions)', () => {
 });
 
 describe('PixelCNN auto-encoder', () => {
-  const config = { ...DEFAULT_GATED_CONFIG, channels: 1, levels: 2, layers: 2, filters: 6, headFilters: 6, firstKernel: 5, height: 5, width: 5, code: 3, encoderHidden: 8 };
+  const config = {
+    ...DEFAULT_GATED_CONFIG,
+    channels: 1,
+    levels: 2,
+    layers: 2,
+    filters: 6,
+    headFilters: 6,
+    firstKernel: 5,
+    height: 5,
+    width: 5,
+    code: 3,
+    encoderHidden: 8,
+  };
 
   it('is autoregressive given its code, and the code changes the output', async () => {
     const ae = new PixelCnnAutoencoder(config, 2);
@@ -99,17 +126,27 @@ describe('PixelCNN auto-encoder', () => {
 
   it('interpolates codes linearly, endpoints included', () => {
     const path = interpolate(tf.tensor1d([0, 2]), tf.tensor1d([4, -2]), 3).arraySync();
-    expect(path).toEqual([[0, 2], [2, 0], [4, -2]]);
+    expect(path).toEqual([
+      [0, 2],
+      [2, 0],
+      [4, -2],
+    ]);
   });
 });
 
 describe('seeding', () => {
   it('conditioners initialise identically for a seed, and differently for another', () => {
-    const a = new VectorConditioner({ size: 4, layers: 1, filters: 2 }, 9).variables.map((v) => Array.from(v.dataSync()));
-    const b = new VectorConditioner({ size: 4, layers: 1, filters: 2 }, 9).variables.map((v) => Array.from(v.dataSync()));
+    const a = new VectorConditioner({ size: 4, layers: 1, filters: 2 }, 9).variables.map((v) =>
+      Array.from(v.dataSync()),
+    );
+    const b = new VectorConditioner({ size: 4, layers: 1, filters: 2 }, 9).variables.map((v) =>
+      Array.from(v.dataSync()),
+    );
     expect(a).toEqual(b);
     // ... and differently for another seed, so the equality above is not that of constant weights.
-    const c = new VectorConditioner({ size: 4, layers: 1, filters: 2 }, 10).variables.map((v) => Array.from(v.dataSync()));
+    const c = new VectorConditioner({ size: 4, layers: 1, filters: 2 }, 10).variables.map((v) =>
+      Array.from(v.dataSync()),
+    );
     expect(c.map((w) => w.length)).toEqual(a.map((w) => w.length));
     expect(c[0]).not.toEqual(a[0]);
   });

@@ -23,7 +23,10 @@ export class MlpEncoder {
   private readonly w2: Variable2D;
   private readonly b2: Variable1D;
 
-  constructor(readonly config: EncoderConfig, seed: number) {
+  constructor(
+    readonly config: EncoderConfig,
+    seed: number,
+  ) {
     const { height, width, channels, hidden, size } = config;
     const p = (this.params = new Params(seed));
     const inputs = height * width * channels;

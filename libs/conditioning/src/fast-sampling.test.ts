@@ -13,8 +13,14 @@ beforeAll(async () => {
 describe('cached sampling of conditional models', () => {
   const base = { filters: 6, headFilters: 6, firstKernel: 5, layers: 3, levels: 3 };
   const cases = {
-    'class-conditional (V^T h)': () => new GatedPixelCnn({ ...base, channels: 3 }, 4, new VectorConditioner({ size: 10, layers: 3, filters: 6 }, 5)),
-    'spatially conditioned (s = m(h))': () => new GatedPixelCnn({ ...base, channels: 1 }, 4, new SpatialConditioner({ size: 10, layers: 3, filters: 6, height: 6, width: 5, mapFeatures: 4 }, 5)),
+    'class-conditional (V^T h)': () =>
+      new GatedPixelCnn({ ...base, channels: 3 }, 4, new VectorConditioner({ size: 10, layers: 3, filters: 6 }, 5)),
+    'spatially conditioned (s = m(h))': () =>
+      new GatedPixelCnn(
+        { ...base, channels: 1 },
+        4,
+        new SpatialConditioner({ size: 10, layers: 3, filters: 6, height: 6, width: 5, mapFeatures: 4 }, 5),
+      ),
   };
 
   it.each(Object.keys(cases))('%s: the same samples as naive sampling for the same seed', async (name) => {

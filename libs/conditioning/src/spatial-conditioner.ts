@@ -25,7 +25,10 @@ export class SpatialConditioner implements GateConditioner {
   private readonly coarse: [number, number];
   private cache?: { id: number; map: tf.Tensor4D };
 
-  constructor(readonly config: SpatialConditionerConfig, seed: number) {
+  constructor(
+    readonly config: SpatialConditionerConfig,
+    seed: number,
+  ) {
     const p = (this.params = new Params(seed));
     const { size, mapFeatures: S } = config;
     this.coarse = [Math.ceil(config.height / 4), Math.ceil(config.width / 4)];
@@ -36,7 +39,8 @@ export class SpatialConditioner implements GateConditioner {
       p.bias(`m.up${k}.b`, S);
     }
     for (let l = 0; l < config.layers; l++) {
-      for (const stack of ['vertical', 'horizontal']) p.weight(`cond.layer${l}.${stack}.V`, [S, 2 * config.filters], S, 0.5);
+      for (const stack of ['vertical', 'horizontal'])
+        p.weight(`cond.layer${l}.${stack}.V`, [S, 2 * config.filters], S, 0.5);
     }
   }
 
@@ -51,26 +55,47 @@ export class SpatialConditioner implements GateConditioner {
   /** s = m(h): [B, size] -> [B, H, W, S]. */
   map(h: tf.Tensor2D): tf.Tensor4D {
     const { height, width, mapFeatures: S, size } = this.config;
-    if (h.rank !== 2 || h.shape[1] !== size) throw new ConfigError(`conditioning vector has shape [${h.shape}], expected [batch, ${size}]`);
+    if (h.rank !== 2 || h.shape[1] !== size)
+      throw new ConfigError(`conditioning vector has shape [${h.shape}], expected [batch, ${size}]`);
     const b = h.shape[0];
-    let s = tf.reshape(tf.add(matMul2d(h, this.w('m.dense.w') as tf.Tensor2D), this.w('m.dense.b')), [b, ...this.coarse, S]) as tf.Tensor4D;
-    const sizes: [number, number][] = [[Math.ceil(height / 2), Math.ceil(width / 2)], [height, width]];
+    let s = tf.reshape(tf.add(matMul2d(h, this.w('m.dense.w') as tf.Tensor2D), this.w('m.dense.b')), [
+      b,
+      ...this.coarse,
+      S,
+    ]) as tf.Tensor4D;
+    const sizes: [number, number][] = [
+      [Math.ceil(height / 2), Math.ceil(width / 2)],
+      [height, width],
+    ];
     sizes.forEach((hw, k) => {
       const up = tf.image.resizeNearestNeighbor(s, hw);
-      s = tf.relu(tf.add(paddedConv2d(up, this.w(`m.up${k + 1}.w`) as tf.Tensor4D, [1, 1, 1, 1]), this.w(`m.up${k + 1}.b`)));
+      s = tf.relu(
+        tf.add(paddedConv2d(up, this.w(`m.up${k + 1}.w`) as tf.Tensor4D, [1, 1, 1, 1]), this.w(`m.up${k + 1}.b`)),
+      );
     });
     return s;
   }
 
-  gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, [batch, height, width]: [number, number, number]): GatePair {
-    if (condition.shape[0] !== batch) throw new ConfigError(`conditioning batch ${condition.shape[0]} does not match the image batch ${batch}`);
+  gateBias(
+    layer: number,
+    stack: 'vertical' | 'horizontal',
+    condition: tf.Tensor,
+    [batch, height, width]: [number, number, number],
+  ): GatePair {
+    if (condition.shape[0] !== batch)
+      throw new ConfigError(`conditioning batch ${condition.shape[0]} does not match the image batch ${batch}`);
     // m(h) is computed once per forward pass and shared by every layer.
-    if (!this.cache || this.cache.id !== condition.id || this.cache.map.isDisposed) this.cache = { id: condition.id, map: this.map(condition as tf.Tensor2D) };
+    if (!this.cache || this.cache.id !== condition.id || this.cache.map.isDisposed)
+      this.cache = { id: condition.id, map: this.map(condition as tf.Tensor2D) };
     let s = this.cache.map;
-    if (height !== s.shape[1] || width !== s.shape[2]) s = tf.slice(s, [0, 0, 0, 0], [batch, height, width, s.shape[3]]); // sampling runs on the rows so far
+    if (height !== s.shape[1] || width !== s.shape[2])
+      s = tf.slice(s, [0, 0, 0, 0], [batch, height, width, s.shape[3]]); // sampling runs on the rows so far
     const F = this.config.filters;
     const vs = conv1x1(s, this.w(`cond.layer${layer}.${stack}.V`) as tf.Tensor2D); // [B, H, W, 2F]
-    return { f: tf.slice(vs, [0, 0, 0, 0], [batch, height, width, F]), g: tf.slice(vs, [0, 0, 0, F], [batch, height, width, F]) };
+    return {
+      f: tf.slice(vs, [0, 0, 0, 0], [batch, height, width, F]),
+      g: tf.slice(vs, [0, 0, 0, F], [batch, height, width, F]),
+    };
   }
 
   dispose(): void {

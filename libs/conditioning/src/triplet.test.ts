@@ -12,7 +12,8 @@ function twoClasses(count: number): LevelSet {
   const labels = new Uint8Array(count);
   for (let n = 0; n < count; n++) {
     labels[n] = n % 2;
-    for (let i = 0; i < 16; i++) levels[n * 16 + i] = (i < 8) === (labels[n] === 0) ? (rng.next() < 0.9 ? 1 : 0) : rng.next() < 0.1 ? 1 : 0;
+    for (let i = 0; i < 16; i++)
+      levels[n * 16 + i] = i < 8 === (labels[n] === 0) ? (rng.next() < 0.9 ? 1 : 0) : rng.next() < 0.1 ? 1 : 0;
   }
   return { levels, labels, count, height: 4, width: 4, channels: 1 };
 }
@@ -41,7 +42,13 @@ describe('triplet loss', () => {
   it('training separates the classes', async () => {
     const set = twoClasses(40);
     const encoder = new MlpEncoder({ height: 4, width: 4, channels: 1, levels: 2, hidden: 16, size: 2 }, 1);
-    const losses = await trainTriplet(encoder, set, { steps: 60, batchSize: 16, learningRate: 0.01, margin: 1, seed: 1 });
+    const losses = await trainTriplet(encoder, set, {
+      steps: 60,
+      batchSize: 16,
+      learningRate: 0.01,
+      margin: 1,
+      seed: 1,
+    });
     const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) / 2);
     encoder.dispose();

@@ -7,7 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, ConfigError, createRng, type LevelSet, gatherImages } from '@pixel-models/nn';
 import type { MlpEncoder } from './encoder';
 
-export function tripletLoss(anchor: tf.Tensor2D, positive: tf.Tensor2D, negative: tf.Tensor2D, margin: number): tf.Scalar {
+export function tripletLoss(
+  anchor: tf.Tensor2D,
+  positive: tf.Tensor2D,
+  negative: tf.Tensor2D,
+  margin: number,
+): tf.Scalar {
   return tf.tidy(() => {
     const dPos = tf.sum(tf.square(tf.sub(anchor, positive)), 1);
     const dNeg = tf.sum(tf.square(tf.sub(anchor, negative)), 1);
@@ -58,7 +63,10 @@ export async function trainTriplet(encoder: MlpEncoder, set: LevelSet, t: Triple
   for (let step = 0; step < t.steps; step++) {
     const [a, p, n] = sampleTriplets(set, t.batchSize, rng).map((idx) => gather(set, idx));
     const { value, grads } = tf.tidy(() =>
-      tf.variableGrads(() => tripletLoss(encoder.encode(a), encoder.encode(p), encoder.encode(n), t.margin), encoder.variables),
+      tf.variableGrads(
+        () => tripletLoss(encoder.encode(a), encoder.encode(p), encoder.encode(n), t.margin),
+        encoder.variables,
+      ),
     );
     const loss = await adam.update(
       encoder.variables.map((v) => grads[v.name]),

@@ -20,13 +20,20 @@ export class VectorConditioner implements GateConditioner {
   private readonly params: Params;
   private readonly v = new Map<string, Variable2D>();
 
-  constructor(readonly config: VectorConditionerConfig, seed: number) {
-    if (!Number.isInteger(config.size) || config.size < 1) throw new ConfigError(`conditioning size must be a positive integer, got ${config.size}`);
+  constructor(
+    readonly config: VectorConditionerConfig,
+    seed: number,
+  ) {
+    if (!Number.isInteger(config.size) || config.size < 1)
+      throw new ConfigError(`conditioning size must be a positive integer, got ${config.size}`);
     this.params = new Params(seed);
     for (let l = 0; l < config.layers; l++) {
       for (const stack of ['vertical', 'horizontal'] as const) {
         // V = [V_f | V_g]: [size, 2F]
-        this.v.set(`${l}.${stack}`, this.params.weight(`cond.layer${l}.${stack}.V`, [config.size, 2 * config.filters], config.size, 0.5));
+        this.v.set(
+          `${l}.${stack}`,
+          this.params.weight(`cond.layer${l}.${stack}.V`, [config.size, 2 * config.filters], config.size, 0.5),
+        );
       }
     }
   }
@@ -39,11 +46,18 @@ export class VectorConditioner implements GateConditioner {
   check(condition: tf.Tensor, batch: number): void {
     const [b, d] = condition.shape;
     if (condition.rank !== 2 || d !== this.config.size || b !== batch) {
-      throw new ConfigError(`conditioning vector has shape [${condition.shape}], expected [${batch}, ${this.config.size}] (one vector of size ${this.config.size} per image)`);
+      throw new ConfigError(
+        `conditioning vector has shape [${condition.shape}], expected [${batch}, ${this.config.size}] (one vector of size ${this.config.size} per image)`,
+      );
     }
   }
 
-  gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, [batch]: [number, number, number]): GatePair {
+  gateBias(
+    layer: number,
+    stack: 'vertical' | 'horizontal',
+    condition: tf.Tensor,
+    [batch]: [number, number, number],
+  ): GatePair {
     this.check(condition, batch);
     const F = this.config.filters;
     const vh = matMul2d(condition as tf.Tensor2D, this.v.get(`${layer}.${stack}`)!); // [B, 2F]

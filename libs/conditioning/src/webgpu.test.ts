@@ -17,7 +17,25 @@ import { initBackend } from '@pixel-models/lab';
 import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectAutoregressive } from '@pixel-models/nn/testing';
-import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, type ParityCase, type SamplingCase, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuOrSkip } from '@pixel-models/lab/testing';
+import {
+  compareFloats,
+  compareGradients,
+  expectAllOk,
+  type GradientResult,
+  gradientsOn,
+  levelsInput,
+  nudge,
+  type ParityCase,
+  type SamplingCase,
+  expectSamplingParity,
+  PARITY_ADAM,
+  PARITY_TOLERANCE,
+  PARITY_WEIGHT_TOLERANCE,
+  samplingParity,
+  takeWebgpuErrors,
+  trainStepOn,
+  webgpuOrSkip,
+} from '@pixel-models/lab/testing';
 import { PixelCnnAutoencoder } from './autoencoder';
 import { oneHotLabels } from './labels';
 import { SpatialConditioner } from './spatial-conditioner';
@@ -41,7 +59,11 @@ const W = 3;
 const CLASSES = 10;
 const base: Partial<GatedPixelCnnConfig> = { filters: 6, headFilters: 6, firstKernel: 3, layers: 2 };
 /** Labels for a batch of n images (distinct, so the condition matters per image). */
-const labels = (n: number) => oneHotLabels(Array.from({ length: n }, (_, i) => (3 + 4 * i) % CLASSES), CLASSES);
+const labels = (n: number) =>
+  oneHotLabels(
+    Array.from({ length: n }, (_, i) => (3 + 4 * i) % CLASSES),
+    CLASSES,
+  );
 
 type Model = AutoregressiveModel & { decoder?: GatedPixelCnn; encode?: (x: tf.Tensor4D) => tf.Tensor2D };
 
@@ -61,7 +83,12 @@ interface Family {
 const classConditional = (channels: number, levels: number): Family => ({
   channels,
   levels,
-  build: () => new GatedPixelCnn({ ...base, channels, levels }, SEED, new VectorConditioner({ size: CLASSES, layers: 2, filters: 6 }, SEED + 1)),
+  build: () =>
+    new GatedPixelCnn(
+      { ...base, channels, levels },
+      SEED,
+      new VectorConditioner({ size: CLASSES, layers: 2, filters: 6 }, SEED + 1),
+    ),
   condition: (_, x) => labels(x.shape[0]),
   sampleCondition: labels,
   trainStep: channels === 1,
@@ -74,7 +101,20 @@ const families: Record<string, Family> = {
   'auto-encoder, 1 channel, Q=2': {
     channels: 1,
     levels: 2,
-    build: () => new PixelCnnAutoencoder({ ...DEFAULT_GATED_CONFIG, ...base, channels: 1, levels: 2, height: H, width: W, code: CODE.length, encoderHidden: 8 }, SEED),
+    build: () =>
+      new PixelCnnAutoencoder(
+        {
+          ...DEFAULT_GATED_CONFIG,
+          ...base,
+          channels: 1,
+          levels: 2,
+          height: H,
+          width: W,
+          code: CODE.length,
+          encoderHidden: 8,
+        },
+        SEED,
+      ),
     condition: (m, x) => (m as PixelCnnAutoencoder).encode(x), // on the tape: the encoder gets gradients
     sampleCondition: (n) => tf.tile(tf.tensor2d([CODE]), [n, 1]),
     trainStep: true,
@@ -89,7 +129,12 @@ const families: Record<string, Family> = {
     channels: 1,
     reference: 'wasm',
     levels: 2,
-    build: () => new GatedPixelCnn({ ...base, levels: 2 }, SEED, new SpatialConditioner({ size: CLASSES, layers: 2, filters: 6, height: H, width: W, mapFeatures: 4 }, SEED + 1)),
+    build: () =>
+      new GatedPixelCnn(
+        { ...base, levels: 2 },
+        SEED,
+        new SpatialConditioner({ size: CLASSES, layers: 2, filters: 6, height: H, width: W, mapFeatures: 4 }, SEED + 1),
+      ),
     condition: (_, x) => labels(x.shape[0]),
     trainStep: false,
   },
@@ -130,7 +175,11 @@ describe.skipIf(!gpu.available)(`conditional Gated PixelCNNs on webgpu (${gpu.de
         const webgpu = await trainStepOn('webgpu', parity(f), x, ADAM);
         expect(webgpu.initial).toEqual(cpu.initial); // seeded initialisation: bit-identical on every backend
         expectAllOk([compareFloats([webgpu.loss], [cpu.loss], PARITY_TOLERANCE.loss, 'loss')]);
-        expectAllOk(cpu.updated.map((w, i) => compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one step`)));
+        expectAllOk(
+          cpu.updated.map((w, i) =>
+            compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one step`),
+          ),
+        );
         expect(cpu.updated.every((w, i) => w.some((v, j) => v !== cpu.initial[i][j]))).toBe(true); // every variable moved
       });
     }
@@ -164,7 +213,9 @@ describe.skipIf(!gpu.available)(`conditional Gated PixelCNNs on webgpu (${gpu.de
     const cpu = cpuGrads.get(name) ?? (await gradientsOn('cpu', parity(f), batch(f)));
     // The last variable is the conditioner's V [10 classes, 2F] of the last layer: perturb an entry of the row of
     // class 3, which the batch's first image uses (a row of an unused class changes nothing).
-    const webgpu = await gradientsOn('webgpu', parity(f), batch(f), (m) => nudge(m.trainableVariables[m.trainableVariables.length - 1], 3 * 12, 0.05));
+    const webgpu = await gradientsOn('webgpu', parity(f), batch(f), (m) =>
+      nudge(m.trainableVariables[m.trainableVariables.length - 1], 3 * 12, 0.05),
+    );
     const failed = compareGradients(webgpu, cpu, PARITY_TOLERANCE).filter((c) => !c.ok);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.map((c) => c.message).join('\n')).toMatch(/grad of variable \d+ .*differ.*worst at \[\d+\]/);

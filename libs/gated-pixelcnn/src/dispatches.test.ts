@@ -20,11 +20,17 @@ describe.skipIf(!gpu.available)('Gated PixelCNN training step on webgpu', () => 
     await tf.setBackend('webgpu');
     const model = new GatedPixelCnn({ channels: 1, levels: 256, layers: 8, filters: 64, headFilters: 128 }, 1);
     const adam = new Adam(model.trainableVariables, { learningRate: 1e-3, clipNorm: 1 });
-    const x = tf.tensor4d(Int32Array.from({ length: 64 }, (_, i) => (i * 37) % 256), [1, 8, 8, 1], 'int32');
+    const x = tf.tensor4d(
+      Int32Array.from({ length: 64 }, (_, i) => (i * 37) % 256),
+      [1, 8, 8, 1],
+      'int32',
+    );
     await trainStep(model, adam, x); // uploads the weights: later steps dispatch everything
     const { kernels, byName } = await countKernels(() => trainStep(model, adam, x));
     const fused = [...byName].filter(([name]) => name.startsWith('PixelModels')).reduce((n, [, c]) => n + c, 0);
-    console.log(`gated step on webgpu: ${kernels} dispatches (${fused} fused): ${[...byName].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    console.log(
+      `gated step on webgpu: ${kernels} dispatches (${fused} fused): ${[...byName].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    );
     expect(kernels).toBeLessThanOrEqual(MAX_DISPATCHES);
     // Fused: 8 layers x 2 stacks of gate forward and backward (the last layer's vertical output feeds nothing, so
     // it gets no backward), softmax cross-entropy forward and backward, Adam's moments and one per variable.

@@ -36,7 +36,12 @@ export interface GatedPixelCnnConfig extends ImageModelConfig {
 export interface GateConditioner {
   /** Names the conditioning in the model's name, e.g. 'vector-conditional'. */
   readonly kind: string;
-  gateBias(layer: number, stack: 'vertical' | 'horizontal', condition: tf.Tensor, size: [number, number, number]): GatePair;
+  gateBias(
+    layer: number,
+    stack: 'vertical' | 'horizontal',
+    condition: tf.Tensor,
+    size: [number, number, number],
+  ): GatePair;
   readonly variables: tf.Variable[];
   dispose(): void;
 }

@@ -1,10 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealContext } from '@pixel-models/nn';
-import { expectAutoregressive, expectTrainable, findAutoregressiveViolations, useTestBackend } from '@pixel-models/nn/testing';
+import {
+  expectAutoregressive,
+  expectTrainable,
+  findAutoregressiveViolations,
+  useTestBackend,
+} from '@pixel-models/nn/testing';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
 
-const small = (c: Partial<GatedPixelCnnConfig>): Partial<GatedPixelCnnConfig> => ({ filters: 6, headFilters: 6, firstKernel: 5, ...c });
+const small = (c: Partial<GatedPixelCnnConfig>): Partial<GatedPixelCnnConfig> => ({
+  filters: 6,
+  headFilters: 6,
+  firstKernel: 5,
+  ...c,
+});
 
 beforeAll(async () => {
   await useTestBackend();
@@ -79,7 +89,11 @@ describe('receptive field', () => {
 describe('training plumbing', () => {
   it('every variable gets a gradient and no tensors leak across steps', async () => {
     const model = new GatedPixelCnn(small({ layers: 3, skip: true }), 2);
-    const x = tf.tensor4d(Int32Array.from({ length: 2 * 6 * 6 }, (_, i) => (i * 7) % 2), [2, 6, 6, 1], 'int32');
+    const x = tf.tensor4d(
+      Int32Array.from({ length: 2 * 6 * 6 }, (_, i) => (i * 7) % 2),
+      [2, 6, 6, 1],
+      'int32',
+    );
     await expectTrainable(model, x);
     x.dispose();
     model.dispose();

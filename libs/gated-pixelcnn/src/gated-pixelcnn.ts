@@ -15,7 +15,33 @@
  * convolutions (mask A first, then B), which has the PixelCNN blind spot.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, ConfigError, type IncrementalSampler, MaskStore, OutputHead, Params, checkLevels, colourGroups, colourMask1x1, colourMultiple, conv1x1, downShift, gatedActivation, gatedActivationPacked, gateHalves, horizontalMask, horizontalStackConv, imageChannels, levelsToInput, mask, maskedConv2d, oddKernel, onWebgpu, positiveInteger, verticalStackConv } from '@pixel-models/nn';
+import {
+  type AutoregressiveModel,
+  ConfigError,
+  type IncrementalSampler,
+  MaskStore,
+  OutputHead,
+  Params,
+  checkLevels,
+  colourGroups,
+  colourMask1x1,
+  colourMultiple,
+  conv1x1,
+  downShift,
+  gatedActivation,
+  gatedActivationPacked,
+  gateHalves,
+  horizontalMask,
+  horizontalStackConv,
+  imageChannels,
+  levelsToInput,
+  mask,
+  maskedConv2d,
+  oddKernel,
+  onWebgpu,
+  positiveInteger,
+  verticalStackConv,
+} from '@pixel-models/nn';
 import type { GateConditioner, GatedLayer, GatedPixelCnnConfig, GatePair } from './gated-pixelcnn-layers';
 import { gatedSampler } from './incremental';
 
@@ -43,11 +69,18 @@ interface LayerOutput {
 function checkConfig(c: GatedPixelCnnConfig): void {
   const model = 'gated-pixelcnn';
   checkLevels(c.levels);
-  for (const [k, v] of Object.entries({ channels: c.channels, layers: c.layers, filters: c.filters, headFilters: c.headFilters })) positiveInteger(model, k, v);
+  for (const [k, v] of Object.entries({
+    channels: c.channels,
+    layers: c.layers,
+    filters: c.filters,
+    headFilters: c.headFilters,
+  }))
+    positiveInteger(model, k, v);
   imageChannels(model, c.channels);
   oddKernel(model, 'firstKernel', c.firstKernel);
   oddKernel(model, 'kernel', c.kernel);
-  if (c.stacks !== 'vertical-horizontal' && c.stacks !== 'masked') throw new ConfigError(`gated-pixelcnn: unknown stacks "${c.stacks}"`);
+  if (c.stacks !== 'vertical-horizontal' && c.stacks !== 'masked')
+    throw new ConfigError(`gated-pixelcnn: unknown stacks "${c.stacks}"`);
   colourMultiple(model, 'filters', c.filters, c.channels);
   colourMultiple(model, 'headFilters', c.headFilters, c.channels);
 }
@@ -61,7 +94,11 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
   private readonly head: OutputHead;
   private readonly outMask: tf.Tensor2D | undefined;
 
-  constructor(config: Partial<GatedPixelCnnConfig>, seed: number, private readonly conditioner?: GateConditioner) {
+  constructor(
+    config: Partial<GatedPixelCnnConfig>,
+    seed: number,
+    private readonly conditioner?: GateConditioner,
+  ) {
     this.config = { ...DEFAULT_GATED_CONFIG, ...config };
     checkConfig(this.config);
     const { channels, filters: F, layers, headFilters, levels } = this.config;
@@ -82,17 +119,28 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
         const half = Math.floor(n / 2);
         const hMask = this.masks.keep(horizontalMask(half + 1, type, inGroups, gateGroups));
         layer = {
-          vertical: { w: p.weight(`${name}.vertical.w`, [half + 1, n, cin, 2 * F], (half + 1) * n * cin), b: p.bias(`${name}.vertical.b`, 2 * F) },
+          vertical: {
+            w: p.weight(`${name}.vertical.w`, [half + 1, n, cin, 2 * F], (half + 1) * n * cin),
+            b: p.bias(`${name}.vertical.b`, 2 * F),
+          },
           // No bias: the horizontal convolution's bias already enters the same sum.
           verticalToHorizontal: { w: p.weight(`${name}.v2h.w`, [2 * F, 2 * F], 2 * F) },
-          horizontal: { w: p.weight(`${name}.horizontal.w`, [1, half + 1, cin, 2 * F], (half + 1) * cin), b: p.bias(`${name}.horizontal.b`, 2 * F), mask: hMask },
+          horizontal: {
+            w: p.weight(`${name}.horizontal.w`, [1, half + 1, cin, 2 * F], (half + 1) * cin),
+            b: p.bias(`${name}.horizontal.b`, 2 * F),
+            mask: hMask,
+          },
           horizontalMaskHalves: this.keepHalves(hMask),
           out: { w: p.weight(`${name}.h2h.w`, [F, F], F), b: p.bias(`${name}.h2h.b`, F) },
         };
       } else {
         const m = this.masks.keep(mask({ kernel: [n, n], type, inGroups, outGroups: gateGroups }));
         layer = {
-          horizontal: { w: p.weight(`${name}.masked.w`, [n, n, cin, 2 * F], (n * n * cin) / 2), b: p.bias(`${name}.masked.b`, 2 * F), mask: m },
+          horizontal: {
+            w: p.weight(`${name}.masked.w`, [n, n, cin, 2 * F], (n * n * cin) / 2),
+            b: p.bias(`${name}.masked.b`, 2 * F),
+            mask: m,
+          },
           out: { w: p.weight(`${name}.out.w`, [F, F], F), b: p.bias(`${name}.out.b`, F) },
         };
       }
@@ -114,7 +162,12 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
   }
 
   incrementalSampler(): IncrementalSampler {
-    return gatedSampler(this.config, { layers: this.layers, head: this.head, outMask: this.outMask, conditioner: this.conditioner });
+    return gatedSampler(this.config, {
+      layers: this.layers,
+      head: this.head,
+      outMask: this.outMask,
+      conditioner: this.conditioner,
+    });
   }
 
   logits(x: tf.Tensor4D, condition?: tf.Tensor): tf.Tensor5D {
@@ -147,7 +200,13 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
    * tensors, because splitting one [.., 2F] activation (and concatenating its gradient) costs more than the
    * convolutions themselves on wasm for small F. Returns the vertical stack's output and the gated horizontal one.
    */
-  private halvesLayer(layer: GatedLayer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
+  private halvesLayer(
+    layer: GatedLayer,
+    l: number,
+    v: tf.Tensor4D,
+    h: tf.Tensor4D,
+    condition?: tf.Tensor,
+  ): LayerOutput {
     const [b, hgt, wid] = h.shape;
     const conditioned = (pre: GatePair<tf.Tensor4D>, stack: 'vertical' | 'horizontal'): GatePair<tf.Tensor4D> => {
       if (!this.conditioner || !condition) return pre;
@@ -161,7 +220,10 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
     if (layer.vertical && layer.verticalToHorizontal && layer.horizontalMaskHalves) {
       const wv = gateHalves(layer.vertical.w);
       const bv = gateHalves(layer.vertical.b);
-      const vPre = conditioned({ f: verticalStackConv(v, wv.f, bv.f), g: verticalStackConv(v, wv.g, bv.g) }, 'vertical');
+      const vPre = conditioned(
+        { f: verticalStackConv(v, wv.f, bv.f), g: verticalStackConv(v, wv.g, bv.g) },
+        'vertical',
+      );
       // 1x1 link from the vertical to the horizontal stack, shifted down one row so that row i only
       // receives rows < i (a 1x1 product without bias commutes with the shift).
       const link = layer.verticalToHorizontal.w; // [2F, 2F]: rows [f | g] in, columns [f | g] out
@@ -187,7 +249,13 @@ export class GatedPixelCnn implements AutoregressiveModel<GatedPixelCnnConfig> {
    * 2F output channels and one fused gate kernel, where the halves path runs two convolutions and a split gate.
    * The same weights and the same sums; only the grouping of the products differs.
    */
-  private packedLayer(layer: GatedLayer, l: number, v: tf.Tensor4D, h: tf.Tensor4D, condition?: tf.Tensor): LayerOutput {
+  private packedLayer(
+    layer: GatedLayer,
+    l: number,
+    v: tf.Tensor4D,
+    h: tf.Tensor4D,
+    condition?: tf.Tensor,
+  ): LayerOutput {
     const [b, hgt, wid] = h.shape;
     const conditioned = (pre: tf.Tensor4D, stack: 'vertical' | 'horizontal'): tf.Tensor4D => {
       if (!this.conditioner || !condition) return pre;

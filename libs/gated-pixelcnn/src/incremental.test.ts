@@ -13,8 +13,18 @@ const cases: [string, Partial<GatedPixelCnnConfig>, number, number][] = [
   ['1 channel, Q=4, 7x5, skip', { channels: 1, levels: 4, layers: 2, filters: 4, headFilters: 4, skip: true }, 7, 5],
   ['3 channels, Q=4, 6x6', { channels: 3, levels: 4, layers: 3, filters: 6, headFilters: 6, firstKernel: 3 }, 6, 6],
   ['3 channels, Q=8, 7x5', { channels: 3, levels: 8, layers: 2, filters: 6, headFilters: 6 }, 7, 5],
-  ['masked stacks, 3 channels, Q=3', { channels: 3, levels: 3, layers: 3, filters: 6, headFilters: 6, stacks: 'masked' }, 6, 6],
-  ['no colour groups (ablation), 3 channels, Q=4', { channels: 3, levels: 4, layers: 2, filters: 6, headFilters: 6, colourGroups: false }, 6, 5],
+  [
+    'masked stacks, 3 channels, Q=3',
+    { channels: 3, levels: 3, layers: 3, filters: 6, headFilters: 6, stacks: 'masked' },
+    6,
+    6,
+  ],
+  [
+    'no colour groups (ablation), 3 channels, Q=4',
+    { channels: 3, levels: 4, layers: 2, filters: 6, headFilters: 6, colourGroups: false },
+    6,
+    5,
+  ],
 ];
 
 describe('incrementalSampler', () => {

@@ -14,7 +14,22 @@
  * The same ops as `GatedPixelCnn.logitsFromInput` on fewer positions, so the logits match it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, gatedActivation, gateHalves, levelsToInput, pixelLevels, pixelOf, rowLevels, rowOf, tidyRead } from '@pixel-models/nn';
+import {
+  FeatureCache,
+  type IncrementalRun,
+  type IncrementalSampler,
+  addBias,
+  conv1x1,
+  conv2dValid,
+  gatedActivation,
+  gateHalves,
+  levelsToInput,
+  pixelLevels,
+  pixelOf,
+  rowLevels,
+  rowOf,
+  tidyRead,
+} from '@pixel-models/nn';
 import type { GatedPixelCnnConfig, GatedPixelCnnLayers } from './gated-pixelcnn-layers';
 
 /** A gate's f and g halves (a type alias, so tf.tidy may return it). */
@@ -22,7 +37,10 @@ type Pair = { f: tf.Tensor4D; g: tf.Tensor4D };
 
 /** `GatedPixelCnn.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
 export function gatedSampler(config: GatedPixelCnnConfig, net: GatedPixelCnnLayers): IncrementalSampler {
-  return { config, start: (count, height, width, condition) => new GatedRun(config, net, count, height, width, condition) };
+  return {
+    config,
+    start: (count, height, width, condition) => new GatedRun(config, net, count, height, width, condition),
+  };
 }
 
 /** Per-layer constants: masked weight halves (computed once, the same values the forward pass computes). */
@@ -56,13 +74,17 @@ class GatedRun implements IncrementalRun {
         const half = Math.floor(n / 2);
         const masked = tf.mul(layer.horizontal.w, layer.horizontal.mask) as tf.Tensor4D; // [n/2+1 or n, .., Cin, 2F]
         // The n x n masked kernel reads no row below the centre: keep its top n/2+1 rows.
-        const wh = gateHalves(this.split ? masked : (tf.slice(masked, [0, 0, 0, 0], [half + 1, n, masked.shape[2], 2 * F]) as tf.Tensor4D));
+        const wh = gateHalves(
+          this.split ? masked : (tf.slice(masked, [0, 0, 0, 0], [half + 1, n, masked.shape[2], 2 * F]) as tf.Tensor4D),
+        );
         const bh = gateHalves(layer.horizontal.b);
         const w: LayerWeights = { kernel: n, h: { f: wh.f, g: wh.g, bf: bh.f, bg: bh.g } };
         if (layer.vertical && layer.verticalToHorizontal) {
           const wv = gateHalves(layer.vertical.w);
           const bv = gateHalves(layer.vertical.b);
-          const link = [0, 1].map((row) => [0, 1].map((col) => tf.slice(layer.verticalToHorizontal!.w, [row * F, col * F], [F, F]) as tf.Tensor2D));
+          const link = [0, 1].map((row) =>
+            [0, 1].map((col) => tf.slice(layer.verticalToHorizontal!.w, [row * F, col * F], [F, F]) as tf.Tensor2D),
+          );
           w.v = { f: wv.f, g: wv.g, bf: bv.f, bg: bv.g, link };
         }
         return w; // tf.tidy keeps the tensors it returns
@@ -72,7 +94,12 @@ class GatedRun implements IncrementalRun {
       const half = Math.floor(n / 2);
       return new FeatureCache(count, width, l === 0 ? channels : F, this.split ? 0 : half, this.split ? 0 : half);
     });
-    this.vCache = this.split ? this.weights.map(({ kernel: n }, l) => new FeatureCache(count, width, l === 0 ? channels : F, Math.floor(n / 2) + 1, Math.floor(n / 2))) : [];
+    this.vCache = this.split
+      ? this.weights.map(
+          ({ kernel: n }, l) =>
+            new FeatureCache(count, width, l === 0 ? channels : F, Math.floor(n / 2) + 1, Math.floor(n / 2)),
+        )
+      : [];
     this.links = this.weights.map(() => undefined); // row 0: the down-shifted link is zero
     const { conditioner } = net;
     if (conditioner && condition) {
@@ -127,7 +154,9 @@ class GatedRun implements IncrementalRun {
   /** Caches the input levels of pixel (r, c): [B, 1, 1, C]. */
   private setInput(x: Int32Array, r: number, c: number): void {
     const { channels, levels } = this.config;
-    tf.tidy(() => this.hCache[0].set(c, levelsToInput(pixelLevels(x, this.count, this.height, this.width, channels, r, c), levels)));
+    tf.tidy(() =>
+      this.hCache[0].set(c, levelsToInput(pixelLevels(x, this.count, this.height, this.width, channels, r, c), levels)),
+    );
   }
 
   /** Row r is complete: the vertical stack's row r (all layers) and the links into row r + 1. */
@@ -146,7 +175,8 @@ class GatedRun implements IncrementalRun {
         const cond = this.bias[l]?.vertical;
         if (cond) pre = { f: tf.add(pre.f, rowOf(cond.f, r)), g: tf.add(pre.g, rowOf(cond.g, r)) };
         // 1x1 link V -> H (no bias), read by row r + 1.
-        const linkTo = (col: number) => tf.add(conv1x1(pre.f, v.link[0][col]), conv1x1(pre.g, v.link[1][col])) as tf.Tensor4D;
+        const linkTo = (col: number) =>
+          tf.add(conv1x1(pre.f, v.link[0][col]), conv1x1(pre.g, v.link[1][col])) as tf.Tensor4D;
         const link: Pair = { f: linkTo(0), g: linkTo(1) };
         if (l + 1 < this.vCache.length) this.vCache[l + 1].pushRow(gatedActivation(pre.f, pre.g)); // v_l row r: [B, 1, W, F]
         return link as Pair | undefined;

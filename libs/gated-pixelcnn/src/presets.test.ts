@@ -12,10 +12,13 @@ beforeAll(async () => {
 });
 
 describe('shipped presets', () => {
-  it.each(Object.entries(GATED_PRESETS))('%s (1 channel, Q = 2) is autoregressive on 5x5 images', async (name, preset) => {
-    const model = new GatedPixelCnn({ ...preset, channels: 1, levels: 2 }, 3);
-    expect(model.config).toMatchObject({ ...DEFAULT_GATED_CONFIG, ...preset }); // the preset, not a smaller stand-in
-    await expectAutoregressive(model, { height: 5, width: 5 });
-    model.dispose();
-  });
+  it.each(Object.entries(GATED_PRESETS))(
+    '%s (1 channel, Q = 2) is autoregressive on 5x5 images',
+    async (name, preset) => {
+      const model = new GatedPixelCnn({ ...preset, channels: 1, levels: 2 }, 3);
+      expect(model.config).toMatchObject({ ...DEFAULT_GATED_CONFIG, ...preset }); // the preset, not a smaller stand-in
+      await expectAutoregressive(model, { height: 5, width: 5 });
+      model.dispose();
+    },
+  );
 });

@@ -12,7 +12,24 @@ import * as tf from '@tensorflow/tfjs';
 import { clearWebgpuErrors } from '@pixel-models/nn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectAutoregressive, findAutoregressiveViolations } from '@pixel-models/nn/testing';
-import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuDevice, webgpuOrSkip } from '@pixel-models/lab/testing';
+import {
+  compareFloats,
+  compareGradients,
+  expectAllOk,
+  type GradientResult,
+  gradientsOn,
+  levelsInput,
+  nudge,
+  expectSamplingParity,
+  PARITY_ADAM,
+  PARITY_TOLERANCE,
+  PARITY_WEIGHT_TOLERANCE,
+  samplingParity,
+  takeWebgpuErrors,
+  trainStepOn,
+  webgpuDevice,
+  webgpuOrSkip,
+} from '@pixel-models/lab/testing';
 import { GatedPixelCnn, type GatedPixelCnnConfig } from './gated-pixelcnn';
 
 const gpu = await webgpuOrSkip();
@@ -22,9 +39,15 @@ const ADAM_CLIP = { ...ADAM, clipNorm: 1 };
 
 const SEED = 5;
 const configs: [string, Partial<GatedPixelCnnConfig>][] = [
-  ['1 channel, Q=2, skip', { channels: 1, levels: 2, layers: 2, filters: 4, headFilters: 4, firstKernel: 3, skip: true }],
+  [
+    '1 channel, Q=2, skip',
+    { channels: 1, levels: 2, layers: 2, filters: 4, headFilters: 4, firstKernel: 3, skip: true },
+  ],
   ['3 channels, Q=4', { channels: 3, levels: 4, layers: 2, filters: 6, headFilters: 6, firstKernel: 3 }],
-  ['masked stacks, 1 channel, Q=4', { channels: 1, levels: 4, layers: 2, filters: 4, headFilters: 4, firstKernel: 3, stacks: 'masked' }],
+  [
+    'masked stacks, 1 channel, Q=4',
+    { channels: 1, levels: 4, layers: 2, filters: 4, headFilters: 4, firstKernel: 3, stacks: 'masked' },
+  ],
 ];
 const build = (config: Partial<GatedPixelCnnConfig>) => () => new GatedPixelCnn(config, SEED);
 const H = 5;
@@ -32,7 +55,8 @@ const W = 5;
 /** Sampling: 2 images of 4x3 (non-square), T = 1.5 as in incremental.test.ts. */
 const SAMPLE = { count: 2, height: 4, width: 3, seed: 11, temperature: 1.5 };
 const sampledAcrossBackends: boolean[] = [];
-const batch = (config: Partial<GatedPixelCnnConfig>) => levelsInput([2, H, W, config.channels ?? 1], config.levels ?? 2, 3);
+const batch = (config: Partial<GatedPixelCnnConfig>) =>
+  levelsInput([2, H, W, config.channels ?? 1], config.levels ?? 2, 3);
 
 if (!gpu.available) it.skip(`webgpu tests skipped: ${gpu.reason}`, () => {});
 
@@ -61,7 +85,11 @@ describe.skipIf(!gpu.available)(`Gated PixelCNN on webgpu (${gpu.device})`, () =
       const webgpu = await trainStepOn('webgpu', { build: build(config) }, x, ADAM);
       expect(webgpu.initial).toEqual(cpu.initial); // seeded initialisation: bit-identical on every backend
       expectAllOk([compareFloats([webgpu.loss], [cpu.loss], PARITY_TOLERANCE.loss, 'loss')]);
-      expectAllOk(cpu.updated.map((w, i) => compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one step`)));
+      expectAllOk(
+        cpu.updated.map((w, i) =>
+          compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one step`),
+        ),
+      );
       expect(cpu.updated.some((w, i) => w.some((v, j) => v !== cpu.initial[i][j]))).toBe(true); // the step moved the weights
     });
 
@@ -98,13 +126,19 @@ describe.skipIf(!gpu.available)(`Gated PixelCNN on webgpu (${gpu.device})`, () =
     const webgpu = await trainStepOn('webgpu', { build: build(config) }, x, ADAM_CLIP);
     expect(cpu.updated.length).toBeGreaterThan(7);
     expectAllOk([compareFloats([webgpu.loss], [cpu.loss], PARITY_TOLERANCE.loss, 'loss')]);
-    expectAllOk(cpu.updated.map((w, i) => compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one clipped step`)));
+    expectAllOk(
+      cpu.updated.map((w, i) =>
+        compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one clipped step`),
+      ),
+    );
   });
 
   it('negative control: a perturbed weight on webgpu makes the gradient comparison fail', async () => {
     const [name, config] = configs[0];
     const cpu = cpuGrads.get(name) ?? (await gradientsOn('cpu', { build: build(config) }, batch(config)));
-    const webgpu = await gradientsOn('webgpu', { build: build(config) }, batch(config), (m) => nudge(m.trainableVariables[0], 0, 0.05));
+    const webgpu = await gradientsOn('webgpu', { build: build(config) }, batch(config), (m) =>
+      nudge(m.trainableVariables[0], 0, 0.05),
+    );
     const failed = compareGradients(webgpu, cpu, PARITY_TOLERANCE).filter((c) => !c.ok);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.map((c) => c.message).join('\n')).toMatch(/grad of variable \d+ .*differ.*worst at \[\d+\]/);
@@ -113,8 +147,16 @@ describe.skipIf(!gpu.available)(`Gated PixelCNN on webgpu (${gpu.device})`, () =
   it('negative control: opening the first horizontal mask is caught on webgpu', async () => {
     // Both forms of the mask: the packed one (the webgpu path) and the f/g halves (the cpu path).
     const model = new GatedPixelCnn(configs[0][1], SEED);
-    const layer = (model as unknown as { layers: { horizontal: { mask: tf.Tensor4D }; horizontalMaskHalves: { f: tf.Tensor4D; g: tf.Tensor4D } }[] }).layers[0];
-    const opened = [tf.onesLike(layer.horizontal.mask), tf.onesLike(layer.horizontalMaskHalves.f), tf.onesLike(layer.horizontalMaskHalves.g)];
+    const layer = (
+      model as unknown as {
+        layers: { horizontal: { mask: tf.Tensor4D }; horizontalMaskHalves: { f: tf.Tensor4D; g: tf.Tensor4D } }[];
+      }
+    ).layers[0];
+    const opened = [
+      tf.onesLike(layer.horizontal.mask),
+      tf.onesLike(layer.horizontalMaskHalves.f),
+      tf.onesLike(layer.horizontalMaskHalves.g),
+    ];
     layer.horizontal.mask = opened[0];
     layer.horizontalMaskHalves = { f: opened[1], g: opened[2] };
     try {

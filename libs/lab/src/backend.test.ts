@@ -35,7 +35,9 @@ describe('parseBackendName', () => {
 
   it('rejects an unknown backend name with a ConfigError listing the choices', () => {
     expect(() => parseBackendName('gpu')).toThrow(ConfigError);
-    expect(() => parseBackendName('gpu')).toThrow('unknown backend "gpu": use one of auto, tensorflow, webgpu, wasm, cpu');
+    expect(() => parseBackendName('gpu')).toThrow(
+      'unknown backend "gpu": use one of auto, tensorflow, webgpu, wasm, cpu',
+    );
     expect(() => parseBackendName('WASM')).toThrow(ConfigError);
     expect(() => parseBackendName('')).toThrow(ConfigError);
   });
@@ -53,7 +55,9 @@ describe('initBackend', () => {
     ldconfig.output = '';
     const err = await initBackend('webgpu').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
-    expect((err as Error).message).toMatch(/^backend "webgpu": no Vulkan loader \(libvulkan\.so\.1\).*vulkaninfo --summary.*--backend wasm$/s);
+    expect((err as Error).message).toMatch(
+      /^backend "webgpu": no Vulkan loader \(libvulkan\.so\.1\).*vulkaninfo --summary.*--backend wasm$/s,
+    );
   });
 
   it('cpu reports name cpu and makes it the active backend', async () => {
@@ -102,7 +106,9 @@ describe('webgpu failures inside Dawn stay BackendErrors (so auto can fall back)
     ldconfig.output = 'libvulkan.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libvulkan.so.1';
     dawnWith(null);
     const { initBackend: init, describeBackend: describe } = await freshBackend();
-    expect(await outcome(init('webgpu'))).toMatch(/^BackendError:backend "webgpu": Dawn found no GPU adapter\. .*vulkaninfo --summary.*--backend wasm$/s);
+    expect(await outcome(init('webgpu'))).toMatch(
+      /^BackendError:backend "webgpu": Dawn found no GPU adapter\. .*vulkaninfo --summary.*--backend wasm$/s,
+    );
     const info = await init('auto');
     expect(info).toMatchObject({ requested: 'auto', name: 'wasm', tfjsVersion: '4.22.0' });
     expect(info.softwareAdapter).toBeUndefined();
@@ -114,7 +120,10 @@ describe('webgpu failures inside Dawn stay BackendErrors (so auto can fall back)
   });
 
   it.each([
-    [{ info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' } }, 'SwiftShader'],
+    [
+      { info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' } },
+      'SwiftShader',
+    ],
     [{ info: { vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' } }, 'llvmpipe'],
     [{ info: { vendor: 'intel' }, isFallbackAdapter: true }, 'a fallback (software) adapter'],
   ])('auto never picks a software adapter over wasm: %o', async (adapter, name) => {
@@ -138,7 +147,9 @@ describe('webgpu failures inside Dawn stay BackendErrors (so auto can fall back)
       }),
     }));
     const { initBackend: init } = await freshBackend();
-    expect(await outcome(init('webgpu'))).toMatch(/^BackendError:backend "webgpu": Dawn failed to request a GPU adapter: device lost/);
+    expect(await outcome(init('webgpu'))).toMatch(
+      /^BackendError:backend "webgpu": Dawn failed to request a GPU adapter: device lost/,
+    );
     const info = await init('auto');
     expect(info.name).toBe('wasm');
     expect(info.skipped[1]).toMatch(/^webgpu: .*device lost/);
@@ -149,7 +160,9 @@ describe('softwareAdapterName', () => {
   it('names software renderers and nothing else', () => {
     expect(softwareAdapterName({ info: { vendor: 'google', architecture: 'swiftshader' } })).toBe('SwiftShader');
     expect(softwareAdapterName({ info: { description: 'Mesa lavapipe' } })).toBe('lavapipe');
-    expect(softwareAdapterName({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' } })).toBeUndefined();
+    expect(
+      softwareAdapterName({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' } }),
+    ).toBeUndefined();
     expect(softwareAdapterName({ info: { vendor: 'nvidia' }, isFallbackAdapter: false })).toBeUndefined();
     expect(softwareAdapterName({ isFallbackAdapter: true })).toBe('a fallback (software) adapter');
   });
@@ -168,7 +181,10 @@ describe('webgpu on the real Dawn of this machine', () => {
     }
     expect(result.name).toBe('webgpu');
     expect(tf.getBackend()).toBe('webgpu');
-    if (result.softwareAdapter) expect(result.device).toContain(`(software adapter ${result.softwareAdapter}: a CPU emulation, for correctness, not speed)`);
+    if (result.softwareAdapter)
+      expect(result.device).toContain(
+        `(software adapter ${result.softwareAdapter}: a CPU emulation, for correctness, not speed)`,
+      );
     if (process.env.VK_ICD_FILENAMES?.includes('swiftshader')) expect(result.softwareAdapter).toBe('SwiftShader');
     expect(Array.from(await tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).data())).toEqual([11]);
   });

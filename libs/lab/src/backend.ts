@@ -38,7 +38,12 @@ export function softwareAdapterName(adapter: AdapterFacts): string | undefined {
   // Named fields: Dawn's GPUAdapterInfo exposes them as prototype getters, which Object.values does not see.
   const { vendor, architecture, device, description } = adapter.info ?? {};
   const text = [vendor, architecture, device, description].join(' ').toLowerCase();
-  for (const [needle, name] of [['swiftshader', 'SwiftShader'], ['llvmpipe', 'llvmpipe'], ['lavapipe', 'lavapipe'], ['warp', 'WARP']]) {
+  for (const [needle, name] of [
+    ['swiftshader', 'SwiftShader'],
+    ['llvmpipe', 'llvmpipe'],
+    ['lavapipe', 'lavapipe'],
+    ['warp', 'WARP'],
+  ]) {
     if (text.includes(needle)) return name;
   }
   return adapter.isFallbackAdapter ? 'a fallback (software) adapter' : undefined;
@@ -58,7 +63,8 @@ async function useTensorflow(): Promise<string> {
       await activateBackend('tensorflow');
       return `${pkg} (${cpuDevice()})`;
     } catch (e) {
-      if (!isModuleMissing(e)) throw new BackendError(`${pkg} is installed but failed to load: ${(e as Error).message}`);
+      if (!isModuleMissing(e))
+        throw new BackendError(`${pkg} is installed but failed to load: ${(e as Error).message}`);
     }
   }
   throw new BackendError(
@@ -71,7 +77,9 @@ async function useTensorflow(): Promise<string> {
 function hasVulkanLoader(): boolean {
   if (process.platform !== 'linux') return true;
   try {
-    return execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('libvulkan.so.1');
+    return execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes(
+      'libvulkan.so.1',
+    );
   } catch {
     return true; // cannot tell: let Dawn try
   }
@@ -102,7 +110,9 @@ async function useWebgpu(allowSoftware: boolean): Promise<Loaded> {
     adapter = (await gpu.requestAdapter()) as AdapterFacts | null;
   } catch (e) {
     // A plain Error here would escape `auto`'s fallback to wasm.
-    throw new BackendError(`backend "webgpu": Dawn failed to request a GPU adapter: ${(e as Error).message}. Or use --backend wasm`);
+    throw new BackendError(
+      `backend "webgpu": Dawn failed to request a GPU adapter: ${(e as Error).message}. Or use --backend wasm`,
+    );
   }
   if (!adapter) {
     throw new BackendError(
@@ -125,12 +135,18 @@ async function useWebgpu(allowSoftware: boolean): Promise<Loaded> {
     watchWebgpuErrors((tf.backend() as unknown as { device: Parameters<typeof watchWebgpuErrors>[0] }).device);
   } catch (e) {
     if (e instanceof BackendError) throw e;
-    throw new BackendError(`backend "webgpu": the GPU adapter was found but tfjs-backend-webgpu failed to start: ${(e as Error).message}. Or use --backend wasm`);
+    throw new BackendError(
+      `backend "webgpu": the GPU adapter was found but tfjs-backend-webgpu failed to start: ${(e as Error).message}. Or use --backend wasm`,
+    );
   }
   const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+  const name =
+    [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
   if (!software) return { device: name };
-  return { device: `${name} (software adapter ${software}: a CPU emulation, for correctness, not speed)`, softwareAdapter: software };
+  return {
+    device: `${name} (software adapter ${software}: a CPU emulation, for correctness, not speed)`,
+    softwareAdapter: software,
+  };
 }
 
 async function useWasm(): Promise<string> {
@@ -163,7 +179,14 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
   for (const name of order) {
     try {
       const { device, softwareAdapter } = await loaders[name](requested);
-      return { requested, name: tf.getBackend(), device, tfjsVersion: tf.version.tfjs, skipped, ...(softwareAdapter ? { softwareAdapter } : {}) };
+      return {
+        requested,
+        name: tf.getBackend(),
+        device,
+        tfjsVersion: tf.version.tfjs,
+        skipped,
+        ...(softwareAdapter ? { softwareAdapter } : {}),
+      };
     } catch (e) {
       if (requested !== 'auto' || !(e instanceof BackendError)) throw e;
       skipped.push(`${name}: ${e.message}`);

@@ -26,13 +26,23 @@ function usageError(argv: string[]): UsageError {
 describe('parseFlags', () => {
   it('gives the defaults, typed from the spec', () => {
     const f = parse([]);
-    const typed: { epochs: number; lr: number; backend: 'wasm' | 'cpu' | 'webgpu'; 'run-id': string | undefined; report: boolean } = f;
+    const typed: {
+      epochs: number;
+      lr: number;
+      backend: 'wasm' | 'cpu' | 'webgpu';
+      'run-id': string | undefined;
+      report: boolean;
+    } = f;
     expect(typed).toEqual({ epochs: 2, lr: 1e-3, backend: 'wasm', 'run-id': undefined, report: true });
   });
 
   it('reads --name value, --name=value, --bool and --no-bool', () => {
     expect(parse(['--epochs', '5', '--lr=0.01', '--backend', 'cpu', '--run-id=a', '--no-report'])).toEqual({
-      epochs: 5, lr: 0.01, backend: 'cpu', 'run-id': 'a', report: false,
+      epochs: 5,
+      lr: 0.01,
+      backend: 'cpu',
+      'run-id': 'a',
+      report: false,
     });
     expect(parse(['--report']).report).toBe(true);
     expect(parse(['--report=false']).report).toBe(false);
@@ -45,7 +55,14 @@ describe('parseFlags', () => {
     } catch (e) {
       const usageText = (e as HelpRequested).usage;
       expect(usageText).toContain(`usage: ${usage}`);
-      for (const line of ['--epochs <int>', 'passes over the training set (default: 2)', '--backend <wasm|cpu|webgpu>', '--run-id <string>', '--report', '--help']) {
+      for (const line of [
+        '--epochs <int>',
+        'passes over the training set (default: 2)',
+        '--backend <wasm|cpu|webgpu>',
+        '--run-id <string>',
+        '--report',
+        '--help',
+      ]) {
         expect(usageText).toContain(line);
       }
     }
@@ -71,13 +88,23 @@ describe('parseFlags', () => {
   });
 
   it('refuses a renamed enum value and names the new one, which it accepts', () => {
-    const renamed = defineFlags({ preset: { type: 'enum', choices: ['smoke', 'gpu'] as const, default: 'smoke', renamed: { paper: 'gpu' }, help: 'size' } });
+    const renamed = defineFlags({
+      preset: {
+        type: 'enum',
+        choices: ['smoke', 'gpu'] as const,
+        default: 'smoke',
+        renamed: { paper: 'gpu' },
+        help: 'size',
+      },
+    });
     const bad = () => parseFlags(renamed, ['--preset', 'paper'], { usage });
     expect(bad).toThrow(UsageError);
     expect(bad).toThrow('--preset paper was renamed: use --preset gpu');
     expect(parseFlags(renamed, ['--preset', 'gpu'], { usage }).preset).toBe('gpu');
     // Only own entries count as old names: 'toString' is an unknown value, not a rename.
-    expect(() => parseFlags(renamed, ['--preset', 'toString'], { usage })).toThrow('--preset must be one of smoke, gpu, got "toString"');
+    expect(() => parseFlags(renamed, ['--preset', 'toString'], { usage })).toThrow(
+      '--preset must be one of smoke, gpu, got "toString"',
+    );
   });
 });
 

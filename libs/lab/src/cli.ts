@@ -35,7 +35,10 @@ export type ParsedFlags<S extends FlagSpec> = {
 
 export class UsageError extends Error {
   override name = 'UsageError';
-  constructor(message: string, readonly usage: string) {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
     super(message);
   }
 }
@@ -52,11 +55,13 @@ export function defineFlags<const S extends FlagSpec>(spec: S): S {
 }
 
 export function formatUsage(spec: FlagSpec, synopsis: string): string {
-  const rows = Object.entries(spec).filter(([, d]) => !d.hidden).map(([name, d]) => {
-    const arg = d.type === 'bool' ? '' : d.type === 'enum' ? ` <${d.choices?.join('|')}>` : ` <${d.type}>`;
-    const def = d.default === undefined ? '' : ` (default: ${d.default})`;
-    return [`  --${name}${arg}`, `${d.help}${def}`];
-  });
+  const rows = Object.entries(spec)
+    .filter(([, d]) => !d.hidden)
+    .map(([name, d]) => {
+      const arg = d.type === 'bool' ? '' : d.type === 'enum' ? ` <${d.choices?.join('|')}>` : ` <${d.type}>`;
+      const def = d.default === undefined ? '' : ` (default: ${d.default})`;
+      return [`  --${name}${arg}`, `${d.help}${def}`];
+    });
   const width = Math.max(...rows.map(([a]) => a.length)) + 2;
   return `usage: ${synopsis}\n\nflags:\n${rows.map(([a, b]) => a.padEnd(width) + b).join('\n')}\n  --help${' '.repeat(Math.max(1, width - 8))}show this help`;
 }
@@ -66,13 +71,15 @@ function convert(name: string, d: FlagDef, raw: string, fail: (m: string) => nev
     case 'int':
     case 'float': {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (d.type === 'int' && !Number.isInteger(n))) fail(`--${name} needs ${d.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"`);
+      if (raw.trim() === '' || !Number.isFinite(n) || (d.type === 'int' && !Number.isInteger(n)))
+        fail(`--${name} needs ${d.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"`);
       if (d.min !== undefined && n < d.min) fail(`--${name} must be at least ${d.min}, got ${n}`);
       if (d.max !== undefined && n > d.max) fail(`--${name} must be at most ${d.max}, got ${n}`);
       return n;
     }
     case 'enum':
-      if (d.renamed && Object.hasOwn(d.renamed, raw)) fail(`--${name} ${raw} was renamed: use --${name} ${d.renamed[raw]} (the same settings)`);
+      if (d.renamed && Object.hasOwn(d.renamed, raw))
+        fail(`--${name} ${raw} was renamed: use --${name} ${d.renamed[raw]} (the same settings)`);
       if (!d.choices?.includes(raw)) fail(`--${name} must be one of ${d.choices?.join(', ')}, got "${raw}"`);
       return raw;
     case 'bool':
@@ -118,10 +125,12 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: string[], { usage 
 
 /** The flags given in `argv` (names without `--`; `--no-x` counts as `x`), to tell them from defaults. */
 export function givenFlags(argv: string[]): string[] {
-  return argv.filter((a) => a.startsWith('--')).map((a) => {
-    const name = a.slice(2).split('=')[0];
-    return name.startsWith('no-') ? name.slice(3) : name;
-  });
+  return argv
+    .filter((a) => a.startsWith('--'))
+    .map((a) => {
+      const name = a.slice(2).split('=')[0];
+      return name.startsWith('no-') ? name.slice(3) : name;
+    });
 }
 
 /**
@@ -132,7 +141,10 @@ async function settleGpu(): Promise<void> {
   if (tf.engine().backendName !== 'webgpu') return;
   const queue = (tf.backend() as unknown as { queue?: { onSubmittedWorkDone(): Promise<void> } }).queue;
   if (!queue) return;
-  await Promise.race([queue.onSubmittedWorkDone().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  await Promise.race([
+    queue.onSubmittedWorkDone().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+  ]);
 }
 
 const KNOWN_ERRORS = new Set(['ConfigError', 'DataError', 'BackendError', 'TrainingDivergedError']);
@@ -148,7 +160,10 @@ export interface MainIo {
  * print one line and exit 1, anything else prints its stack and exits 1. (Once the tfjs wasm backend is loaded
  * an uncaught error prints a huge minified line, so entry points never let one escape.)
  */
-export async function runMain(main: () => Promise<void>, io: MainIo = { exit: (c) => process.exit(c), stdout: process.stdout, stderr: process.stderr }): Promise<void> {
+export async function runMain(
+  main: () => Promise<void>,
+  io: MainIo = { exit: (c) => process.exit(c), stdout: process.stdout, stderr: process.stderr },
+): Promise<void> {
   try {
     await main();
     await settleGpu();
@@ -166,9 +181,11 @@ export async function runMain(main: () => Promise<void>, io: MainIo = { exit: (c
       io.exit(1);
     } else {
       io.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      if (tf.engine().backendName === 'webgpu') io.stderr.write('(on the webgpu backend: rerun with --backend wasm to tell a WebGPU failure from a bug of the run)\n');
+      if (tf.engine().backendName === 'webgpu')
+        io.stderr.write(
+          '(on the webgpu backend: rerun with --backend wasm to tell a WebGPU failure from a bug of the run)\n',
+        );
       io.exit(1);
     }
   }
 }
-

@@ -34,7 +34,8 @@ function boundaryViolations(files: SourceFile[]): string[] {
     const isTest = /\.test\.ts$/.test(f.path);
     for (const spec of specifiers(f.text)) {
       const target = /^@pixel-models\/([^/]+)/.exec(spec)?.[1];
-      const escapes = spec.startsWith('.') && !path.normalize(path.join(path.dirname(f.path), spec)).startsWith(`libs/${lib}/`);
+      const escapes =
+        spec.startsWith('.') && !path.normalize(path.join(path.dirname(f.path), spec)).startsWith(`libs/${lib}/`);
       const why =
         lib && (target === 'experiments' || escapes)
           ? 'reaches outside its lib or into experiments'
@@ -59,7 +60,8 @@ function libSources(): SourceFile[] {
     for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory() && e.name !== 'node_modules') walk(rel);
-      else if (e.isFile() && e.name.endsWith('.ts') && rel !== SELF) files.push({ path: rel, text: fs.readFileSync(path.join(ROOT, rel), 'utf8') });
+      else if (e.isFile() && e.name.endsWith('.ts') && rel !== SELF)
+        files.push({ path: rel, text: fs.readFileSync(path.join(ROOT, rel), 'utf8') });
     }
   };
   for (const lib of fs.readdirSync(path.join(ROOT, 'libs'))) walk(`libs/${lib}/src`);

@@ -7,7 +7,7 @@ import { crc32, encodePng, imageGrid } from './png';
 function decode(png: Buffer) {
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const chunks: { type: string; data: Buffer }[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     const typeAndData = png.subarray(at + 4, at + 8 + length);
     expect(png.readUInt32BE(at + 8 + length)).toBe(zlib.crc32(typeAndData) >>> 0);
@@ -75,7 +75,8 @@ describe('imageGrid', () => {
     const big = imageGrid(images, { count: 3, height: 2, width: 2, channels: 1, padding: 0, columns: 3, scale: 3 });
     expect([big.width, big.height]).toEqual([one.width * 3, one.height * 3]);
     for (let y = 0; y < big.height; y++) {
-      for (let x = 0; x < big.width; x++) expect(big.pixels[y * big.width + x]).toBe(one.pixels[Math.floor(y / 3) * one.width + Math.floor(x / 3)]);
+      for (let x = 0; x < big.width; x++)
+        expect(big.pixels[y * big.width + x]).toBe(one.pixels[Math.floor(y / 3) * one.width + Math.floor(x / 3)]);
     }
   });
 

@@ -32,7 +32,13 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 export function encodePng({ pixels, width, height, channels }: RasterImage): Buffer {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || pixels.length !== width * height * channels) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    pixels.length !== width * height * channels
+  ) {
     throw new ConfigError(`encodePng: ${pixels.length} values for a ${width}x${height}x${channels} image`);
   }
   const ihdr = Buffer.alloc(13);
@@ -71,9 +77,12 @@ export function imageGrid(images: Uint8Array, o: GridOptions): RasterImage {
   const pad = o.padding ?? 1;
   const scale = o.scale ?? 1;
   if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(pad) || pad < 0 || count < 1) {
-    throw new ConfigError(`imageGrid: needs count >= 1, an integer scale >= 1 and padding >= 0 (got ${count}, ${scale}, ${pad})`);
+    throw new ConfigError(
+      `imageGrid: needs count >= 1, an integer scale >= 1 and padding >= 0 (got ${count}, ${scale}, ${pad})`,
+    );
   }
-  if (images.length < count * h * w * c) throw new ConfigError(`imageGrid: ${images.length} values for ${count} images of ${h}x${w}x${c}`);
+  if (images.length < count * h * w * c)
+    throw new ConfigError(`imageGrid: ${images.length} values for ${count} images of ${h}x${w}x${c}`);
   const gw = columns * (w + pad) + pad;
   const gh = rows * (h + pad) + pad;
   const grid = new Uint8Array(gw * gh * c).fill(128);
@@ -81,7 +90,7 @@ export function imageGrid(images: Uint8Array, o: GridOptions): RasterImage {
     const top = pad + Math.floor(n / columns) * (h + pad);
     const left = pad + (n % columns) * (w + pad);
     for (let y = 0; y < h; y++) {
-      const src = ((n * h + y) * w) * c;
+      const src = (n * h + y) * w * c;
       grid.set(images.subarray(src, src + w * c), ((top + y) * gw + left) * c);
     }
   }
@@ -89,7 +98,7 @@ export function imageGrid(images: Uint8Array, o: GridOptions): RasterImage {
   const out = new Uint8Array(gw * scale * gh * scale * c);
   for (let y = 0; y < gh * scale; y++) {
     for (let x = 0; x < gw * scale; x++) {
-      const s = ((Math.floor(y / scale) * gw + Math.floor(x / scale)) * c);
+      const s = (Math.floor(y / scale) * gw + Math.floor(x / scale)) * c;
       out.set(grid.subarray(s, s + c), (y * gw * scale + x) * c);
     }
   }

@@ -30,7 +30,15 @@ export class ProgressBar {
   private lastPlain = 0;
   private lastTty = 0;
 
-  constructor(private readonly o: { label: string; total: number; stream?: ProgressStream; intervalMs?: number; now?: () => number }) {
+  constructor(
+    private readonly o: {
+      label: string;
+      total: number;
+      stream?: ProgressStream;
+      intervalMs?: number;
+      now?: () => number;
+    },
+  ) {
     this.stream = o.stream ?? process.stderr;
     this.started = this.now();
     this.lastPlain = this.started;
@@ -44,8 +52,12 @@ export class ProgressBar {
     const { total, label } = this.o;
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const elapsed = (this.now() - this.started) / 1000;
-    const eta = final ? `took ${formatDuration(elapsed)}` : `ETA ${done > 0 ? formatDuration((elapsed * (total - done)) / done) : '?'}`;
-    const extra = Object.entries(fields).map(([k, v]) => `${k} ${formatValue(v)}`).join('  ');
+    const eta = final
+      ? `took ${formatDuration(elapsed)}`
+      : `ETA ${done > 0 ? formatDuration((elapsed * (total - done)) / done) : '?'}`;
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k} ${formatValue(v)}`)
+      .join('  ');
     const width = 24;
     const bar = this.stream.isTTY ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ` : '';
     return `${label} ${bar}${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total}${extra ? `  ${extra}` : ''}  ${eta}`;

@@ -8,7 +8,9 @@ describe('the watch on the nx parent', () => {
   it('is only set up for Nx tasks: a run from a shell (or nohup) is never stopped by its parent going away', async () => {
     expect(nxParentPids({})).toBeUndefined();
     expect(nxParentPids({ NX_INVOCATION_ANCESTOR_PIDS: '12' })).toBeUndefined(); // nx itself, not one of its tasks
-    expect(nxParentPids({ NX_TASK_TARGET_TARGET: 'mnist-gated', NX_INVOCATION_ANCESTOR_PIDS: '12,34' })).toEqual([12, 34]);
+    expect(nxParentPids({ NX_TASK_TARGET_TARGET: 'mnist-gated', NX_INVOCATION_ANCESTOR_PIDS: '12,34' })).toEqual([
+      12, 34,
+    ]);
     const dead = spawnSync(process.execPath, ['-e', '']).pid as number; // exited and reaped
     let calls = 0;
     const unwatch = watchNxParent(() => calls++, 10, { NX_INVOCATION_ANCESTOR_PIDS: String(dead) });
@@ -20,9 +22,15 @@ describe('the watch on the nx parent', () => {
   it('under Nx, reports once that its nx process is gone, and not while it lives', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
     const live: string[] = [];
-    const stopLive = watchNxParent((why) => live.push(why), 10, { NX_TASK_TARGET_TARGET: 't', NX_INVOCATION_ANCESTOR_PIDS: String(process.pid) });
+    const stopLive = watchNxParent((why) => live.push(why), 10, {
+      NX_TASK_TARGET_TARGET: 't',
+      NX_INVOCATION_ANCESTOR_PIDS: String(process.pid),
+    });
     const gone: string[] = [];
-    const stopGone = watchNxParent((why) => gone.push(why), 10, { NX_TASK_TARGET_TARGET: 't', NX_INVOCATION_ANCESTOR_PIDS: `${process.pid},${dead}` });
+    const stopGone = watchNxParent((why) => gone.push(why), 10, {
+      NX_TASK_TARGET_TARGET: 't',
+      NX_INVOCATION_ANCESTOR_PIDS: `${process.pid},${dead}`,
+    });
     await wait(80);
     stopLive();
     stopGone();

@@ -37,7 +37,8 @@ export async function stopPoint(stop: StopFlag | undefined): Promise<void> {
 export const DUPLICATE_MS = 2000;
 
 /** The conventional exit code of a run stopped by `signal`: 128 + its number (SIGINT 130, SIGTERM 143, SIGHUP 129). */
-export const signalExitCode = (signal: NodeJS.Signals | undefined): number => 128 + (signal ? (os.constants.signals[signal] ?? 2) : 2);
+export const signalExitCode = (signal: NodeJS.Signals | undefined): number =>
+  128 + (signal ? (os.constants.signals[signal] ?? 2) : 2);
 
 /**
  * `nx run` exits on Ctrl-C (or when killed) without waiting for its child: its pipes may close under us. A write to
@@ -58,7 +59,10 @@ function guardOutput(): void {
  */
 export function nxParentPids(env: NodeJS.ProcessEnv = process.env): number[] | undefined {
   if (!env['NX_TASK_TARGET_TARGET']) return undefined;
-  return (env['NX_INVOCATION_ANCESTOR_PIDS'] ?? '').split(',').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
+  return (env['NX_INVOCATION_ANCESTOR_PIDS'] ?? '')
+    .split(',')
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
 /** Whether `pid` runs: a zombie (exited, not yet reaped by its parent: a killed nx often is) counts as gone. */
@@ -82,13 +86,22 @@ const alive = (pid: number): boolean => {
  * `timeout`, a CI cancel or a Ctrl-C reaching nx alone do) makes nx exit without stopping its task, which would
  * otherwise train on to the end unseen. Outside Nx it watches nothing: a nohup'd run must outlive its shell.
  */
-export function watchNxParent(onGone: (why: string) => void, everyMs = 250, env: NodeJS.ProcessEnv = process.env): () => void {
+export function watchNxParent(
+  onGone: (why: string) => void,
+  everyMs = 250,
+  env: NodeJS.ProcessEnv = process.env,
+): () => void {
   const pids = nxParentPids(env);
   if (!pids) return () => undefined;
   const ppid = process.ppid;
   const timer = setInterval(() => {
     const gone = pids.find((pid) => !alive(pid));
-    const why = gone !== undefined ? `the exit of its nx process (pid ${gone})` : process.ppid !== ppid ? `the exit of its parent process (pid ${ppid})` : undefined;
+    const why =
+      gone !== undefined
+        ? `the exit of its nx process (pid ${gone})`
+        : process.ppid !== ppid
+          ? `the exit of its parent process (pid ${ppid})`
+          : undefined;
     if (why === undefined) return;
     clearInterval(timer);
     onGone(why);

@@ -1,6 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FILTER_GRAD_TAPS_MIN_CHANNELS, addBias, conv1x1, colourMask1x1, conv2dValid, convFilterGrad, downShift, horizontalStackConv, matMul2d, maskedConv2d, pad2d, rightShift, verticalStackConv } from './conv';
+import {
+  FILTER_GRAD_TAPS_MIN_CHANNELS,
+  addBias,
+  conv1x1,
+  colourMask1x1,
+  conv2dValid,
+  convFilterGrad,
+  downShift,
+  horizontalStackConv,
+  matMul2d,
+  maskedConv2d,
+  pad2d,
+  rightShift,
+  verticalStackConv,
+} from './conv';
 import { maskA, maskB } from './masks';
 import { gatedActivation } from './gates';
 import { useTestBackend } from './testing/backend';
@@ -33,9 +47,19 @@ describe('conv2dValid', () => {
       const x = rand([2, 6, 7, cin], 1);
       const w = rand([kh, kw, cin, 5], 2);
       const dy = rand([2, 6 - kh + 1, 7 - kw + 1, 5], 3);
-      const ours = [conv2dValid(x as tf.Tensor4D, w as tf.Tensor4D), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, w])];
+      const ours = [
+        conv2dValid(x as tf.Tensor4D, w as tf.Tensor4D),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D), dy)),
+        )([x, w]),
+      ];
       await tf.setBackend('cpu');
-      const ref = [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'), dy)))([x, w])];
+      const ref = [
+        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'), dy)),
+        )([x, w]),
+      ];
       ours.forEach((t, i) => close(t, ref[i]));
       await tf.setBackend('wasm');
     },
@@ -53,14 +77,19 @@ describe('conv2dValid', () => {
     const a = rand([7, 4], 4);
     const b = rand([4, 3], 5);
     close(matMul2d(a as tf.Tensor2D, b as tf.Tensor2D), tf.matMul(a, b));
-    const g1 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(matMul2d(p as tf.Tensor2D, q as tf.Tensor2D))))([a, b]);
+    const g1 = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+      tf.sum(tf.square(matMul2d(p as tf.Tensor2D, q as tf.Tensor2D))),
+    )([a, b]);
     const g2 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.matMul(p, q))))([a, b]);
     close(g1[0], g2[0]);
     close(g1[1], g2[1]);
     const f = rand([1, 2, 2, 3], 6);
     const g = rand([1, 2, 2, 3], 7);
     close(gatedActivation(f as tf.Tensor4D, g as tf.Tensor4D), tf.mul(tf.tanh(f), tf.sigmoid(g)), 1e-5);
-    const d1 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(gatedActivation(p as tf.Tensor4D, q as tf.Tensor4D)))([f, g]);
+    const d1 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(gatedActivation(p as tf.Tensor4D, q as tf.Tensor4D)))([
+      f,
+      g,
+    ]);
     const d2 = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.tanh(p), tf.sigmoid(q))))([f, g]);
     close(d1[0], d2[0], 1e-5);
     close(d1[1], d2[1], 1e-5);
@@ -173,7 +202,12 @@ describe('causal convolutions', () => {
     const w = tf.ones([3, 3, 3, 3]) as tf.Tensor4D;
     const y = maskedConv2d(tf.tensor4d([1, 10, 100], [1, 1, 1, 3]), w, maskA(3, 3, 3, 3));
     expect(Array.from(y.dataSync())).toEqual([0, 1, 11]);
-    const yb = maskedConv2d(tf.tensor4d([1, 10, 100], [1, 1, 1, 3]), w, maskB(3, 3, 3, 3), tf.tensor1d([0.5, 0.5, 0.5]));
+    const yb = maskedConv2d(
+      tf.tensor4d([1, 10, 100], [1, 1, 1, 3]),
+      w,
+      maskB(3, 3, 3, 3),
+      tf.tensor1d([0.5, 0.5, 0.5]),
+    );
     expect(Array.from(yb.dataSync())).toEqual([1.5, 11.5, 111.5]);
   });
 
@@ -208,7 +242,9 @@ describe('causal convolutions', () => {
     expect(Array.from(horizontalStackConv(x, w, undefined).dataSync())).toEqual([10, 21, 32, 43]);
     expect(Array.from(horizontalStackConv(x, w, tf.tensor4d([1, 0], [1, 2, 1, 1])).dataSync())).toEqual([0, 1, 2, 3]);
     // Row i only: an impulse never reaches another row.
-    expect(response((y) => horizontalStackConv(y, tf.ones([1, 2, 1, 1]) as tf.Tensor4D, undefined), 3, 4, 2, 3)).toEqual([
+    expect(
+      response((y) => horizontalStackConv(y, tf.ones([1, 2, 1, 1]) as tf.Tensor4D, undefined), 3, 4, 2, 3),
+    ).toEqual([
       [0, 0, 0, 0],
       [0, 0, 0, 0],
       [0, 0, 0, 1],
@@ -216,29 +252,68 @@ describe('causal convolutions', () => {
   });
 
   it('downShift / rightShift by more than one, on several channels and images', () => {
-    const x = tf.tensor4d(Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => i + 1), [2, 3, 2, 2]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => i + 1),
+      [2, 3, 2, 2],
+    );
     expect(downShift(x, 2).arraySync()).toEqual([
       [
-        [[0, 0], [0, 0]],
-        [[0, 0], [0, 0]],
-        [[1, 2], [3, 4]],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [
+          [1, 2],
+          [3, 4],
+        ],
       ],
       [
-        [[0, 0], [0, 0]],
-        [[0, 0], [0, 0]],
-        [[13, 14], [15, 16]],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [
+          [13, 14],
+          [15, 16],
+        ],
       ],
     ]);
     expect(rightShift(x).arraySync()).toEqual([
       [
-        [[0, 0], [1, 2]],
-        [[0, 0], [5, 6]],
-        [[0, 0], [9, 10]],
+        [
+          [0, 0],
+          [1, 2],
+        ],
+        [
+          [0, 0],
+          [5, 6],
+        ],
+        [
+          [0, 0],
+          [9, 10],
+        ],
       ],
       [
-        [[0, 0], [13, 14]],
-        [[0, 0], [17, 18]],
-        [[0, 0], [21, 22]],
+        [
+          [0, 0],
+          [13, 14],
+        ],
+        [
+          [0, 0],
+          [17, 18],
+        ],
+        [
+          [0, 0],
+          [21, 22],
+        ],
       ],
     ]);
     expect(downShift(x, 0).arraySync()).toEqual(x.arraySync());

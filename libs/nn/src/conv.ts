@@ -30,7 +30,12 @@ export const FILTER_GRAD_TAPS_MIN_CHANNELS = 32;
  *  - 'conv': correlate x with dy, batch playing the role of channels ([C_in, H, W, B] * [H', W', B, C_out]):
  *    one call, better when C_in is small.
  */
-export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, [kh, kw]: [number, number], method: 'taps' | 'conv'): tf.Tensor4D {
+export function convFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  [kh, kw]: [number, number],
+  method: 'taps' | 'conv',
+): tf.Tensor4D {
   const [b, oh, ow, cout] = dy.shape;
   const cin = x.shape[3];
   if (method === 'conv') {
@@ -68,10 +73,20 @@ const conv2dValidCpu = tf.customGrad(
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const [kh, kw, cin] = ws.shape;
         // dL/dx: "full" convolution of dy with the spatially flipped, in/out-transposed filter.
-        const dyPadded = tf.pad(dy as tf.Tensor4D, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
+        const dyPadded = tf.pad(dy as tf.Tensor4D, [
+          [0, 0],
+          [kh - 1, kh - 1],
+          [kw - 1, kw - 1],
+          [0, 0],
+        ]);
         const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
         const dx = tf.conv2d(dyPadded, flipped, 1, 'valid');
-        const dw = convFilterGrad(xs, dy as tf.Tensor4D, [kh, kw], cin >= FILTER_GRAD_TAPS_MIN_CHANNELS ? 'taps' : 'conv');
+        const dw = convFilterGrad(
+          xs,
+          dy as tf.Tensor4D,
+          [kh, kw],
+          cin >= FILTER_GRAD_TAPS_MIN_CHANNELS ? 'taps' : 'conv',
+        );
         return [dx, dw];
       },
     };
@@ -82,15 +97,29 @@ const conv2dValidCpu = tf.customGrad(
  * Stride-1 convolution of `x` zero-padded by [top, bottom, left, right]: one native convolution on webgpu, the
  * explicit pad and `conv2dValid` elsewhere.
  */
-export function paddedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, [top, bottom, left, right]: [number, number, number, number]): tf.Tensor4D {
+export function paddedConv2d(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  [top, bottom, left, right]: [number, number, number, number],
+): tf.Tensor4D {
   if (!onWebgpu()) return conv2dValid(pad2d(x, [top, bottom, left, right]), w);
-  return tf.conv2d(x, w, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return tf.conv2d(x, w, 1, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
 }
 
 /** Zero-pads rows/columns: [top, bottom, left, right]. */
 export function pad2d(x: tf.Tensor4D, [top, bottom, left, right]: [number, number, number, number]): tf.Tensor4D {
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
-  return tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return tf.pad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
 }
 
 /** Adds a per-output-channel bias (the last axis). */
@@ -101,7 +130,12 @@ export function addBias<T extends tf.Tensor>(y: T, bias?: tf.Tensor1D): T {
 /** Same-size masked convolution: the weights are multiplied by a fixed mask before convolving. */
 export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, weightMask: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const [kh, kw] = w.shape;
-  const pads: [number, number, number, number] = [Math.floor(kh / 2), kh - 1 - Math.floor(kh / 2), Math.floor(kw / 2), kw - 1 - Math.floor(kw / 2)];
+  const pads: [number, number, number, number] = [
+    Math.floor(kh / 2),
+    kh - 1 - Math.floor(kh / 2),
+    Math.floor(kw / 2),
+    kw - 1 - Math.floor(kw / 2),
+  ];
   return addBias(paddedConv2d(x, tf.mul(w, weightMask) as tf.Tensor4D, pads), bias);
 }
 
@@ -184,6 +218,11 @@ export function conv1x1(x: tf.Tensor4D, w: tf.Tensor2D, bias?: tf.Tensor1D, weig
 /** Mask B for a 1x1 convolution between colour-grouped features, or undefined when there is one channel. */
 export function colourMask1x1(cin: number, cout: number, channels: number): tf.Tensor2D | undefined {
   if (channels === 1) return undefined;
-  const m = mask({ kernel: [1, 1], type: 'B', inGroups: colourGroups(cin, channels), outGroups: colourGroups(cout, channels) });
+  const m = mask({
+    kernel: [1, 1],
+    type: 'B',
+    inGroups: colourGroups(cin, channels),
+    outGroups: colourGroups(cout, channels),
+  });
   return tf.reshape(m, [cin, cout]);
 }

@@ -57,6 +57,8 @@ describe('gatherImages', () => {
   it('refuses an index that names no image with a RangeError, not a short or zero image', () => {
     const set = levelSet();
     for (const bad of [7, -1, 1.5, NaN]) expect(() => gatherImages(set, [0, bad])).toThrow(RangeError);
-    expect(() => gatherImages(set, [0, 7])).toThrow('gatherImages: index 7 (position 1) names no image of a set of 7 (indices 0..6)');
+    expect(() => gatherImages(set, [0, 7])).toThrow(
+      'gatherImages: index 7 (position 1) names no image of a set of 7 (indices 0..6)',
+    );
   });
 });

@@ -26,7 +26,8 @@ export interface LevelSet {
 }
 
 /** Values per image: height * width * channels. */
-export const levelSetDims = (s: Pick<LevelSet, 'height' | 'width' | 'channels'>): number => s.height * s.width * s.channels;
+export const levelSetDims = (s: Pick<LevelSet, 'height' | 'width' | 'channels'>): number =>
+  s.height * s.width * s.channels;
 
 /**
  * The images at `indices`, in that order, with their labels when the set has labels. An index that names no
@@ -37,12 +38,15 @@ export function gatherImages(set: LevelSet | ImageSet, indices: ArrayLike<number
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     if (!Number.isInteger(i) || i < 0 || i >= set.count) {
-      throw new RangeError(`gatherImages: index ${i} (position ${k}) names no image of a set of ${set.count} (indices 0..${set.count - 1})`);
+      throw new RangeError(
+        `gatherImages: index ${i} (position ${k}) names no image of a set of ${set.count} (indices 0..${set.count - 1})`,
+      );
     }
   }
   const size = levelSetDims(set);
   const copy = (from: Uint8Array | Int32Array, to: Uint8Array | Int32Array) => {
-    for (let k = 0; k < indices.length; k++) to.set(from.subarray(indices[k] * size, (indices[k] + 1) * size), k * size);
+    for (let k = 0; k < indices.length; k++)
+      to.set(from.subarray(indices[k] * size, (indices[k] + 1) * size), k * size);
   };
   const source = set.labels;
   const labels = source ? Uint8Array.from(indices, (i) => source[i]) : undefined;

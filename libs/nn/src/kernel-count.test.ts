@@ -9,7 +9,10 @@ beforeAll(async () => {
 
 describe('countKernels (wasm)', () => {
   it('counts the kernels that do work, by name, and leaves out reshapes and identities', async () => {
-    const a = tf.tensor2d([[1, 2], [3, 4]]);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const { kernels, byName } = await countKernels(async () => {
       const y = tf.tidy(() => tf.reshape(tf.matMul(tf.add(a, 1), tf.clone(a)), [4]));
       await y.data();

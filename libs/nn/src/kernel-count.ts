@@ -20,7 +20,9 @@ export async function countKernels(f: () => Promise<unknown>): Promise<KernelCou
   const byName = new Map<string, number>();
   const add = (name: string) => byName.set(name, (byName.get(name) ?? 0) + 1);
   if (tf.getBackend() === 'webgpu') {
-    const backend = tf.backend() as unknown as { recordAndSubmit: (program: { shaderKey?: string }, ...rest: unknown[]) => unknown };
+    const backend = tf.backend() as unknown as {
+      recordAndSubmit: (program: { shaderKey?: string }, ...rest: unknown[]) => unknown;
+    };
     const original = backend.recordAndSubmit;
     backend.recordAndSubmit = function (this: unknown, program: { shaderKey?: string }, ...rest: unknown[]) {
       add((program.shaderKey ?? 'program').split('_')[0]);

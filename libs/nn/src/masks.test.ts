@@ -131,7 +131,9 @@ describe('mask A and mask B (PixelRNN Figure 2)', () => {
   it('a custom centre: a 2x3 kernel centred on its last row opens the whole first row', () => {
     const v = maskValues({ kernel: [2, 3], center: [1, 1], type: 'A', inGroups: [0], outGroups: [0] });
     expect(Array.from(v)).toEqual([1, 1, 1, 1, 0, 0]);
-    expect(mask({ kernel: [2, 3], center: [1, 1], type: 'B', inGroups: [0], outGroups: [0] }).shape).toEqual([2, 3, 1, 1]);
+    expect(mask({ kernel: [2, 3], center: [1, 1], type: 'B', inGroups: [0], outGroups: [0] }).shape).toEqual([
+      2, 3, 1, 1,
+    ]);
   });
 
   it('the horizontal-stack mask with colour groups: taps left of the centre open, centre per group', () => {

@@ -14,7 +14,9 @@ export type MaskType = 'A' | 'B';
 /** Colour group of each of `features` features for `channels` colour channels: contiguous blocks R..., G..., B.... */
 export function colourGroups(features: number, channels: number): number[] {
   if (features % channels !== 0) {
-    throw new ConfigError(`${features} features cannot be split into ${channels} colour groups: use a multiple of ${channels}`);
+    throw new ConfigError(
+      `${features} features cannot be split into ${channels} colour groups: use a multiple of ${channels}`,
+    );
   }
   const per = features / channels;
   return Array.from({ length: features }, (_, f) => Math.floor(f / per));
@@ -67,10 +69,20 @@ export function mask(spec: MaskSpec): tf.Tensor4D {
  * with `channels` colour channels.
  */
 export function maskA(k: number, cin: number, cout: number, channels = 1): tf.Tensor4D {
-  return mask({ kernel: [k, k], type: 'A', inGroups: colourGroups(cin, channels), outGroups: colourGroups(cout, channels) });
+  return mask({
+    kernel: [k, k],
+    type: 'A',
+    inGroups: colourGroups(cin, channels),
+    outGroups: colourGroups(cout, channels),
+  });
 }
 
 /** Mask B (later layers: a feature may read its own colour group at the current pixel). */
 export function maskB(k: number, cin: number, cout: number, channels = 1): tf.Tensor4D {
-  return mask({ kernel: [k, k], type: 'B', inGroups: colourGroups(cin, channels), outGroups: colourGroups(cout, channels) });
+  return mask({
+    kernel: [k, k],
+    type: 'B',
+    inGroups: colourGroups(cin, channels),
+    outGroups: colourGroups(cout, channels),
+  });
 }

@@ -20,7 +20,7 @@ describe('nllPerImage / meanNll / bitsPerDim', () => {
     expect(meanNll(logits, x).dataSync()[0]).toBeCloseTo(expected, 3);
   });
 
-  it('hand-computed case with C = 3, Q = 3: picks each channel\'s observed level', () => {
+  it("hand-computed case with C = 3, Q = 3: picks each channel's observed level", () => {
     // One pixel. R: logits [0, 1, 2] observed 2; G: [1, 1, 1] observed 0; B: [3, 0, 0] observed 1.
     const logits = tf.tensor5d([0, 1, 2, 1, 1, 1, 3, 0, 0], [1, 1, 1, 3, 3]);
     const x = tf.tensor4d([2, 0, 1], [1, 1, 1, 3], 'int32');
@@ -61,7 +61,9 @@ describe('nllPerImage / meanNll / bitsPerDim', () => {
     const weights = tf.tensor1d([0.3, -1.7]); // a non-uniform upstream gradient per image
     const plain = (z: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(z, -1), tf.oneHot(x, 5)), [1, 2, 3, 4]));
     const ours = (z: tf.Tensor) => nllPerImage(z as tf.Tensor5D, x);
-    expect(Array.from(ours(logits).dataSync())).toEqual(Array.from(plain(logits).dataSync()).map((v) => expect.closeTo(v, 4)));
+    expect(Array.from(ours(logits).dataSync())).toEqual(
+      Array.from(plain(logits).dataSync()).map((v) => expect.closeTo(v, 4)),
+    );
     const g1 = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(ours(z), weights)))(logits);
     const g2 = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(plain(z), weights)))(logits);
     expect(tf.max(tf.abs(tf.sub(g1, g2))).dataSync()[0]).toBeLessThan(1e-5);

@@ -23,7 +23,8 @@ export function nllPerImage(logits: tf.Tensor5D, levels: tf.Tensor4D): tf.Tensor
       save([logp, onehot]); // saved tensors outlive this tidy; the gradient runs after it
       return {
         value: tf.neg(tf.sum(tf.mul(logp, onehot), [1, 2, 3, 4])),
-        gradFunc: (dy: tf.Tensor, [logpSaved, onehotSaved]: tf.Tensor[]) => tf.mul(tf.sub(tf.exp(logpSaved), onehotSaved), tf.reshape(dy, [-1, 1, 1, 1, 1])),
+        gradFunc: (dy: tf.Tensor, [logpSaved, onehotSaved]: tf.Tensor[]) =>
+          tf.mul(tf.sub(tf.exp(logpSaved), onehotSaved), tf.reshape(dy, [-1, 1, 1, 1, 1])),
       };
     }) as Parameters<typeof tf.customGrad>[0]) as (z: tf.Tensor5D) => tf.Tensor1D;
     return nll(logits);

@@ -63,8 +63,17 @@ describe('Params', () => {
   it('add keeps the value and owns it; dispose frees every variable', () => {
     const before = tf.memory().numTensors;
     const p = new Params(1);
-    const v = p.add('table', tf.tensor2d([[1, 2], [3, 4]]));
-    expect(v.arraySync()).toEqual([[1, 2], [3, 4]]);
+    const v = p.add(
+      'table',
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    expect(v.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     p.weight('w', [2, 2], 2);
     expect(tf.memory().numTensors).toBe(before + 2);
     p.dispose();

@@ -42,7 +42,9 @@ export class Params {
   weight<S extends number[]>(name: string, shape: [...S], fanIn: number, gain = 1): tf.Variable<RankOf<S>> {
     this.checkName(name); // before drawing: a rejected weight allocates nothing
     const limit = gain * Math.sqrt(6 / fanIn);
-    const initial = tf.randomUniform<tf.Rank>(shape, -limit, limit, 'float32', this.seeds.next()) as tf.Tensor<RankOf<S>>; // the rank of `shape`
+    const initial = tf.randomUniform<tf.Rank>(shape, -limit, limit, 'float32', this.seeds.next()) as tf.Tensor<
+      RankOf<S>
+    >; // the rank of `shape`
     return this.add(name, initial);
   }
 

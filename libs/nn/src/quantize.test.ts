@@ -38,7 +38,9 @@ describe('quantize / dequantize', () => {
     // Q = 100: level 2 would be round(2 * 255 / 99) = 5, which lies in bin 1 ([2.56, 5.12)): it is kept in bin 2.
     expect(Array.from(dequantize(Int32Array.from([0, 1, 2, 3, 99]), 100))).toEqual([0, 3, 6, 8, 255]);
     // Powers of two are exactly evenly spaced.
-    expect(Array.from(dequantize(Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]), 8))).toEqual([0, 36, 73, 109, 146, 182, 219, 255]);
+    expect(Array.from(dequantize(Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]), 8))).toEqual([
+      0, 36, 73, 109, 146, 182, 219, 255,
+    ]);
   });
 
   it('levelToUnit scales q / (Q - 1)', () => {
@@ -61,7 +63,8 @@ describe('binarization', () => {
     expect(Array.from(binarizeThreshold(Uint8Array.from([0, 127, 128, 255])))).toEqual([0, 0, 1, 1]);
     expect(Array.from(binarizeThreshold(Uint8Array.from([0, 1, 51, 52, 255]), 0.2))).toEqual([0, 0, 0, 1, 1]);
     expect(Array.from(binarizeThreshold(Uint8Array.from([0, 1]), 0))).toEqual([0, 1]);
-    for (const t of [1, -0.1, Number.NaN]) expect(() => binarizeThreshold(Uint8Array.from([0]), t)).toThrow(ConfigError);
+    for (const t of [1, -0.1, Number.NaN])
+      expect(() => binarizeThreshold(Uint8Array.from([0]), t)).toThrow(ConfigError);
   });
 
   it('stochastic: seeded, reproducible, 0 and 255 are certain, mean close to pixel / 255', () => {

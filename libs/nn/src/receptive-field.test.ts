@@ -11,10 +11,20 @@ beforeAll(async () => {
 });
 
 /** A one-layer model whose logits are a single causal convolution of the input. */
-function oneConvModel(kind: 'vertical' | 'horizontal', kernel: [number, number], channels: number, levels: number): AutoregressiveModel {
+function oneConvModel(
+  kind: 'vertical' | 'horizontal',
+  kernel: [number, number],
+  channels: number,
+  levels: number,
+): AutoregressiveModel {
   const p = new Params(2);
-  const w = p.weight('w', [...kernel, channels, channels * levels], kernel[0] * kernel[1] * channels) as unknown as tf.Tensor4D;
-  const conv = (x: tf.Tensor4D) => (kind === 'vertical' ? verticalStackConv(x, w) : horizontalStackConv(x, w, undefined));
+  const w = p.weight(
+    'w',
+    [...kernel, channels, channels * levels],
+    kernel[0] * kernel[1] * channels,
+  ) as unknown as tf.Tensor4D;
+  const conv = (x: tf.Tensor4D) =>
+    kind === 'vertical' ? verticalStackConv(x, w) : horizontalStackConv(x, w, undefined);
   const logitsFromInput = (x: tf.Tensor4D) => tf.tidy(() => toLogits(conv(x), channels, levels));
   return {
     name: `one-${kind}-conv`,
@@ -64,7 +74,16 @@ describe('dependencyMap', () => {
   it('of a 2x3 vertical-stack convolution: rows i-1..i, columns j-1..j+1', async () => {
     const model = oneConvModel('vertical', [2, 3], 1, 2);
     const map = await dependencyMap(model, { height: 4, width: 5, position: [2, 2, 0] });
-    expect(Array.from(map)).toEqual(mapOf(4, 5, 1, [[1, 1, 0], [1, 2, 0], [1, 3, 0], [2, 1, 0], [2, 2, 0], [2, 3, 0]]));
+    expect(Array.from(map)).toEqual(
+      mapOf(4, 5, 1, [
+        [1, 1, 0],
+        [1, 2, 0],
+        [1, 3, 0],
+        [2, 1, 0],
+        [2, 2, 0],
+        [2, 3, 0],
+      ]),
+    );
     const ideal = idealContext(4, 5, 1, [2, 2, 0]);
     expect(contextCoverage(map, ideal)).toBeCloseTo(4 / 12, 12); // (1,1), (1,2), (1,3), (2,1) of the 12 earlier pixels
     expect(futureDependencies(map, ideal, [2, 2, 0], 5, 1)).toBe(2); // itself and its right neighbour
@@ -74,7 +93,12 @@ describe('dependencyMap', () => {
   it('at the border the kernel is cut off by the zero padding', async () => {
     const model = oneConvModel('vertical', [2, 3], 1, 2);
     const map = await dependencyMap(model, { height: 3, width: 3, position: [0, 0, 0], seed: 4, trials: 2 });
-    expect(Array.from(map)).toEqual(mapOf(3, 3, 1, [[0, 0, 0], [0, 1, 0]]));
+    expect(Array.from(map)).toEqual(
+      mapOf(3, 3, 1, [
+        [0, 0, 0],
+        [0, 1, 0],
+      ]),
+    );
     model.dispose();
   });
 
@@ -92,7 +116,9 @@ describe('dependencyMap', () => {
     const before = tf.memory().numTensors;
     const a = await dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 });
     expect(tf.memory().numTensors).toBe(before);
-    expect(Array.from(await dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 }))).toEqual(Array.from(a));
+    expect(Array.from(await dependencyMap(model, { height: 3, width: 3, position: [1, 1, 0], seed: 3 }))).toEqual(
+      Array.from(a),
+    );
     model.dispose();
   });
 });

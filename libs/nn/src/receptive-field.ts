@@ -24,7 +24,10 @@ export async function dependencyMap(model: AutoregressiveModel, opts: Dependency
   const rng = createRng(opts.seed ?? 1, 'dependency-map');
   const seen = new Uint8Array(height * width * channels);
   for (let t = 0; t < (opts.trials ?? 3); t++) {
-    const input = tf.tensor4d(Float32Array.from({ length: seen.length }, () => rng.next()), [1, height, width, channels]);
+    const input = tf.tensor4d(
+      Float32Array.from({ length: seen.length }, () => rng.next()),
+      [1, height, width, channels],
+    );
     const projection = tf.tensor1d(Float32Array.from({ length: levels }, () => rng.next() * 2 - 1));
     const grad = await tidyRead(() =>
       tf.grad((x: tf.Tensor) => {
@@ -45,7 +48,12 @@ export async function dependencyMap(model: AutoregressiveModel, opts: Dependency
 }
 
 /** The ideal context of `position`: every earlier pixel (all channels) and the earlier channels of its own pixel. */
-export function idealContext(height: number, width: number, channels: number, [r, c, ch]: [number, number, number]): Uint8Array {
+export function idealContext(
+  height: number,
+  width: number,
+  channels: number,
+  [r, c, ch]: [number, number, number],
+): Uint8Array {
   const map = new Uint8Array(height * width * channels);
   const target = (r * width + c) * channels + ch;
   for (let i = 0; i < target; i++) map[i] = 1;
@@ -66,7 +74,13 @@ export function contextCoverage(map: Uint8Array, ideal: Uint8Array): number {
 }
 
 /** Number of dependencies outside the ideal context (> 0 means the model sees the future). */
-export function futureDependencies(map: Uint8Array, ideal: Uint8Array, [r, c, ch]: [number, number, number], width: number, channels: number): number {
+export function futureDependencies(
+  map: Uint8Array,
+  ideal: Uint8Array,
+  [r, c, ch]: [number, number, number],
+  width: number,
+  channels: number,
+): number {
   const target = (r * width + c) * channels + ch;
   let n = 0;
   map.forEach((v, i) => {

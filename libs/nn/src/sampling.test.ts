@@ -17,8 +17,12 @@ function markovModel(): AutoregressiveModel {
       return tf.reshape(logits, [b, h, w, 1, 2]) as tf.Tensor5D;
     });
   return {
-    name: 'markov', config: { channels: 1, levels: 2 }, trainableVariables: [], dispose: () => {},
-    logitsFromInput, logits: (x) => logitsFromInput(levelsToInput(x, 2)),
+    name: 'markov',
+    config: { channels: 1, levels: 2 },
+    trainableVariables: [],
+    dispose: () => {},
+    logitsFromInput,
+    logits: (x) => logitsFromInput(levelsToInput(x, 2)),
   };
 }
 
@@ -34,7 +38,7 @@ describe('sampleImages', () => {
     expect(await sampleImages(m, { count: 3, height: 4, width: 5, seed: 5 })).not.toEqual(a);
   });
 
-  it('follows the model\'s conditionals', async () => {
+  it("follows the model's conditionals", async () => {
     const x = await sampleImages(markovModel(), { count: 40, height: 10, width: 10, seed: 1 });
     let after1 = 0;
     let ones = 0;
@@ -51,7 +55,9 @@ describe('sampleImages', () => {
   });
 
   it('rejects a non-positive temperature', async () => {
-    await expect(sampleImages(markovModel(), { count: 1, height: 2, width: 2, seed: 1, temperature: 0 })).rejects.toThrow(/temperature/);
+    await expect(
+      sampleImages(markovModel(), { count: 1, height: 2, width: 2, seed: 1, temperature: 0 }),
+    ).rejects.toThrow(/temperature/);
   });
 });
 

@@ -38,7 +38,11 @@ export function drawLevel(logits: ArrayLike<number>, temperature: number, rng: R
  * `drawLevel` per image in batch order from the seeded stream createRng(seed, 'sampling'). So two runs that give
  * the same logits draw the same levels. `start` is called after the options are checked; the run is disposed.
  */
-export async function drawImages(start: () => IncrementalRun, config: { channels: number; levels: number }, opts: SampleOptions): Promise<Int32Array> {
+export async function drawImages(
+  start: () => IncrementalRun,
+  config: { channels: number; levels: number },
+  opts: SampleOptions,
+): Promise<Int32Array> {
   const { count, height, width, seed } = opts;
   const temperature = opts.temperature ?? 1;
   if (!(temperature > 0)) throw new ConfigError(`temperature must be positive, got ${temperature}`);
@@ -52,7 +56,8 @@ export async function drawImages(start: () => IncrementalRun, config: { channels
       for (let c = 0; c < width; c++) {
         for (let ch = 0; ch < channels; ch++) {
           const logits = await run.pixelLogits(x, r, c, ch); // [count * Q]: the one read-back a pixel needs
-          for (let n = 0; n < count; n++) x[at(n, r, c, ch)] = drawLevel(logits.subarray(n * levels, (n + 1) * levels), temperature, rng);
+          for (let n = 0; n < count; n++)
+            x[at(n, r, c, ch)] = drawLevel(logits.subarray(n * levels, (n + 1) * levels), temperature, rng);
         }
       }
       if (r + 1 < height) run.finishRow(x, r);
@@ -75,7 +80,8 @@ export async function sampleImages(model: AutoregressiveModel, opts: SampleOptio
       tidyRead(() => {
         const rows = r + 1;
         const visible = new Int32Array(count * rows * rowSize);
-        for (let n = 0; n < count; n++) visible.set(x.subarray(n * height * rowSize, (n * height + rows) * rowSize), n * rows * rowSize);
+        for (let n = 0; n < count; n++)
+          visible.set(x.subarray(n * height * rowSize, (n * height + rows) * rowSize), n * rows * rowSize);
         const out = model.logits(tf.tensor4d(visible, [count, rows, width, channels], 'int32'), condition);
         return tf.slice(out, [0, r, c, ch, 0], [count, 1, 1, 1, levels]);
       }),

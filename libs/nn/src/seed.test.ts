@@ -51,7 +51,8 @@ describe('checkSeed', () => {
 
   it('assertPositiveInt', () => {
     expect(assertPositiveInt('epochs', 3)).toBe(3);
-    for (const v of [0, -2, 2.5]) expect(() => assertPositiveInt('epochs', v)).toThrow(`epochs must be a positive integer, got ${v}`);
+    for (const v of [0, -2, 2.5])
+      expect(() => assertPositiveInt('epochs', v)).toThrow(`epochs must be a positive integer, got ${v}`);
   });
 });
 
@@ -80,7 +81,10 @@ describe('SeedSequence', () => {
   it('a SeedSequence seed gives identical tf.randomUniform values on cpu and wasm', async () => {
     const draw = () => {
       const s = new SeedSequence(5);
-      return [tf.randomUniform([3, 5], -1, 1, 'float32', s.next()), tf.randomUniform([7], 0, 1, 'float32', s.next())].map((t) => Array.from(t.dataSync()));
+      return [
+        tf.randomUniform([3, 5], -1, 1, 'float32', s.next()),
+        tf.randomUniform([7], 0, 1, 'float32', s.next()),
+      ].map((t) => Array.from(t.dataSync()));
     };
     expect(tf.getBackend()).toBe('wasm');
     const wasm = draw();

@@ -15,7 +15,9 @@ export interface Rng {
 
 export function checkSeed(seed: number): number {
   if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 31 - 1) {
-    throw new ConfigError(`seed must be an integer from 1 to ${2 ** 31 - 1} (tfjs treats 0 as "unseeded"), got ${seed}`);
+    throw new ConfigError(
+      `seed must be an integer from 1 to ${2 ** 31 - 1} (tfjs treats 0 as "unseeded"), got ${seed}`,
+    );
   }
   return seed;
 }

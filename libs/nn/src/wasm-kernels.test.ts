@@ -32,7 +32,7 @@ function cases(): tf.Tensor[] {
 }
 
 describe('useFastWasmKernels', () => {
-  it('gives the same results as the cpu backend\'s kernels, and gradients still flow', async () => {
+  it("gives the same results as the cpu backend's kernels, and gradients still flow", async () => {
     await tf.setBackend('cpu');
     const before = cases();
     const expected = before.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
@@ -43,7 +43,11 @@ describe('useFastWasmKernels', () => {
     const after = cases();
     expect(after.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }))).toEqual(expected);
     tf.dispose(after);
-    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.split(x, 3, 1)[1], 2)))(tf.ones([2, 6, 2])).arraySync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(tf.mul(tf.split(x, 3, 1)[1], 2)))(tf.ones([2, 6, 2]))
+        .arraySync(),
+    );
     expect(g).toEqual([0, 1].map(() => [0, 0, 2, 2, 0, 0].map((v) => [v, v])));
   });
 

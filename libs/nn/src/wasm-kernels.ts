@@ -26,7 +26,8 @@ interface WasmBackendLike {
 const stock = new Map<string, tf.KernelConfig>();
 type Args = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
-const runStock = (name: string, args: Args) => (stock.get(name) as tf.KernelConfig).kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+const runStock = (name: string, args: Args) =>
+  (stock.get(name) as tf.KernelConfig).kernelFunc(args as Parameters<tf.KernelFunc>[0]);
 
 function sliceOf(x: WasmTensorInfo, begin: number[], size: number[], backend: WasmBackendLike): WasmTensorInfo {
   const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
@@ -103,7 +104,12 @@ function identity(args: Args): tf.TensorInfo | tf.TensorInfo[] {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-const replacements: Record<string, (args: Args) => tf.TensorInfo | tf.TensorInfo[]> = { Identity: identity, Slice: slice, SplitV: splitV, Unpack: unpack };
+const replacements: Record<string, (args: Args) => tf.TensorInfo | tf.TensorInfo[]> = {
+  Identity: identity,
+  Slice: slice,
+  SplitV: splitV,
+  Unpack: unpack,
+};
 
 /** Replaces the wasm backend's Identity, Slice, SplitV and Unpack kernels (idempotent); `initBackend('wasm')` calls it. */
 export function useFastWasmKernels(): boolean {

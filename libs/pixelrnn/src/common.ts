@@ -5,7 +5,25 @@
  *  - the config checks of their common fields.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ImageModelConfig, type MaskStore, type Variable1D, type Variable2D, type Variable4D, type MaskType, OutputHead, type Params, checkLevels, colourGroups, colourMultiple, conv1x1, imageChannels, mask, maskedConv2d, oddKernel, positiveInteger } from '@pixel-models/nn';
+import {
+  type ImageModelConfig,
+  type MaskStore,
+  type Variable1D,
+  type Variable2D,
+  type Variable4D,
+  type MaskType,
+  OutputHead,
+  type Params,
+  checkLevels,
+  colourGroups,
+  colourMultiple,
+  conv1x1,
+  imageChannels,
+  mask,
+  maskedConv2d,
+  oddKernel,
+  positiveInteger,
+} from '@pixel-models/nn';
 
 /** Fields every model of this lib has. */
 export interface PixelRnnBaseConfig extends ImageModelConfig {
@@ -50,7 +68,9 @@ export class FirstLayer {
     const C = c.channels;
     this.w = p.weight('layer0.conv.w', [k, k, C, 2 * c.hidden], k * k * C);
     this.b = p.bias('layer0.conv.b', 2 * c.hidden);
-    this.m = masks.keep(mask({ kernel: [k, k], type, inGroups: colourGroups(C, C), outGroups: colourGroups(2 * c.hidden, C) }));
+    this.m = masks.keep(
+      mask({ kernel: [k, k], type, inGroups: colourGroups(C, C), outGroups: colourGroups(2 * c.hidden, C) }),
+    );
   }
 
   /** [B, H, W, C] -> [B, H, W, 2h] */
@@ -61,7 +81,12 @@ export class FirstLayer {
 
 /** The output head on the 2h features of the stream: 1x1 2h -> headFilters, 1x1 headFilters -> C*Q (mask B). */
 export function outputHead(p: Params, masks: MaskStore, c: PixelRnnBaseConfig): OutputHead {
-  return new OutputHead(p, masks, { inputs: 2 * c.hidden, hidden: c.headFilters, channels: c.channels, levels: c.levels });
+  return new OutputHead(p, masks, {
+    inputs: 2 * c.hidden,
+    hidden: c.headFilters,
+    channels: c.channels,
+    levels: c.levels,
+  });
 }
 
 /** The 1x1 projections that every recurrent layer ends with: back to 2h features, and optionally to the skip sum. */
@@ -89,7 +114,13 @@ export interface RecurrentStream {
  * convolution and added to the layer's input (residual) or replacing it, and with skip connections projected into
  * the skip sum. The same for whole maps and for the one pixel the incremental samplers compute.
  */
-export function addLayerOutput(stream: RecurrentStream, layer: RecurrentLayerOutputs, hMap: tf.Tensor4D, outMask: tf.Tensor2D | undefined, residual: boolean): RecurrentStream {
+export function addLayerOutput(
+  stream: RecurrentStream,
+  layer: RecurrentLayerOutputs,
+  hMap: tf.Tensor4D,
+  outMask: tf.Tensor2D | undefined,
+  residual: boolean,
+): RecurrentStream {
   const y = conv1x1(hMap, layer.out.w, layer.out.b, outMask); // [B, H, W, 2h]
   const x: tf.Tensor4D = residual ? tf.add(stream.x, y) : y;
   if (!layer.skip) return { x, skips: stream.skips };

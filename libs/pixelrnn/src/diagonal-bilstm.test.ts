@@ -4,7 +4,12 @@ import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealC
 import { expectAutoregressive, useTestBackend } from '@pixel-models/nn/testing';
 import { DiagonalBiLstm, type DiagonalBiLstmConfig, antiSkew, antiUnskew, skew, unskew } from './diagonal-bilstm';
 
-const small = (c: Partial<DiagonalBiLstmConfig>): Partial<DiagonalBiLstmConfig> => ({ hidden: 3, firstKernel: 5, headFilters: 6, ...c });
+const small = (c: Partial<DiagonalBiLstmConfig>): Partial<DiagonalBiLstmConfig> => ({
+  hidden: 3,
+  firstKernel: 5,
+  headFilters: 6,
+  ...c,
+});
 
 beforeAll(async () => {
   await useTestBackend();
@@ -13,7 +18,10 @@ beforeAll(async () => {
 describe('skew / unskew', () => {
   it('shift row r right by r and back', () => {
     const [b, h, w, f] = [2, 3, 4, 2];
-    const x = tf.tensor4d(Float32Array.from({ length: b * h * w * f }, (_, i) => i + 1), [b, h, w, f]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: b * h * w * f }, (_, i) => i + 1),
+      [b, h, w, f],
+    );
     const s = skew(x);
     expect(s.shape).toEqual([b, h, w + h - 1, f]);
     const xs = x.arraySync();
@@ -28,7 +36,10 @@ describe('skew / unskew', () => {
 
   it('anti-skew shifts row r right by H-1-r and back', () => {
     const [b, h, w, f] = [2, 4, 3, 1];
-    const x = tf.tensor4d(Float32Array.from({ length: b * h * w * f }, (_, i) => i + 1), [b, h, w, f]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: b * h * w * f }, (_, i) => i + 1),
+      [b, h, w, f],
+    );
     const s = antiSkew(x);
     expect(s.shape).toEqual([b, h, w + h - 1, f]);
     const xs = x.arraySync();

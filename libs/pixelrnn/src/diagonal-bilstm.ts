@@ -26,8 +26,29 @@
  * row of a column at once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, type IncrementalSampler, MaskStore, Params, colourGroups, colourMask1x1, conv1x1, downShift, levelsToInput, mask, matMul2d, onWebgpu, pad2d } from '@pixel-models/nn';
-import { FirstLayer, checkBaseConfig, outputHead, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
+import {
+  type AutoregressiveModel,
+  type IncrementalSampler,
+  MaskStore,
+  Params,
+  colourGroups,
+  colourMask1x1,
+  conv1x1,
+  downShift,
+  levelsToInput,
+  mask,
+  matMul2d,
+  onWebgpu,
+  pad2d,
+} from '@pixel-models/nn';
+import {
+  FirstLayer,
+  checkBaseConfig,
+  outputHead,
+  recurrentLayerOutputs,
+  recurrentStack,
+  resolveConfig,
+} from './common';
 import type { DiagonalBiLstmConfig, DiagonalBiLstmLayers, DiagonalLayer, Direction } from './diagonal-bilstm-layers';
 import { diagonalBiLstmSampler } from './incremental-diagonal-bilstm';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
@@ -66,7 +87,11 @@ export function antiSkew(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, f] = x.shape;
     const l = w + h - 1;
-    const flat = tf.pad(tf.reshape(pad2d(x, [0, 0, h - 1, 0]), [b, h * l, f]), [[0, 0], [0, h], [0, 0]]); // [B, H*(L+1), F]
+    const flat = tf.pad(tf.reshape(pad2d(x, [0, 0, h - 1, 0]), [b, h * l, f]), [
+      [0, 0],
+      [0, h],
+      [0, 0],
+    ]); // [B, H*(L+1), F]
     return tf.slice(tf.reshape(flat, [b, h, l + 1, f]) as tf.Tensor4D, [0, 0, 0, 0], [b, h, l, f]);
   });
 }
@@ -85,7 +110,11 @@ export function antiUnskew(x: tf.Tensor4D, width: number): tf.Tensor4D {
 export function unskew(x: tf.Tensor4D, width: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, ws, f] = x.shape;
-    const flat = tf.pad(tf.reshape(x, [b, h * ws, f]), [[0, 0], [0, h], [0, 0]]); // [B, H*(W+H), F]
+    const flat = tf.pad(tf.reshape(x, [b, h * ws, f]), [
+      [0, 0],
+      [0, h],
+      [0, 0],
+    ]); // [B, H*(W+H), F]
     return tf.slice(tf.reshape(flat, [b, h, ws + 1, f]) as tf.Tensor4D, [0, 0, 0, 0], [b, h, width, f]);
   });
 }
@@ -125,7 +154,14 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
       isMask:
         C === 1
           ? undefined
-          : this.masks.keep(tf.tidy(() => tf.reshape(mask({ kernel: [1, 1], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }), [2 * h, 4 * h]))),
+          : this.masks.keep(
+              tf.tidy(() =>
+                tf.reshape(
+                  mask({ kernel: [1, 1], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }),
+                  [2 * h, 4 * h],
+                ),
+              ),
+            ),
       outMask: this.masks.keep(colourMask1x1(h, 2 * h, C)),
     };
   }
@@ -168,7 +204,15 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
       let pre = tf.concat([forwardColumns[t], backwardColumns[steps - 1 - t]], 0) as tf.Tensor3D; // [2B, H, 4h]
       if (state) {
         // K^ss ⊛ h: the 2 x 1 column convolution over the previous column's state, taps at rows r-1 and r.
-        const above = tf.slice(tf.pad(state.h, [[0, 0], [1, 0], [0, 0]]), [0, 0, 0], state.h.shape); // row r holds r-1
+        const above = tf.slice(
+          tf.pad(state.h, [
+            [0, 0],
+            [1, 0],
+            [0, 0],
+          ]),
+          [0, 0, 0],
+          state.h.shape,
+        ); // row r holds r-1
         const taps = tf.reshape(tf.concat([above, state.h], 2), [2, batch * height, -1]); // [2, B*H, 2h]
         const [tf0, tb0] = tf.unstack(taps) as tf.Tensor2D[];
         const ss = tf.concat([matMul2d(tf0, fw.ss.w), matMul2d(tb0, bw.ss.w)], 0); // [2B*H, 4h]
@@ -203,7 +247,15 @@ export class DiagonalBiLstm implements AutoregressiveModel<DiagonalBiLstmConfig>
     for (const column of columns) {
       let pre = column;
       if (state) {
-        const above = tf.slice(tf.pad(state.h, [[0, 0], [1, 0], [0, 0]]), [0, 0, 0], state.h.shape); // row r holds r-1
+        const above = tf.slice(
+          tf.pad(state.h, [
+            [0, 0],
+            [1, 0],
+            [0, 0],
+          ]),
+          [0, 0, 0],
+          state.h.shape,
+        ); // row r holds r-1
         const taps = tf.reshape(tf.concat([above, state.h], 2), [2, batch * height, -1]); // [2, B*H, 2h]
         pre = tf.add(pre, tf.reshape(tf.matMul(taps, ss), pre.shape));
       }

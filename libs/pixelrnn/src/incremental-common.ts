@@ -21,7 +21,14 @@ export interface RunDims {
  * the levels drawn so far, zeros outside the image) is built from `x` on every call, so it never goes stale; the
  * layer runs on the window and the centre output is kept (the same products as on the whole image).
  */
-export function firstLayerAt(first: FirstLayer, k: number, x: Int32Array, d: RunDims, r: number, c: number): tf.Tensor4D {
+export function firstLayerAt(
+  first: FirstLayer,
+  k: number,
+  x: Int32Array,
+  d: RunDims,
+  r: number,
+  c: number,
+): tf.Tensor4D {
   const half = Math.floor(k / 2);
   const rows = half + 1;
   const win = new Int32Array(d.count * rows * k * d.channels); // [B, k/2+1, k, C]
@@ -32,7 +39,8 @@ export function firstLayerAt(first: FirstLayer, k: number, x: Int32Array, d: Run
       for (let j = 0; j < k; j++) {
         const cc = c - half + j;
         if (cc < 0 || cc >= d.width) continue;
-        for (let ch = 0; ch < d.channels; ch++) win[((n * rows + i) * k + j) * d.channels + ch] = x[((n * d.height + rr) * d.width + cc) * d.channels + ch];
+        for (let ch = 0; ch < d.channels; ch++)
+          win[((n * rows + i) * k + j) * d.channels + ch] = x[((n * d.height + rr) * d.width + cc) * d.channels + ch];
       }
     }
   }

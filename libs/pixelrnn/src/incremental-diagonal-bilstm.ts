@@ -12,7 +12,15 @@
  * and h of the previous row, and the backward h and c of the previous row ([B, 1, W, h]).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, conv1x1, matMul2d, pixelOf, tidyRead } from '@pixel-models/nn';
+import {
+  FeatureCache,
+  type IncrementalRun,
+  type IncrementalSampler,
+  conv1x1,
+  matMul2d,
+  pixelOf,
+  tidyRead,
+} from '@pixel-models/nn';
 import { type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import type { DiagonalBiLstmConfig, DiagonalBiLstmLayers, Direction } from './diagonal-bilstm-layers';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
@@ -20,7 +28,11 @@ import { type LstmState, lstmStep } from './lstm';
 
 /** `DiagonalBiLstm.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
 export function diagonalBiLstmSampler(config: DiagonalBiLstmConfig, net: DiagonalBiLstmLayers): IncrementalSampler {
-  return { config, start: (count, height, width) => new DiagonalRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }) };
+  return {
+    config,
+    start: (count, height, width) =>
+      new DiagonalRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }),
+  };
 }
 
 interface LayerCache {
@@ -32,7 +44,12 @@ interface LayerCache {
 }
 
 /** One LSTM step of one direction at one pixel: taps [B, 1, 1, h] each, or undefined for the first step. */
-function step(dir: Direction, isPre: tf.Tensor4D, taps: [tf.Tensor4D, tf.Tensor4D] | undefined, prevC: tf.Tensor4D | undefined): LstmState<tf.Tensor4D> {
+function step(
+  dir: Direction,
+  isPre: tf.Tensor4D,
+  taps: [tf.Tensor4D, tf.Tensor4D] | undefined,
+  prevC: tf.Tensor4D | undefined,
+): LstmState<tf.Tensor4D> {
   let pre = isPre; // [B, 1, 1, 4h]
   if (taps) {
     const [b, , , h] = taps[0].shape;
@@ -68,7 +85,12 @@ class DiagonalRun implements IncrementalRun {
         const isPre = conv1x1(stream.x, layer.forward.is.w, layer.forward.is.b, this.net.isMask); // K^is ⊛ x: [B, 1, 1, 4h]
         const first = r === 0 && c === 0; // the recurrence's first step has no previous state
         const above = pixelOf(cache.h.rows(), 0, c); // h(r-1, c), zeros on row 0
-        const state = step(layer.forward, isPre, first ? undefined : [above, cache.h.get(c - 1)], first ? undefined : cache.c.get(c - 1));
+        const state = step(
+          layer.forward,
+          isPre,
+          first ? undefined : [above, cache.h.get(c - 1)],
+          first ? undefined : cache.c.get(c - 1),
+        );
         cache.h.set(c, state.h);
         cache.c.set(c, state.c);
         // + the backward states of row r-1 (down shift; zero on row 0)

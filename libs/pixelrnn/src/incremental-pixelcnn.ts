@@ -8,13 +8,25 @@
  * and the residual; then the head. O(layers) one-pixel convolutions per pixel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv1x1, conv2dValid, tidyRead } from '@pixel-models/nn';
+import {
+  FeatureCache,
+  type IncrementalRun,
+  type IncrementalSampler,
+  addBias,
+  conv1x1,
+  conv2dValid,
+  tidyRead,
+} from '@pixel-models/nn';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import type { PixelCnnConfig, PixelCnnLayers } from './pixelcnn-layers';
 
 /** `PixelCnn.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
 export function pixelCnnSampler(config: PixelCnnConfig, net: PixelCnnLayers): IncrementalSampler {
-  return { config, start: (count, height, width) => new PixelCnnRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }) };
+  return {
+    config,
+    start: (count, height, width) =>
+      new PixelCnnRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }),
+  };
 }
 
 class PixelCnnRun implements IncrementalRun {
@@ -28,7 +40,9 @@ class PixelCnnRun implements IncrementalRun {
   ) {
     const { kernel: k, hidden: h } = config;
     const half = Math.floor(k / 2);
-    this.convW = net.blocks.map(({ conv }) => tf.tidy(() => tf.slice(tf.mul(conv.w, net.convMask), [0, 0, 0, 0], [half + 1, k, h, h]) as tf.Tensor4D));
+    this.convW = net.blocks.map(({ conv }) =>
+      tf.tidy(() => tf.slice(tf.mul(conv.w, net.convMask), [0, 0, 0, 0], [half + 1, k, h, h]) as tf.Tensor4D),
+    );
     this.a = net.blocks.map(() => new FeatureCache(d.count, d.width, h, half, half));
   }
 

@@ -8,7 +8,16 @@
  * centre masked), one LSTM step with c_{r-1}(c), the 1x1 out and the residual; then the head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FeatureCache, type IncrementalRun, type IncrementalSampler, addBias, conv2dValid, pad2d, pixelOf, tidyRead } from '@pixel-models/nn';
+import {
+  FeatureCache,
+  type IncrementalRun,
+  type IncrementalSampler,
+  addBias,
+  conv2dValid,
+  pad2d,
+  pixelOf,
+  tidyRead,
+} from '@pixel-models/nn';
 import { type RecurrentStream, addLayerOutput, streamOutput } from './common';
 import { type RunDims, firstLayerAt, headLogits } from './incremental-common';
 import { lstmStep } from './lstm';
@@ -16,7 +25,11 @@ import type { RowLstmConfig, RowLstmLayers } from './row-lstm-layers';
 
 /** `RowLstm.incrementalSampler()`: reads the model's layers, owns only the runs it starts. */
 export function rowLstmSampler(config: RowLstmConfig, net: RowLstmLayers): IncrementalSampler {
-  return { config, start: (count, height, width) => new RowLstmRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }) };
+  return {
+    config,
+    start: (count, height, width) =>
+      new RowLstmRun(config, net, { count, height, width, channels: config.channels, levels: config.levels }),
+  };
 }
 
 interface LayerCache {
@@ -37,7 +50,11 @@ class RowLstmRun implements IncrementalRun {
   ) {
     const { hidden: h } = config;
     this.isW = net.layers.map((layer) => tf.tidy(() => tf.mul(layer.is.w, net.isMask) as tf.Tensor4D));
-    this.caches = net.layers.map(() => ({ x: new FeatureCache(d.count, d.width, 2 * h, 0, 0), h: new FeatureCache(d.count, d.width, h, 0, 0), c: new FeatureCache(d.count, d.width, h, 0, 0) }));
+    this.caches = net.layers.map(() => ({
+      x: new FeatureCache(d.count, d.width, 2 * h, 0, 0),
+      h: new FeatureCache(d.count, d.width, h, 0, 0),
+      c: new FeatureCache(d.count, d.width, h, 0, 0),
+    }));
   }
 
   pixelLogits(x: Int32Array, r: number, c: number, ch: number): Promise<Float32Array> {

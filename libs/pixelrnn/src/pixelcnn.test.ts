@@ -4,7 +4,12 @@ import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealC
 import { expectAutoregressive, findAutoregressiveViolations, useTestBackend } from '@pixel-models/nn/testing';
 import { PixelCnn, type PixelCnnConfig } from './pixelcnn';
 
-const small = (c: Partial<PixelCnnConfig>): Partial<PixelCnnConfig> => ({ hidden: 3, firstKernel: 5, headFilters: 6, ...c });
+const small = (c: Partial<PixelCnnConfig>): Partial<PixelCnnConfig> => ({
+  hidden: 3,
+  firstKernel: 5,
+  headFilters: 6,
+  ...c,
+});
 
 beforeAll(async () => {
   await useTestBackend();
@@ -51,7 +56,9 @@ describe('PixelCnn receptive field', () => {
 describe('PixelCnn config', () => {
   it('rejects bad configurations with a ConfigError', () => {
     expect(() => new PixelCnn({ channels: 3, hidden: 8 }, 1)).toThrow(ConfigError);
-    expect(() => new PixelCnn({ channels: 3, hidden: 8 }, 1)).toThrow(/hidden = 8 cannot be split into 3 colour groups/);
+    expect(() => new PixelCnn({ channels: 3, hidden: 8 }, 1)).toThrow(
+      /hidden = 8 cannot be split into 3 colour groups/,
+    );
     expect(() => new PixelCnn({ levels: 1 }, 1)).toThrow(/levels/);
     expect(() => new PixelCnn({ levels: 257 }, 1)).toThrow(ConfigError);
     expect(() => new PixelCnn({ kernel: 4 }, 1)).toThrow(/kernel must be odd/);
@@ -75,11 +82,19 @@ describe('PixelCnn logits against a hand computation', () => {
   // and the head; every weight set by hand. The expected logits were worked out with plain loops over the taps
   // mask A allows (row above: 3 taps, same row: the left one), not with this code. Weights on the taps mask A
   // hides (centre, right, the row below) are large (10, -7): a leak of the current or a later pixel shows at once.
-  const X = [[1, 0, 1], [0, 1, 1], [1, 1, 0]];
+  const X = [
+    [1, 0, 1],
+    [0, 1, 1],
+    [1, 1, 0],
+  ];
   const hidden = [10, -7];
   // layer0.conv.w[di][dj][0][f]: [f0, f1] for each tap of the 3x3 kernel (di, dj = 0..2; centre (1, 1)).
   const taps = [
-    [[0.5, -1.0], [1.0, 0.25], [-0.5, 1.5]],
+    [
+      [0.5, -1.0],
+      [1.0, 0.25],
+      [-0.5, 1.5],
+    ],
     [[2.0, -0.5], hidden, hidden],
     [hidden, hidden, hidden],
   ];
@@ -92,22 +107,43 @@ describe('PixelCnn logits against a hand computation', () => {
     'layer1.conv.b': [0.25],
     'layer1.up.w': [[1, -1]], // x += [b, 0.5 - b]
     'layer1.up.b': [0, 0.5],
-    'head.w1': [[1, 0.25], [0.5, 1]], // u = relu(relu(x) W1 + b1)
+    'head.w1': [
+      [1, 0.25],
+      [0.5, 1],
+    ], // u = relu(relu(x) W1 + b1)
     'head.b1': [0, 0.1],
-    'head.w2': [[1, -1], [-2, 0.5]], // logits = u W2 + b2
+    'head.w2': [
+      [1, -1],
+      [-2, 0.5],
+    ], // logits = u W2 + b2
     'head.b2': [0.3, -0.3],
   };
   // Worked example, pixel (1, 1): the first layer reads (0,0) = 1, (0,1) = 0, (0,2) = 1, (1,0) = 0, so
   // x = [0.5 - 0.5 + 0.1, -1 + 1.5 - 0.2] = [0.1, 0.3]; a = relu(0.1 + 0.15 - 0.5) = 0; b = 0.25; x = [0.35, 0.55];
   // u = [0.35 + 0.275, 0.0875 + 0.55 + 0.1] = [0.625, 0.7375]; logits = [0.625 - 1.475 + 0.3, -0.625 + 0.36875 - 0.3].
   const WANT = [
-    [[0.2, -0.55625], [2.875, -5.10625], [0.2, -0.55625]],
-    [[1.4, -2.525], [-0.55, -0.55625], [4.375, -7.73125]],
-    [[-1.7, -0.38125], [4.15, -7.3375], [5.125, -9.04375]],
+    [
+      [0.2, -0.55625],
+      [2.875, -5.10625],
+      [0.2, -0.55625],
+    ],
+    [
+      [1.4, -2.525],
+      [-0.55, -0.55625],
+      [4.375, -7.73125],
+    ],
+    [
+      [-1.7, -0.38125],
+      [4.15, -7.3375],
+      [5.125, -9.04375],
+    ],
   ];
 
   it('a 3x3 binary image through a 1-block PixelCNN with fixed weights', () => {
-    const model = new PixelCnn({ channels: 1, levels: 2, layers: 1, hidden: 1, firstKernel: 3, kernel: 1, headFilters: 2, residual: true }, 1);
+    const model = new PixelCnn(
+      { channels: 1, levels: 2, layers: 1, hidden: 1, firstKernel: 3, kernel: 1, headFilters: 2, residual: true },
+      1,
+    );
     expect([...model.params.byName.keys()].sort()).toEqual(Object.keys(weights).sort());
     for (const [name, value] of Object.entries(weights)) {
       const v = model.params.byName.get(name)!;
@@ -117,7 +153,11 @@ describe('PixelCnn logits against a hand computation', () => {
     const logits = model.logits(x);
     expect(logits.shape).toEqual([1, 3, 3, 1, 2]);
     const got = (logits.arraySync() as number[][][][][])[0];
-    got.forEach((row, i) => row.forEach(([px], j) => px.forEach((v, q) => expect(v, `pixel (${i}, ${j}), level ${q}`).toBeCloseTo(WANT[i][j][q], 5))));
+    got.forEach((row, i) =>
+      row.forEach(([px], j) =>
+        px.forEach((v, q) => expect(v, `pixel (${i}, ${j}), level ${q}`).toBeCloseTo(WANT[i][j][q], 5)),
+      ),
+    );
     tf.dispose([x, logits]);
     model.dispose();
   });

@@ -12,7 +12,20 @@
  * `firstMask: 'B'` is the ablation that lets every pixel read itself (a leak the autoregressive check catches).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, ConfigError, type IncrementalSampler, MaskStore, Params, colourGroups, colourMask1x1, conv1x1, levelsToInput, mask, maskedConv2d, oddKernel } from '@pixel-models/nn';
+import {
+  type AutoregressiveModel,
+  ConfigError,
+  type IncrementalSampler,
+  MaskStore,
+  Params,
+  colourGroups,
+  colourMask1x1,
+  conv1x1,
+  levelsToInput,
+  mask,
+  maskedConv2d,
+  oddKernel,
+} from '@pixel-models/nn';
 import { FirstLayer, checkBaseConfig, outputHead, resolveConfig } from './common';
 import { pixelCnnSampler } from './incremental-pixelcnn';
 import type { PixelCnnConfig, PixelCnnLayers, ResidualBlock } from './pixelcnn-layers';
@@ -43,7 +56,8 @@ export class PixelCnn implements AutoregressiveModel<PixelCnnConfig> {
     const c = this.config;
     checkBaseConfig(this.name, c);
     oddKernel(this.name, 'kernel', c.kernel);
-    if (c.firstMask !== 'A' && c.firstMask !== 'B') throw new ConfigError(`pixelcnn: firstMask must be 'A' or 'B', got ${String(c.firstMask)}`);
+    if (c.firstMask !== 'A' && c.firstMask !== 'B')
+      throw new ConfigError(`pixelcnn: firstMask must be 'A' or 'B', got ${String(c.firstMask)}`);
     const { channels: C, hidden: h, kernel: k } = c;
     const p = (this.params = new Params(seed));
     const first = new FirstLayer(p, this.masks, c, c.firstMask);

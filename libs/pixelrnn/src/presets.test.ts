@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, countParameters } from '@pixel-models/nn';
 import { expectAutoregressive, expectTrainable, useTestBackend } from '@pixel-models/nn/testing';
-import { PIXELRNN_KINDS, PIXELRNN_PRESETS, type PixelRnnKind, type PixelRnnPresetName, createPixelRnnModel, createPresetModel } from './presets';
+import {
+  PIXELRNN_KINDS,
+  PIXELRNN_PRESETS,
+  type PixelRnnKind,
+  type PixelRnnPresetName,
+  createPixelRnnModel,
+  createPresetModel,
+} from './presets';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -23,7 +30,8 @@ describe('presets and factory', () => {
   });
 
   it('every preset says where its size comes from: a table or section of the paper, or chosen', () => {
-    for (const [name, preset] of Object.entries(PIXELRNN_PRESETS)) expect(preset.size, name).toMatch(/^chosen: |PixelRNN paper, (Table \d|sec\. \d)/);
+    for (const [name, preset] of Object.entries(PIXELRNN_PRESETS))
+      expect(preset.size, name).toMatch(/^chosen: |PixelRNN paper, (Table \d|sec\. \d)/);
     // Table 4 gives sizes only for the Diagonal BiLSTM: the MNIST PixelCNN's and Row LSTM's 7 x 16 is chosen.
     expect(PIXELRNN_PRESETS['pixelcnn-mnist-7x16'].size).toMatch(/^chosen: /);
     expect(PIXELRNN_PRESETS['row-lstm-mnist-7x16'].size).toMatch(/^chosen: /);
@@ -92,7 +100,11 @@ describe('training plumbing', () => {
     const model = createPixelRnnModel(kind, { hidden: 6, layers: 2, firstKernel: 3, ...extra }, 2);
     const C = model.config.channels;
     const Q = model.config.levels;
-    const x = tf.tensor4d(Int32Array.from({ length: 2 * 5 * 6 * C }, (_, i) => (i * 7) % Q), [2, 5, 6, C], 'int32');
+    const x = tf.tensor4d(
+      Int32Array.from({ length: 2 * 5 * 6 * C }, (_, i) => (i * 7) % Q),
+      [2, 5, 6, C],
+      'int32',
+    );
     await expectTrainable(model, x);
     x.dispose();
     model.dispose();

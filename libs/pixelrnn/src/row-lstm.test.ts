@@ -3,7 +3,12 @@ import { ConfigError, contextCoverage, dependencyMap, futureDependencies, idealC
 import { expectAutoregressive, useTestBackend } from '@pixel-models/nn/testing';
 import { RowLstm, type RowLstmConfig } from './row-lstm';
 
-const small = (c: Partial<RowLstmConfig>): Partial<RowLstmConfig> => ({ hidden: 3, firstKernel: 5, headFilters: 6, ...c });
+const small = (c: Partial<RowLstmConfig>): Partial<RowLstmConfig> => ({
+  hidden: 3,
+  firstKernel: 5,
+  headFilters: 6,
+  ...c,
+});
 
 beforeAll(async () => {
   await useTestBackend();

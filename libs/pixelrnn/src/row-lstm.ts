@@ -14,8 +14,27 @@
  * only, so it needs no mask. The receptive field is a triangle above the pixel: it misses part of the context.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, type IncrementalSampler, MaskStore, Params, colourGroups, colourMask1x1, paddedConv2d, levelsToInput, mask, maskedConv2d, oddKernel } from '@pixel-models/nn';
-import { FirstLayer, checkBaseConfig, outputHead, recurrentLayerOutputs, recurrentStack, resolveConfig } from './common';
+import {
+  type AutoregressiveModel,
+  type IncrementalSampler,
+  MaskStore,
+  Params,
+  colourGroups,
+  colourMask1x1,
+  paddedConv2d,
+  levelsToInput,
+  mask,
+  maskedConv2d,
+  oddKernel,
+} from '@pixel-models/nn';
+import {
+  FirstLayer,
+  checkBaseConfig,
+  outputHead,
+  recurrentLayerOutputs,
+  recurrentStack,
+  resolveConfig,
+} from './common';
 import { rowLstmSampler } from './incremental-row-lstm';
 import { type LstmState, gateGroups, lstmStep } from './lstm';
 import type { RowLstmConfig, RowLstmLayer, RowLstmLayers } from './row-lstm-layers';
@@ -63,7 +82,9 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
       layers,
       head,
       // K^is: taps left of the centre are open, the centre obeys colour mask B (gate group c reads input groups <= c).
-      isMask: this.masks.keep(mask({ kernel: [1, k], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) })),
+      isMask: this.masks.keep(
+        mask({ kernel: [1, k], type: 'B', inGroups: colourGroups(2 * h, C), outGroups: gateGroups(h, C) }),
+      ),
       outMask: this.masks.keep(colourMask1x1(h, 2 * h, C)),
     };
   }
@@ -83,7 +104,13 @@ export class RowLstm implements AutoregressiveModel<RowLstmConfig> {
   logitsFromInput(input: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
       const x = this.net.first.apply(input); // [B, H, W, 2h]
-      const top = recurrentStack(x, this.net.layers, (xi, layer) => this.rowLstm(xi, layer), this.net.outMask, this.config.residual);
+      const top = recurrentStack(
+        x,
+        this.net.layers,
+        (xi, layer) => this.rowLstm(xi, layer),
+        this.net.outMask,
+        this.config.residual,
+      );
       return this.net.head.apply(top); // [B, H, W, C, Q]
     });
   }

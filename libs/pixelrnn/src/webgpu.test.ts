@@ -10,7 +10,23 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectAutoregressive, findAutoregressiveViolations } from '@pixel-models/nn/testing';
-import { compareFloats, compareGradients, expectAllOk, type GradientResult, gradientsOn, levelsInput, nudge, expectSamplingParity, PARITY_ADAM, PARITY_TOLERANCE, PARITY_WEIGHT_TOLERANCE, samplingParity, takeWebgpuErrors, trainStepOn, webgpuOrSkip } from '@pixel-models/lab/testing';
+import {
+  compareFloats,
+  compareGradients,
+  expectAllOk,
+  type GradientResult,
+  gradientsOn,
+  levelsInput,
+  nudge,
+  expectSamplingParity,
+  PARITY_ADAM,
+  PARITY_TOLERANCE,
+  PARITY_WEIGHT_TOLERANCE,
+  samplingParity,
+  takeWebgpuErrors,
+  trainStepOn,
+  webgpuOrSkip,
+} from '@pixel-models/lab/testing';
 import { PixelCnn } from './pixelcnn';
 import { type PixelRnnKind, createPixelRnnModel } from './presets';
 
@@ -21,7 +37,13 @@ const ADAM = { ...PARITY_ADAM, clipNorm: 1 };
  * Sampling: 2 images at T = 1.5 (as in incremental.test.ts), 3x3 with 1 channel and 2x2 with 3: every draw is
  * a forward pass and a read-back, and SwiftShader makes each cost 0.1-0.5 s. The cpu tests cover larger sizes.
  */
-const sampleSettings = (channels: number) => ({ count: 2, height: channels === 1 ? 3 : 2, width: channels === 1 ? 3 : 2, seed: 7, temperature: 1.5 });
+const sampleSettings = (channels: number) => ({
+  count: 2,
+  height: channels === 1 ? 3 : 2,
+  width: channels === 1 ? 3 : 2,
+  seed: 7,
+  temperature: 1.5,
+});
 
 const SEED = 5;
 type Config = Record<string, number | boolean>;
@@ -64,7 +86,11 @@ describe.skipIf(!gpu.available)(`PixelRNN-paper models on webgpu (${gpu.device})
         const webgpu = await trainStepOn('webgpu', { build: build(kind, config) }, x, ADAM);
         expect(webgpu.initial).toEqual(cpu.initial); // seeded initialisation: bit-identical on every backend
         expectAllOk([compareFloats([webgpu.loss], [cpu.loss], PARITY_TOLERANCE.loss, 'loss')]);
-        expectAllOk(cpu.updated.map((w, i) => compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one step`)));
+        expectAllOk(
+          cpu.updated.map((w, i) =>
+            compareFloats(webgpu.updated[i], w, PARITY_WEIGHT_TOLERANCE, `variable ${i} after one step`),
+          ),
+        );
         expect(cpu.updated.some((w, i) => w.some((v, j) => v !== cpu.initial[i][j]))).toBe(true); // the step moved the weights
       });
     }
@@ -90,21 +116,27 @@ describe.skipIf(!gpu.available)(`PixelRNN-paper models on webgpu (${gpu.device})
 
   it('negative control: a perturbed weight on webgpu makes the gradient comparison fail', async () => {
     const [kind, name, config] = cases[2]; // row-lstm, 1 channel
-    const cpu = cpuGrads.get(`${kind} ${name}`) ?? (await gradientsOn('cpu', { build: build(kind, config) }, batch(config)));
-    const webgpu = await gradientsOn('webgpu', { build: build(kind, config) }, batch(config), (m) => nudge(m.trainableVariables[1], 0, 0.05));
+    const cpu =
+      cpuGrads.get(`${kind} ${name}`) ?? (await gradientsOn('cpu', { build: build(kind, config) }, batch(config)));
+    const webgpu = await gradientsOn('webgpu', { build: build(kind, config) }, batch(config), (m) =>
+      nudge(m.trainableVariables[1], 0, 0.05),
+    );
     const failed = compareGradients(webgpu, cpu, PARITY_TOLERANCE).filter((c) => !c.ok);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.map((c) => c.message).join('\n')).toMatch(/grad of variable \d+ .*differ.*worst at \[\d+\]/);
   });
 
-  it.each([1, 3])('negative control: PixelCNN with first mask B (the ablation) is flagged as a leak on webgpu, %i channel(s)', async (channels) => {
-    const model = new PixelCnn({ channels, levels: 2, layers: 1, hidden: 3, firstKernel: 3, firstMask: 'B' }, SEED);
-    try {
-      const violations = await findAutoregressiveViolations(model, { height: 3, width: 4, trials: 1 });
-      expect(violations.length).toBeGreaterThan(0);
-      expect(violations[0].input).toEqual(violations[0].output); // the pixel reads itself
-    } finally {
-      model.dispose();
-    }
-  });
+  it.each([1, 3])(
+    'negative control: PixelCNN with first mask B (the ablation) is flagged as a leak on webgpu, %i channel(s)',
+    async (channels) => {
+      const model = new PixelCnn({ channels, levels: 2, layers: 1, hidden: 3, firstKernel: 3, firstMask: 'B' }, SEED);
+      try {
+        const violations = await findAutoregressiveViolations(model, { height: 3, width: 4, trials: 1 });
+        expect(violations.length).toBeGreaterThan(0);
+        expect(violations[0].input).toEqual(violations[0].output); // the pixel reads itself
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 });

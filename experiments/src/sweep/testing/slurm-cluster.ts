@@ -17,18 +17,29 @@ export interface SlurmCluster {
   stop(): Promise<void>;
 }
 
-const which = (cmd: string) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, cmd)).find((p) => fs.existsSync(p));
+const which = (cmd: string) =>
+  ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, cmd)).find((p) => fs.existsSync(p));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string }> {
   if (process.platform !== 'linux') return { skip: 'Slurm test needs Linux' };
   if (process.getuid?.() !== 0) return { skip: 'Slurm test needs root (SlurmUser=root, munged started as user munge)' };
-  const bins = Object.fromEntries(['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'sinfo'].map((b) => [b, which(b)]));
-  const absent = Object.entries(bins).filter(([, p]) => !p).map(([b]) => b);
-  if (absent.length) return { skip: `Slurm/munge not installed (missing ${absent.join(', ')}): apt-get install slurmctld slurmd slurm-client munge` };
+  const bins = Object.fromEntries(
+    ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'sinfo'].map((b) => [b, which(b)]),
+  );
+  const absent = Object.entries(bins)
+    .filter(([, p]) => !p)
+    .map(([b]) => b);
+  if (absent.length)
+    return {
+      skip: `Slurm/munge not installed (missing ${absent.join(', ')}): apt-get install slurmctld slurmd slurm-client munge`,
+    };
   let munge: { uid: number; gid: number };
   try {
-    munge = { uid: Number(execFileSync('id', ['-u', 'munge'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'munge'], { encoding: 'utf8' })) };
+    munge = {
+      uid: Number(execFileSync('id', ['-u', 'munge'], { encoding: 'utf8' })),
+      gid: Number(execFileSync('id', ['-g', 'munge'], { encoding: 'utf8' })),
+    };
   } catch {
     return { skip: 'no user munge (the munge package creates it)' };
   }
@@ -45,18 +56,38 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string
   for (const d of ['state', 'spool']) fs.mkdirSync(path.join(dir, d));
   const port = 20000 + crypto.randomInt(20000);
   const conf = path.join(dir, 'slurm.conf');
-  fs.writeFileSync(conf, [
-    'ClusterName=sweeptest', `SlurmctldHost=${host}`, 'SlurmUser=root', 'SlurmdUser=root',
-    'AuthType=auth/munge', 'CredType=cred/munge', `AuthInfo=socket=${socket}`,
-    'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'JobAcctGatherType=jobacct_gather/none',
-    'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core', 'MpiDefault=none', 'ReturnToService=2',
-    `SlurmctldPort=${port}`, `SlurmdPort=${port + 1}`,
-    `StateSaveLocation=${dir}/state`, `SlurmdSpoolDir=${dir}/spool`,
-    `SlurmctldPidFile=${dir}/slurmctld.pid`, `SlurmdPidFile=${dir}/slurmd.pid`,
-    `SlurmctldLogFile=${dir}/slurmctld.log`, `SlurmdLogFile=${dir}/slurmd.log`,
-    'SchedulerParameters=sched_interval=1', 'MinJobAge=60',
-    `NodeName=${host} CPUs=2 State=UNKNOWN`, 'PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    conf,
+    [
+      'ClusterName=sweeptest',
+      `SlurmctldHost=${host}`,
+      'SlurmUser=root',
+      'SlurmdUser=root',
+      'AuthType=auth/munge',
+      'CredType=cred/munge',
+      `AuthInfo=socket=${socket}`,
+      'ProctrackType=proctrack/linuxproc',
+      'TaskPlugin=task/none',
+      'JobAcctGatherType=jobacct_gather/none',
+      'SelectType=select/cons_tres',
+      'SelectTypeParameters=CR_Core',
+      'MpiDefault=none',
+      'ReturnToService=2',
+      `SlurmctldPort=${port}`,
+      `SlurmdPort=${port + 1}`,
+      `StateSaveLocation=${dir}/state`,
+      `SlurmdSpoolDir=${dir}/spool`,
+      `SlurmctldPidFile=${dir}/slurmctld.pid`,
+      `SlurmdPidFile=${dir}/slurmd.pid`,
+      `SlurmctldLogFile=${dir}/slurmctld.log`,
+      `SlurmdLogFile=${dir}/slurmd.log`,
+      'SchedulerParameters=sched_interval=1',
+      'MinJobAge=60',
+      `NodeName=${host} CPUs=2 State=UNKNOWN`,
+      'PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
+      '',
+    ].join('\n'),
+  );
   const env = { ...process.env, SLURM_CONF: conf };
 
   const children: ChildProcess[] = [];
@@ -78,11 +109,27 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string
   };
   const fail = async (why: string) => {
     await stop();
-    const logs = ['munged.out', 'slurmctld.log', 'slurmd.log'].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)).map((f) => `--- ${f}\n${fs.readFileSync(f, 'utf8').split('\n').slice(-8).join('\n')}`).join('\n');
+    const logs = ['munged.out', 'slurmctld.log', 'slurmd.log']
+      .map((f) => path.join(dir, f))
+      .filter((f) => fs.existsSync(f))
+      .map((f) => `--- ${f}\n${fs.readFileSync(f, 'utf8').split('\n').slice(-8).join('\n')}`)
+      .join('\n');
     return { skip: `${why}\n${logs}` };
   };
 
-  start(bins.munged!, ['--foreground', '--force', `--key-file=${key}`, `--socket=${socket}`, `--pid-file=${path.join(mungeDir, 'munged.pid')}`, `--log-file=${path.join(mungeDir, 'munged.log')}`, `--seed-file=${path.join(mungeDir, 'munged.seed')}`], munge);
+  start(
+    bins.munged!,
+    [
+      '--foreground',
+      '--force',
+      `--key-file=${key}`,
+      `--socket=${socket}`,
+      `--pid-file=${path.join(mungeDir, 'munged.pid')}`,
+      `--log-file=${path.join(mungeDir, 'munged.log')}`,
+      `--seed-file=${path.join(mungeDir, 'munged.seed')}`,
+    ],
+    munge,
+  );
   for (let i = 0; i < 50 && !fs.existsSync(socket); i++) await sleep(100);
   if (!fs.existsSync(socket)) return fail('munged did not start');
   start(bins.slurmctld!, ['-D', '-i', '-f', conf]);
@@ -90,7 +137,11 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string
   for (let i = 0; i < 100; i++) {
     if (children.some((c) => c.exitCode !== null)) return fail('a Slurm daemon exited at start');
     try {
-      const state = execFileSync(bins.sinfo!, ['-h', '-o', '%T'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const state = execFileSync(bins.sinfo!, ['-h', '-o', '%T'], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
       if (state === 'idle') return { dir, env, stop };
     } catch {
       /* slurmctld not answering yet */

@@ -23,17 +23,25 @@ describe('parseAmat', () => {
 
   it('wrong line length: DataError with the line number', () => {
     expect(() => parseAmat('0 1 0\n', 'x.amat')).toThrow(DataError);
-    expect(() => parseAmat('0 1 0\n', 'x.amat')).toThrow(/^x\.amat: line 1 has 3 values, expected 784 \(28x28 binary pixels\)/);
-    expect(() => parseAmat(`${line([0, 1, 1, 0])}\n0 1 1\n`, 'y.amat', 2)).toThrow(/^y\.amat: line 2 has 3 values, expected 4 \(2x2 binary pixels\)/);
+    expect(() => parseAmat('0 1 0\n', 'x.amat')).toThrow(
+      /^x\.amat: line 1 has 3 values, expected 784 \(28x28 binary pixels\)/,
+    );
+    expect(() => parseAmat(`${line([0, 1, 1, 0])}\n0 1 1\n`, 'y.amat', 2)).toThrow(
+      /^y\.amat: line 2 has 3 values, expected 4 \(2x2 binary pixels\)/,
+    );
   });
 
   it('a value other than 0/1: DataError with line and value numbers', () => {
-    expect(() => parseAmat(`${line([0, 1, 1, 0])}\n0 1 0.5 0`, 'x.amat', 2)).toThrow(/^x\.amat: line 2, value 3 is "0\.5", expected 0 or 1/);
+    expect(() => parseAmat(`${line([0, 1, 1, 0])}\n0 1 0.5 0`, 'x.amat', 2)).toThrow(
+      /^x\.amat: line 2, value 3 is "0\.5", expected 0 or 1/,
+    );
     expect(() => parseAmat('2 0 0 0', 'x.amat', 2)).toThrow(DataError);
   });
 
   it('line numbers count blank lines, as an editor shows them', () => {
-    expect(() => parseAmat(`${line([0, 1, 1, 0])}\n\n\n1 1 7 1\n`, 'x.amat', 2)).toThrow(/^x\.amat: line 4, value 3 is "7"/);
+    expect(() => parseAmat(`${line([0, 1, 1, 0])}\n\n\n1 1 7 1\n`, 'x.amat', 2)).toThrow(
+      /^x\.amat: line 4, value 3 is "7"/,
+    );
   });
 
   it('no images: DataError', () => {
@@ -49,6 +57,8 @@ describe('readAmat', () => {
     expect(readAmat(file).levels.reduce((s, v) => s + v, 0)).toBe(784);
     const missing = path.join(dir, 'binarized_mnist_test.amat');
     expect(() => readAmat(missing)).toThrow(DataError);
-    expect(() => readAmat(missing)).toThrow(`missing ${missing}: pass the directory holding binarized_mnist_{train,valid,test}.amat`);
+    expect(() => readAmat(missing)).toThrow(
+      `missing ${missing}: pass the directory holding binarized_mnist_{train,valid,test}.amat`,
+    );
   });
 });

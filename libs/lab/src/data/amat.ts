@@ -25,10 +25,13 @@ export function parseAmat(text: string, file: string, side = 28): BinarizedSet {
   lines.forEach((line, n) => {
     const values = line.text.split(/\s+/);
     if (values.length !== size) {
-      throw new DataError(`${file}: line ${line.number} has ${values.length} values, expected ${size} (${side}x${side} binary pixels): ${fix}`);
+      throw new DataError(
+        `${file}: line ${line.number} has ${values.length} values, expected ${size} (${side}x${side} binary pixels): ${fix}`,
+      );
     }
     values.forEach((v, i) => {
-      if (v !== '0' && v !== '1') throw new DataError(`${file}: line ${line.number}, value ${i + 1} is "${v}", expected 0 or 1: ${fix}`);
+      if (v !== '0' && v !== '1')
+        throw new DataError(`${file}: line ${line.number}, value ${i + 1} is "${v}", expected 0 or 1: ${fix}`);
       levels[n * size + i] = v === '1' ? 1 : 0;
     });
   });

@@ -22,7 +22,9 @@ export const FIXED_BINARIZATION = 'fixed binarization (Larochelle & Murray .amat
 /** `--binarized-mnist` holds binarized images: refused with any other number of levels. */
 export function checkBinarizedMnistLevels(dir: string | undefined, levels: number): void {
   if (dir !== undefined && levels !== 2) {
-    throw new ConfigError(`--binarized-mnist holds binarized images (2 levels), but ${levels} levels were asked for: drop --levels ${levels} or --binarized-mnist`);
+    throw new ConfigError(
+      `--binarized-mnist holds binarized images (2 levels), but ${levels} levels were asked for: drop --levels ${levels} or --binarized-mnist`,
+    );
   }
 }
 
@@ -70,11 +72,20 @@ export function loadBinarizedMnist(dir: string, o: BinarizedMnistOptions = {}): 
  * Checks `--binarized-mnist DIR` before anything is written: 2 levels only, not with --data-dir (both name the
  * data), not for experiments that need class labels, and all three files present. Resolves to the absolute path.
  */
-export function checkBinarizedMnistOption(o: { dir: string; levels: number; dataDir?: string; usesLabels?: boolean; experiment: string }): string {
+export function checkBinarizedMnistOption(o: {
+  dir: string;
+  levels: number;
+  dataDir?: string;
+  usesLabels?: boolean;
+  experiment: string;
+}): string {
   checkBinarizedMnistLevels(o.dir, o.levels);
-  if (o.dataDir !== undefined) throw new ConfigError('--binarized-mnist and --data-dir both name the MNIST data: pass one of them');
+  if (o.dataDir !== undefined)
+    throw new ConfigError('--binarized-mnist and --data-dir both name the MNIST data: pass one of them');
   if (o.usesLabels) {
-    throw new ConfigError(`${o.experiment} needs MNIST's class labels, and binarized_mnist_*.amat has none: run it without --binarized-mnist`);
+    throw new ConfigError(
+      `${o.experiment} needs MNIST's class labels, and binarized_mnist_*.amat has none: run it without --binarized-mnist`,
+    );
   }
   const dir = path.resolve(o.dir);
   binarizedMnistPaths(dir);

@@ -23,7 +23,8 @@ describe('parseCifar10Batch', () => {
     for (let n = 0; n < 2; n++) {
       for (let p = 0; p < 1024; p++) {
         for (let c = 0; c < 3; c++) {
-          if (set.pixels[(n * 1024 + p) * 3 + c] !== (n * 100 + 3 * p + c) % 256) throw new Error(`wrong value at image ${n}, pixel ${p}, channel ${c}`);
+          if (set.pixels[(n * 1024 + p) * 3 + c] !== (n * 100 + 3 * p + c) % 256)
+            throw new Error(`wrong value at image ${n}, pixel ${p}, channel ${c}`);
         }
       }
     }
@@ -38,20 +39,26 @@ describe('parseCifar10Batch', () => {
     expect(() => parseCifar10Batch(record(1, 0).subarray(0, 100), 'b.bin')).toThrow(
       'b.bin: 100 bytes is not a whole number of 3073-byte CIFAR-10 records; the file is truncated or not the binary version',
     );
-    expect(() => parseCifar10Batch(Buffer.concat([record(1, 0), Buffer.from([1])]), 'b.bin')).toThrow(/3074 bytes is not a whole number/);
+    expect(() => parseCifar10Batch(Buffer.concat([record(1, 0), Buffer.from([1])]), 'b.bin')).toThrow(
+      /3074 bytes is not a whole number/,
+    );
     expect(() => parseCifar10Batch(new Uint8Array(0), 'e.bin')).toThrow(/e\.bin: 0 bytes/);
   });
 
   it('rejects a label above 9, naming the record', () => {
     expect(() => parseCifar10Batch(Buffer.concat([record(0, 0), record(10, 0)]), 'b.bin')).toThrow(DataError);
-    expect(() => parseCifar10Batch(Buffer.concat([record(0, 0), record(10, 0)]), 'b.bin')).toThrow(/^b\.bin: record 1 has label 10 \(expected 0\.\.9\)/);
+    expect(() => parseCifar10Batch(Buffer.concat([record(0, 0), record(10, 0)]), 'b.bin')).toThrow(
+      /^b\.bin: record 1 has label 10 \(expected 0\.\.9\)/,
+    );
   });
 });
 
 describe('loadCifar10', () => {
   it('reads the five training batches and the test batch, in order', () => {
     const dir = tmpDir();
-    CIFAR10_TRAIN_FILES.forEach((f, i) => fs.writeFileSync(path.join(dir, f), Buffer.concat([record(i, i), record(i + 1, 50 + i)])));
+    CIFAR10_TRAIN_FILES.forEach((f, i) =>
+      fs.writeFileSync(path.join(dir, f), Buffer.concat([record(i, i), record(i + 1, 50 + i)])),
+    );
     fs.writeFileSync(path.join(dir, CIFAR10_TEST_FILES[0]), record(7, 200));
     const { train, test } = loadCifar10(dir);
     expect(train.count).toBe(10);

@@ -13,7 +13,9 @@ export const CIFAR10_TEST_FILES = ['test_batch.bin'];
 
 export function parseCifar10Batch(bytes: Uint8Array, file: string): ImageSet {
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
-    throw new DataError(`${file}: ${bytes.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records; the file is truncated or not the binary version`);
+    throw new DataError(
+      `${file}: ${bytes.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records; the file is truncated or not the binary version`,
+    );
   }
   const count = bytes.length / RECORD;
   const pixels = new Uint8Array(count * SIDE * SIDE * 3);
@@ -22,7 +24,9 @@ export function parseCifar10Batch(bytes: Uint8Array, file: string): ImageSet {
     const rec = n * RECORD;
     labels[n] = bytes[rec];
     if (labels[n] > 9) {
-      throw new DataError(`${file}: record ${n} has label ${labels[n]} (expected 0..9): the file is not a CIFAR-10 binary batch (cifar-10-batches-bin)`);
+      throw new DataError(
+        `${file}: record ${n} has label ${labels[n]} (expected 0..9): the file is not a CIFAR-10 binary batch (cifar-10-batches-bin)`,
+      );
     }
     for (let p = 0; p < SIDE * SIDE; p++) {
       for (let c = 0; c < 3; c++) pixels[(n * SIDE * SIDE + p) * 3 + c] = bytes[rec + 1 + c * SIDE * SIDE + p];
@@ -52,7 +56,9 @@ export function loadCifar10(dir: string): { train: ImageSet; test: ImageSet } {
       files.map((f) => {
         const file = path.join(dir, f);
         if (!fs.existsSync(file)) {
-          throw new DataError(`missing ${file}: --cifar-dir must hold the CIFAR-10 binary version (cifar-10-batches-bin: ${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')})`);
+          throw new DataError(
+            `missing ${file}: --cifar-dir must hold the CIFAR-10 binary version (cifar-10-batches-bin: ${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')})`,
+          );
         }
         return parseCifar10Batch(fs.readFileSync(file), file);
       }),

@@ -29,7 +29,9 @@ describe('trainValidationSplit', () => {
   it('is seeded: same seed same split, another seed another split', () => {
     const a = trainValidationSplit(set, 5, 1);
     expect(Array.from(trainValidationSplit(set, 5, 1).validation.labels!)).toEqual(Array.from(a.validation.labels!));
-    expect(Array.from(trainValidationSplit(set, 5, 2).validation.labels!)).not.toEqual(Array.from(a.validation.labels!));
+    expect(Array.from(trainValidationSplit(set, 5, 2).validation.labels!)).not.toEqual(
+      Array.from(a.validation.labels!),
+    );
     // Shuffled, not just the first or last five.
     expect(Array.from(a.validation.labels!)).not.toEqual([0, 1, 2, 3, 4]);
     expect(Array.from(a.validation.labels!)).not.toEqual([15, 16, 17, 18, 19]);

@@ -19,7 +19,11 @@ export interface DataSplits {
   binarization?: string;
 }
 
-export function trainValidationSplit(set: ImageSet, validationCount: number, seed: number): { train: ImageSet; validation: ImageSet } {
+export function trainValidationSplit(
+  set: ImageSet,
+  validationCount: number,
+  seed: number,
+): { train: ImageSet; validation: ImageSet } {
   if (!Number.isInteger(validationCount) || validationCount < 1 || validationCount >= set.count) {
     throw new ConfigError(`validation size must be between 1 and ${set.count - 1}, got ${validationCount}`);
   }
@@ -35,5 +39,8 @@ export function firstImages<S extends ImageSet | LevelSet>(set: S, n: number | u
   if (n === undefined) return set;
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${what} must be a positive integer, got ${n}`);
   if (n >= set.count) return set;
-  return gatherImages(set, Array.from({ length: n }, (_, i) => i));
+  return gatherImages(
+    set,
+    Array.from({ length: n }, (_, i) => i),
+  );
 }

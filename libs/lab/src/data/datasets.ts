@@ -23,7 +23,14 @@ export interface DatasetOptions {
 }
 
 function quantized(set: ImageSet, levels: number): LevelSet {
-  return { levels: quantize(set.pixels, levels), labels: set.labels, count: set.count, height: set.height, width: set.width, channels: set.channels };
+  return {
+    levels: quantize(set.pixels, levels),
+    labels: set.labels,
+    count: set.count,
+    height: set.height,
+    width: set.width,
+    channels: set.channels,
+  };
 }
 
 export function loadDataSplits(kind: DatasetKind, o: DatasetOptions): DataSplits {
@@ -32,7 +39,11 @@ export function loadDataSplits(kind: DatasetKind, o: DatasetOptions): DataSplits
     const mnist = loadMnist(o.dataDir);
     const split = trainValidationSplit(mnist.train, VALIDATION_IMAGES, DATA_SEED);
     const colour = (set: ImageSet, n: number | undefined, purpose: string) =>
-      binarizeOrQuantize(colourizeMnist(firstImages(set, n, `${purpose} images`), DATA_SEED, purpose), o.levels, purpose);
+      binarizeOrQuantize(
+        colourizeMnist(firstImages(set, n, `${purpose} images`), DATA_SEED, purpose),
+        o.levels,
+        purpose,
+      );
     return {
       train: colour(split.train, o.trainImages, 'train'),
       validation: colour(split.validation, o.validationImages, 'validation'),

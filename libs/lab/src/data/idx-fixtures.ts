@@ -19,6 +19,13 @@ export function writeImageSet(dir: string, count = 3, labelCount = count): { ima
   const labels = path.join(dir, 'labels-idx1-ubyte');
   const pixels = Array.from({ length: count * 6 }, (_, i) => Math.floor(i / 6) * 10 + (i % 6));
   fs.writeFileSync(images, idxBytes(2051, [count, 2, 3], pixels));
-  fs.writeFileSync(labels, idxBytes(2049, [labelCount], Array.from({ length: labelCount }, (_, i) => i % 10)));
+  fs.writeFileSync(
+    labels,
+    idxBytes(
+      2049,
+      [labelCount],
+      Array.from({ length: labelCount }, (_, i) => i % 10),
+    ),
+  );
   return { images, labels };
 }

@@ -37,9 +37,13 @@ describe('parseIdx', () => {
   });
 
   it('short files are DataErrors that name the file and say to download again', () => {
-    expect(dataError(() => parseIdx(new Uint8Array(3), IDX_LABELS_MAGIC, 'f.idx')).message).toMatch(/^f\.idx: 3 bytes is too short .*download it again/);
+    expect(dataError(() => parseIdx(new Uint8Array(3), IDX_LABELS_MAGIC, 'f.idx')).message).toMatch(
+      /^f\.idx: 3 bytes is too short .*download it again/,
+    );
     const header = idxBytes(2051, [1, 2, 3], []).subarray(0, 10);
-    expect(dataError(() => parseIdx(header, IDX_IMAGES_MAGIC, 'g.idx')).message).toMatch(/^g\.idx: truncated header \(10 bytes, needs 16\).*download it again/);
+    expect(dataError(() => parseIdx(header, IDX_IMAGES_MAGIC, 'g.idx')).message).toMatch(
+      /^g\.idx: truncated header \(10 bytes, needs 16\).*download it again/,
+    );
   });
 });
 
@@ -68,15 +72,21 @@ describe('readIdxImageSet', () => {
     const { labels } = writeImageSet(dir);
     const missing = path.join(dir, 'nope');
     const e = dataError(() => readIdxImageSet(missing, labels));
-    expect(e.message).toBe(`missing file ${missing} (or ${missing}.gz): pass --data-dir with the four MNIST IDX files (train-images-idx3-ubyte, ...), gzipped or not`);
+    expect(e.message).toBe(
+      `missing file ${missing} (or ${missing}.gz): pass --data-dir with the four MNIST IDX files (train-images-idx3-ubyte, ...), gzipped or not`,
+    );
   });
 
   it('wrong magic: a labels file passed as images (and the other way round)', () => {
     const { images, labels } = writeImageSet(tmpDir());
     expect(dataError(() => readIdxImageSet(labels, images)).message).toMatch(
-      new RegExp(`^${labels}: wrong magic number 2049 \\(expected 2051\\); is this an IDX image file, and not still gzipped or swapped with its twin\\?`),
+      new RegExp(
+        `^${labels}: wrong magic number 2049 \\(expected 2051\\); is this an IDX image file, and not still gzipped or swapped with its twin\\?`,
+      ),
     );
-    expect(dataError(() => readIdx(images, IDX_LABELS_MAGIC, 'fix')).message).toMatch(/wrong magic number 2051 \(expected 2049\); is this an IDX label file/);
+    expect(dataError(() => readIdx(images, IDX_LABELS_MAGIC, 'fix')).message).toMatch(
+      /wrong magic number 2051 \(expected 2049\); is this an IDX label file/,
+    );
   });
 
   it('a still-gzipped file without the .gz name: wrong magic', () => {
@@ -91,7 +101,9 @@ describe('readIdxImageSet', () => {
     const { images, labels } = writeImageSet(dir);
     const gz = zlib.gzipSync(fs.readFileSync(images));
     fs.writeFileSync(`${images}.gz`, gz.subarray(0, gz.length - 6));
-    expect(dataError(() => readIdxImageSet(`${images}.gz`, labels)).message).toMatch(new RegExp(`^${images}\\.gz: cannot gunzip .*download it again$`));
+    expect(dataError(() => readIdxImageSet(`${images}.gz`, labels)).message).toMatch(
+      new RegExp(`^${images}\\.gz: cannot gunzip .*download it again$`),
+    );
   });
 
   it('truncated file', () => {
@@ -112,7 +124,9 @@ describe('readIdxImageSet', () => {
 
   it('label count != image count', () => {
     const { images, labels } = writeImageSet(tmpDir(), 3, 2);
-    expect(dataError(() => readIdxImageSet(images, labels)).message).toBe(`${labels} has 2 labels but ${images} has 3 images: use matching files`);
+    expect(dataError(() => readIdxImageSet(images, labels)).message).toBe(
+      `${labels} has 2 labels but ${images} has 3 images: use matching files`,
+    );
   });
 
   it('readMaybeGzipped prefers the plain file', () => {

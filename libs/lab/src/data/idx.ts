@@ -26,12 +26,17 @@ function gunzip(file: string): Buffer {
   try {
     return zlib.gunzipSync(fs.readFileSync(file));
   } catch (e) {
-    throw new DataError(`${file}: cannot gunzip (${(e as Error).message}): the file is corrupt or truncated; download it again`);
+    throw new DataError(
+      `${file}: cannot gunzip (${(e as Error).message}): the file is corrupt or truncated; download it again`,
+    );
   }
 }
 
 export function parseIdx(bytes: Uint8Array, expectedMagic: number, file: string): IdxArray {
-  if (bytes.length < 4) throw new DataError(`${file}: ${bytes.length} bytes is too short for an IDX header: the file is truncated; download it again`);
+  if (bytes.length < 4)
+    throw new DataError(
+      `${file}: ${bytes.length} bytes is too short for an IDX header: the file is truncated; download it again`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
   if (magic !== expectedMagic) {
@@ -42,7 +47,9 @@ export function parseIdx(bytes: Uint8Array, expectedMagic: number, file: string)
   const ndims = magic & 0xff;
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes) {
-    throw new DataError(`${file}: truncated header (${bytes.length} bytes, needs ${headerBytes}): the file is truncated; download it again`);
+    throw new DataError(
+      `${file}: truncated header (${bytes.length} bytes, needs ${headerBytes}): the file is truncated; download it again`,
+    );
   }
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const expected = headerBytes + dims.reduce((a, b) => a * b, 1);

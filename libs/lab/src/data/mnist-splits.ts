@@ -16,8 +16,18 @@ export function stochasticBinarization(dataDir?: string): string {
 
 /** 8-bit images -> levels: for 2 levels binarized by stochastic sampling with the data seed, else quantized. */
 export function binarizeOrQuantize(set: ImageSet, levels: number, purpose: string): LevelSet {
-  const values = levels === 2 ? binarizeStochastic(set.pixels, createRng(DATA_SEED, `binarize:${purpose}`)) : quantize(set.pixels, levels);
-  return { levels: values, labels: set.labels, count: set.count, height: set.height, width: set.width, channels: set.channels };
+  const values =
+    levels === 2
+      ? binarizeStochastic(set.pixels, createRng(DATA_SEED, `binarize:${purpose}`))
+      : quantize(set.pixels, levels);
+  return {
+    levels: values,
+    labels: set.labels,
+    count: set.count,
+    height: set.height,
+    width: set.width,
+    channels: set.channels,
+  };
 }
 
 export interface MnistOptions {
@@ -39,7 +49,11 @@ export function loadMnistSplits(o: MnistOptions): DataSplits {
   const split = trainValidationSplit(mnist.train, VALIDATION_IMAGES, DATA_SEED);
   return {
     train: binarizeOrQuantize(firstImages(split.train, o.trainImages, 'train images'), o.levels, 'train'),
-    validation: binarizeOrQuantize(firstImages(split.validation, o.validationImages, 'validation images'), o.levels, 'validation'),
+    validation: binarizeOrQuantize(
+      firstImages(split.validation, o.validationImages, 'validation images'),
+      o.levels,
+      'validation',
+    ),
     test: binarizeOrQuantize(firstImages(mnist.test, o.testImages, 'test images'), o.levels, 'test'),
     source: mnist.source,
     preprocessing:

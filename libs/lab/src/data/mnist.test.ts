@@ -43,6 +43,8 @@ describe('loadMnist', () => {
   it('an empty user directory: DataError naming the missing file and --data-dir', () => {
     const dir = tmpDir();
     expect(() => loadMnist(dir)).toThrow(DataError);
-    expect(() => loadMnist(dir)).toThrow(`missing file ${path.join(dir, 'train-images-idx3-ubyte')} (or ${path.join(dir, 'train-images-idx3-ubyte')}.gz): pass --data-dir`);
+    expect(() => loadMnist(dir)).toThrow(
+      `missing file ${path.join(dir, 'train-images-idx3-ubyte')} (or ${path.join(dir, 'train-images-idx3-ubyte')}.gz): pass --data-dir`,
+    );
   });
 });

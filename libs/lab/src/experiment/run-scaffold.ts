@@ -8,7 +8,16 @@
 import { type BackendInfo, type BackendName, initBackend } from '../backend';
 import { seedGlobalRandom } from '@pixel-models/nn';
 import { writeReport, writeReportIndex } from '../report';
-import { buildManifest, checkOutputRoot, createRunFolder, lockRunFolder, type Manifest, type ManifestInput, outputRootBase, type RunFolder } from '../results';
+import {
+  buildManifest,
+  checkOutputRoot,
+  createRunFolder,
+  lockRunFolder,
+  type Manifest,
+  type ManifestInput,
+  outputRootBase,
+  type RunFolder,
+} from '../results';
 import { handleStopSignals, signalExitCode, type StopFlag } from '../signals';
 import { continueCommand, recordFailure, type StatusRecorder, statusRecorder, stoppedReason } from './run-lifecycle';
 
@@ -95,11 +104,24 @@ export async function openRun(o: OpenRunOptions): Promise<RunHandle> {
   let release = () => {};
   if (o.lifecycle) {
     record('running'); // from its first second the run is in the index, whatever its end
-    command = continueCommand(`experiments:${o.experiment}`, folder.runId, o.lifecycle.argv, { out: o.roots.results, reports: o.roots.reports, backend: o.lifecycle.backendFlag });
+    command = continueCommand(`experiments:${o.experiment}`, folder.runId, o.lifecycle.argv, {
+      out: o.roots.results,
+      reports: o.roots.reports,
+      backend: o.lifecycle.backendFlag,
+    });
     release = handleStopSignals(stop, o.lifecycle.stopMessage(command));
   }
   return {
-    experiment: o.experiment, preset: o.preset, seed: o.seed, folder, roots: o.roots, backend, started, stop, command, record,
+    experiment: o.experiment,
+    preset: o.preset,
+    seed: o.seed,
+    folder,
+    roots: o.roots,
+    backend,
+    started,
+    stop,
+    command,
+    record,
     interrupted(what) {
       record('interrupted', { reason: stoppedReason(stop, command) });
       console.log(`${what}; continue with: ${command}`);
@@ -125,15 +147,32 @@ export interface FinishRunOptions {
 }
 
 /** Completes a run: manifest.json `completed`, the report, the reports index, and the closing lines. */
-export function finishRun(run: RunHandle, o: FinishRunOptions): { manifest: Manifest; reportPath: string; ended: Date } {
+export function finishRun(
+  run: RunHandle,
+  o: FinishRunOptions,
+): { manifest: Manifest; reportPath: string; ended: Date } {
   const ended = new Date();
   const input: ManifestInput = {
-    experiment: run.experiment, runId: run.folder.runId, seed: run.seed, backend: run.backend, started: run.started, ended, status: 'completed', preset: run.preset,
-    imagesPerSecond: o.imagesPerSecond, summary: o.summary, cwd: o.cwd,
+    experiment: run.experiment,
+    runId: run.folder.runId,
+    seed: run.seed,
+    backend: run.backend,
+    started: run.started,
+    ended,
+    status: 'completed',
+    preset: run.preset,
+    imagesPerSecond: o.imagesPerSecond,
+    summary: o.summary,
+    cwd: o.cwd,
   };
   const manifest = buildManifest(input);
   run.folder.writeJson('manifest.json', manifest);
-  const reportPath = writeReport({ root: run.roots.reports, experiment: run.experiment, runId: run.folder.runId, html: o.html(manifest) });
+  const reportPath = writeReport({
+    root: run.roots.reports,
+    experiment: run.experiment,
+    runId: run.folder.runId,
+    html: o.html(manifest),
+  });
   writeReportIndex({ reportsRoot: run.roots.reports, resultsRoot: run.roots.results });
   if (o.message) console.log(`${o.message(ended)}\nrun folder: ${run.folder.dir}\nreport: ${reportPath}`);
   return { manifest, reportPath, ended };

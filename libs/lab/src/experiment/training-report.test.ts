@@ -4,15 +4,46 @@ import type { EpochMetrics } from '../training/trainer';
 import type { RunConfig } from './run-training';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
 
-const history: EpochMetrics[] = [{ epoch: 1, trainNats: 120, trainBitsPerDim: 0.22, validationNats: 110, validationBitsPerDim: 0.2, seconds: 60, imagesPerSecond: 100 }];
-const manifest = { runId: 'r1', backend: 'wasm', device: 'test cpu', git: { commit: null, dirty: null }, wallSeconds: 70 } as unknown as Manifest;
-const config = { experiment: 'x', preset: 'smoke', seed: 1, model: { channels: 1, levels: 2 }, train: {}, data: { levels: 2 }, samples: 0, temperature: 1 } as unknown as RunConfig;
+const history: EpochMetrics[] = [
+  {
+    epoch: 1,
+    trainNats: 120,
+    trainBitsPerDim: 0.22,
+    validationNats: 110,
+    validationBitsPerDim: 0.2,
+    seconds: 60,
+    imagesPerSecond: 100,
+  },
+];
+const manifest = {
+  runId: 'r1',
+  backend: 'wasm',
+  device: 'test cpu',
+  git: { commit: null, dirty: null },
+  wallSeconds: 70,
+} as unknown as Manifest;
+const config = {
+  experiment: 'x',
+  preset: 'smoke',
+  seed: 1,
+  model: { channels: 1, levels: 2 },
+  train: {},
+  data: { levels: 2 },
+  samples: 0,
+  temperature: 1,
+} as unknown as RunConfig;
 const nll = (nats: number, images: number) => ({ nats, bitsPerDim: nats / (784 * Math.LN2), images });
 
 function report(conditionalNll?: ConditionalNll, baseline = false): string {
   return trainingReport({
     experiment: { name: 'x', title: 'X', conditionalNll, presets: { smoke: { note: 'a chosen size' } } },
-    config, history, curve: [], test: nll(95.5, 128), manifest, parameters: 1234, modelName: 'gated-pixelcnn',
+    config,
+    history,
+    curve: [],
+    test: nll(95.5, 128),
+    manifest,
+    parameters: 1234,
+    modelName: 'gated-pixelcnn',
     baseline: baseline ? { name: 'unconditional Gated PixelCNN', test: nll(101.25, 128), history } : undefined,
   });
 }

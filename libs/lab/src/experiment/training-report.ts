@@ -50,7 +50,12 @@ export function readCurve(file: string): CurvePoint[] {
 }
 
 export interface TrainingReportInput<M> {
-  experiment: { name: string; title: string; conditionalNll?: ConditionalNll; presets?: Record<string, { note: string }> };
+  experiment: {
+    name: string;
+    title: string;
+    conditionalNll?: ConditionalNll;
+    presets?: Record<string, { note: string }>;
+  };
   config: RunConfig<M>;
   history: EpochMetrics[];
   curve: CurvePoint[];
@@ -73,7 +78,9 @@ export function budgetLabel(history: EpochMetrics[], manifest: Manifest): string
 
 /** A y range that keeps the interesting part visible: from the best value to the 90th-percentile curve value. */
 function yRange<M>(r: TrainingReportInput<M>): [number, number] | undefined {
-  const values = [...r.curve.map((c) => c.nats), ...r.history.flatMap((h) => [h.trainNats, h.validationNats])].sort((a, b) => a - b);
+  const values = [...r.curve.map((c) => c.nats), ...r.history.flatMap((h) => [h.trainNats, h.validationNats])].sort(
+    (a, b) => a - b,
+  );
   if (values.length < 3) return undefined;
   const lo = values[0];
   const hi = values[Math.floor(values.length * 0.9)];
@@ -82,7 +89,14 @@ function yRange<M>(r: TrainingReportInput<M>): [number, number] | undefined {
 
 export function trainingReport<M>(r: TrainingReportInput<M>): string {
   const epochs = r.history.map((h) => h.epoch);
-  const curve = (name: string, y: number[], dash?: string) => ({ type: 'scatter', mode: 'lines+markers', name, x: epochs, y, line: dash ? { dash } : {} });
+  const curve = (name: string, y: number[], dash?: string) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name,
+    x: epochs,
+    y,
+    line: dash ? { dash } : {},
+  });
   const binary = r.config.model.levels === 2 && r.config.model.channels === 1;
   const toBits = r.test.bitsPerDim / r.test.nats; // 1 / (H W C ln 2)
   const sections: ReportSection[] = [
@@ -90,9 +104,22 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       kind: 'plot',
       title: 'Learning curves (NLL, nats per image)',
       data: [
-        { type: 'scatter', mode: 'lines', name: 'train (mean over each ~2% of an epoch)', x: r.curve.map((c) => c.epoch), y: r.curve.map((c) => c.nats) },
-        curve('train (epoch mean)', r.history.map((h) => h.trainNats)),
-        curve('validation (end of epoch)', r.history.map((h) => h.validationNats), 'dot'),
+        {
+          type: 'scatter',
+          mode: 'lines',
+          name: 'train (mean over each ~2% of an epoch)',
+          x: r.curve.map((c) => c.epoch),
+          y: r.curve.map((c) => c.nats),
+        },
+        curve(
+          'train (epoch mean)',
+          r.history.map((h) => h.trainNats),
+        ),
+        curve(
+          'validation (end of epoch)',
+          r.history.map((h) => h.validationNats),
+          'dot',
+        ),
       ],
       layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'nats / image' }, range: yRange(r) } },
       note: 'The first batches of a fresh model lose hundreds of nats; the axis starts where training settles.',
@@ -101,10 +128,23 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       kind: 'plot',
       title: 'Learning curves (bits per dimension)',
       data: [
-        { type: 'scatter', mode: 'lines', name: 'train (mean over each ~2% of an epoch)', x: r.curve.map((c) => c.epoch), y: r.curve.map((c) => c.nats * toBits) },
-        curve('validation (end of epoch)', r.history.map((h) => h.validationBitsPerDim), 'dot'),
+        {
+          type: 'scatter',
+          mode: 'lines',
+          name: 'train (mean over each ~2% of an epoch)',
+          x: r.curve.map((c) => c.epoch),
+          y: r.curve.map((c) => c.nats * toBits),
+        },
+        curve(
+          'validation (end of epoch)',
+          r.history.map((h) => h.validationBitsPerDim),
+          'dot',
+        ),
       ],
-      layout: { xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'bits / dim' }, range: yRange(r)?.map((v) => v * toBits) } },
+      layout: {
+        xaxis: { title: { text: 'epoch' } },
+        yaxis: { title: { text: 'bits / dim' }, range: yRange(r)?.map((v) => v * toBits) },
+      },
     },
   ];
   const measuredOn = r.binarization ?? 'data in the Run table';
@@ -115,7 +155,9 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
     const label = `this run: ${r.modelName} (${budgetLabel(r.history, r.manifest)}; ${scored})`;
     const rows = [
       ...PAPER_BINARIZED_MNIST_NATS.map((p) => ({ name: `paper: ${p.model}`, value: p.value, paper: true })),
-      ...(r.baseline ? [{ name: `this run, baseline: ${r.baseline.name}`, value: r.baseline.test.nats, paper: false }] : []),
+      ...(r.baseline
+        ? [{ name: `this run, baseline: ${r.baseline.name}`, value: r.baseline.test.nats, paper: false }]
+        : []),
       { name: label, value: r.test.nats, paper: false },
     ];
     sections.push({
@@ -123,11 +165,25 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       title: `Test NLL on binarized MNIST: paper numbers beside this run (scored on ${scored})`,
       data: [
         {
-          type: 'bar', orientation: 'h', x: rows.map((x) => x.value), y: rows.map((x) => x.name),
-          marker: { color: rows.map((x) => (x.paper ? '#9aa5b1' : '#d9480f')) }, text: rows.map((x) => x.value.toFixed(2)), textposition: 'outside', cliponaxis: false,
+          type: 'bar',
+          orientation: 'h',
+          x: rows.map((x) => x.value),
+          y: rows.map((x) => x.name),
+          marker: { color: rows.map((x) => (x.paper ? '#9aa5b1' : '#d9480f')) },
+          text: rows.map((x) => x.value.toFixed(2)),
+          textposition: 'outside',
+          cliponaxis: false,
         },
       ],
-      layout: { xaxis: { title: { text: 'test NLL, nats (lower is better)' }, range: [0, Math.max(...rows.map((x) => x.value)) * 1.15] }, yaxis: { automargin: true }, margin: { l: 20 }, height: 380 },
+      layout: {
+        xaxis: {
+          title: { text: 'test NLL, nats (lower is better)' },
+          range: [0, Math.max(...rows.map((x) => x.value)) * 1.15],
+        },
+        yaxis: { automargin: true },
+        margin: { l: 20 },
+        height: 380,
+      },
     });
     sections.push({
       kind: 'table',
@@ -135,22 +191,46 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       columns: ['model', 'test NLL (nats)', 'source'],
       rows: [
         ...PAPER_BINARIZED_MNIST_NATS.map((p) => [p.model, p.value.toFixed(2), `paper number: ${p.source}`]),
-        ...(r.baseline ? [[r.baseline.name, r.baseline.test.nats.toFixed(2), `measured by this run (baseline, same data, budget and seed) on ${r.baseline.test.images.toLocaleString('en')} test images: ${budgetLabel(r.baseline.history, r.manifest)}`]] : []),
-        [r.modelName, r.test.nats.toFixed(2), `measured by this run on ${scored} (${measuredOn}), trained with ${trainedWith}: ${budgetLabel(r.history, r.manifest)}`],
+        ...(r.baseline
+          ? [
+              [
+                r.baseline.name,
+                r.baseline.test.nats.toFixed(2),
+                `measured by this run (baseline, same data, budget and seed) on ${r.baseline.test.images.toLocaleString('en')} test images: ${budgetLabel(r.baseline.history, r.manifest)}`,
+              ],
+            ]
+          : []),
+        [
+          r.modelName,
+          r.test.nats.toFixed(2),
+          `measured by this run on ${scored} (${measuredOn}), trained with ${trainedWith}: ${budgetLabel(r.history, r.manifest)}`,
+        ],
       ],
       note: `Paper numbers use the fixed binarization of Larochelle & Murray and train to convergence; this run's NLLs are measured on the ${measuredOn}, trained with ${trainedWith} for the budget shown.`,
     });
   } else {
     const row = (name: string, t: NllResult) => [name, t.nats.toFixed(2), t.bitsPerDim.toFixed(4), t.images];
-    const baselineName = r.baseline && `${r.baseline.name} (baseline${conditional ? ': unconditional, -log p(x)' : ''})`;
+    const baselineName =
+      r.baseline && `${r.baseline.name} (baseline${conditional ? ': unconditional, -log p(x)' : ''})`;
     sections.push({
-      kind: 'table', title: conditional ? 'Conditional test NLL' : 'Test NLL', columns: ['model', 'nats / image', 'bits / dim', 'test images scored'],
-      rows: [...(r.baseline && baselineName ? [row(baselineName, r.baseline.test)] : []), row(conditional ? `${r.modelName}: ${testNllName(conditional)}` : r.modelName, r.test)],
+      kind: 'table',
+      title: conditional ? 'Conditional test NLL' : 'Test NLL',
+      columns: ['model', 'nats / image', 'bits / dim', 'test images scored'],
+      rows: [
+        ...(r.baseline && baselineName ? [row(baselineName, r.baseline.test)] : []),
+        row(conditional ? `${r.modelName}: ${testNllName(conditional)}` : r.modelName, r.test),
+      ],
       note: conditional ? conditionalNllNote(conditional, r.baseline !== undefined) : undefined,
     });
   }
   if (r.samplesPng) {
-    sections.push({ kind: 'image', title: 'Samples', pngBase64: r.samplesPng.toString('base64'), alt: 'sampled images', caption: `${r.config.samples} samples, temperature ${r.config.temperature}, seed ${r.config.seed}. ${r.samplesCaption ?? ''}` });
+    sections.push({
+      kind: 'image',
+      title: 'Samples',
+      pngBase64: r.samplesPng.toString('base64'),
+      alt: 'sampled images',
+      caption: `${r.config.samples} samples, temperature ${r.config.temperature}, seed ${r.config.seed}. ${r.samplesCaption ?? ''}`,
+    });
   }
   sections.push(...(r.extraSections ?? []));
   sections.push({
@@ -170,5 +250,9 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
       ['wall time', `${r.manifest.wallSeconds?.toFixed(0) ?? '?'} s`],
     ],
   });
-  return renderReport({ title: `${r.experiment.title} — run ${r.manifest.runId}`, subtitle: `preset ${r.config.preset}, seed ${r.config.seed}`, sections });
+  return renderReport({
+    title: `${r.experiment.title} — run ${r.manifest.runId}`,
+    subtitle: `preset ${r.config.preset}, seed ${r.config.seed}`,
+    sections,
+  });
 }

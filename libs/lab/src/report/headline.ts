@@ -24,7 +24,9 @@ export interface HeadlinePlot {
 }
 
 export function headlinePlot(id: string, experiment: string, runs: RunEntry[]): HeadlinePlot | undefined {
-  const done = runs.filter((r) => r.manifest.status === 'completed' && r.manifest.summary).sort((a, b) => (a.manifest.started ?? '').localeCompare(b.manifest.started ?? ''));
+  const done = runs
+    .filter((r) => r.manifest.status === 'completed' && r.manifest.summary)
+    .sort((a, b) => (a.manifest.started ?? '').localeCompare(b.manifest.started ?? ''));
   const text = (r: RunEntry) => `${r.runId}<br>preset ${r.manifest.preset ?? '?'}, seed ${r.manifest.seed}`;
   const x = (r: RunEntry) => r.manifest.started;
   const metric = HEADLINE_METRICS.find((m) => done.some((r) => typeof r.manifest.summary?.[m.key] === 'number'));
@@ -32,22 +34,60 @@ export function headlinePlot(id: string, experiment: string, runs: RunEntry[]): 
   let label: string;
   if (metric) {
     const pts = done.filter((r) => typeof r.manifest.summary?.[metric.key] === 'number');
-    data = [{ type: 'scatter', mode: 'lines+markers', name: metric.label, x: pts.map(x), y: pts.map((r) => r.manifest.summary?.[metric.key]), text: pts.map(text), hovertemplate: '%{y:.3f}<br>%{text}<extra></extra>' }];
+    data = [
+      {
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: metric.label,
+        x: pts.map(x),
+        y: pts.map((r) => r.manifest.summary?.[metric.key]),
+        text: pts.map(text),
+        hovertemplate: '%{y:.3f}<br>%{text}<extra></extra>',
+      },
+    ];
     label = metric.label;
   } else {
-    const keys = [...new Set(done.flatMap((r) => Object.entries(r.manifest.summary ?? {}).filter(([k, v]) => k.includes('/') && typeof v === 'number').map(([k]) => k)))];
+    const keys = [
+      ...new Set(
+        done.flatMap((r) =>
+          Object.entries(r.manifest.summary ?? {})
+            .filter(([k, v]) => k.includes('/') && typeof v === 'number')
+            .map(([k]) => k),
+        ),
+      ),
+    ];
     if (!keys.length) return undefined;
     data = keys.map((k) => {
       const pts = done.filter((r) => typeof r.manifest.summary?.[k] === 'number');
-      return { type: 'scatter', mode: 'lines+markers', name: k, x: pts.map(x), y: pts.map((r) => r.manifest.summary?.[k]), text: pts.map(text), hovertemplate: '%{y:.3f}<br>%{text}<extra></extra>' };
+      return {
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: k,
+        x: pts.map(x),
+        y: pts.map((r) => r.manifest.summary?.[k]),
+        text: pts.map(text),
+        hovertemplate: '%{y:.3f}<br>%{text}<extra></extra>',
+      };
     });
     label = COMPARISON_LABEL;
   }
-  return { id, title: `${experiment}: ${label} by run`, data, layout: { margin: { t: 20 }, height: 320, xaxis: { title: { text: 'run started (UTC)' } }, yaxis: { title: { text: `${label} (lower is better)` } } } };
+  return {
+    id,
+    title: `${experiment}: ${label} by run`,
+    data,
+    layout: {
+      margin: { t: 20 },
+      height: 320,
+      xaxis: { title: { text: 'run started (UTC)' } },
+      yaxis: { title: { text: `${label} (lower is better)` } },
+    },
+  };
 }
 
 export function headlineDiv(p: HeadlinePlot | undefined): string {
-  return p ? `<p><strong>${escapeHtml(p.title)}</strong></p><div class="plot" id="${p.id}" style="width:100%;min-height:320px"></div>` : '';
+  return p
+    ? `<p><strong>${escapeHtml(p.title)}</strong></p><div class="plot" id="${p.id}" style="width:100%;min-height:320px"></div>`
+    : '';
 }
 
 /** Plotly (inlined, as in every report: the index opens offline) and the drawing code, when there is a plot. */

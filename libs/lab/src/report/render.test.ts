@@ -4,16 +4,38 @@ import { describe, expect, it } from 'vitest';
 import { encodePng } from '../png';
 import { escapeHtml, inlineMarkdown, renderReport, scriptJson, type ReportSection } from './render';
 
-const plotlySource = fs.readFileSync(createRequire(import.meta.url).resolve('plotly.js-dist-min/plotly.min.js'), 'utf8');
+const plotlySource = fs.readFileSync(
+  createRequire(import.meta.url).resolve('plotly.js-dist-min/plotly.min.js'),
+  'utf8',
+);
 const evil = '</script><script>alert(1)</script>';
 
-const png = encodePng({ pixels: new Uint8Array([0, 255, 255, 0]), width: 2, height: 2, channels: 1 }).toString('base64');
+const png = encodePng({ pixels: new Uint8Array([0, 255, 255, 0]), width: 2, height: 2, channels: 1 }).toString(
+  'base64',
+);
 const sections: ReportSection[] = [
   { kind: 'text', title: 'About', paragraphs: ['Run with `--epochs 2`, **not** <b>bold</b> & done.'] },
-  { kind: 'plot', title: 'Loss', data: [{ x: [1, 2], y: [3, 2], type: 'scatter', name: evil }], layout: { xaxis: { title: { text: 'epoch' } } } },
+  {
+    kind: 'plot',
+    title: 'Loss',
+    data: [{ x: [1, 2], y: [3, 2], type: 'scatter', name: evil }],
+    layout: { xaxis: { title: { text: 'epoch' } } },
+  },
   { kind: 'table', title: 'Results <1>', columns: ['model', 'nats'], rows: [['gated <x>', 81.2]], note: 'a & b' },
   { kind: 'image', title: 'Samples', pngBase64: png, alt: 'samples "grid"', caption: 'seed 1' },
-  { kind: 'plot', title: 'Heatmap', data: [{ z: [[1, 2], [3, 4]], type: 'heatmap' }] },
+  {
+    kind: 'plot',
+    title: 'Heatmap',
+    data: [
+      {
+        z: [
+          [1, 2],
+          [3, 4],
+        ],
+        type: 'heatmap',
+      },
+    ],
+  },
 ];
 const html = renderReport({ title: 'MNIST <gated>', subtitle: 'smoke preset', sections });
 const ours = html.replace(plotlySource, ''); // everything but the inlined library
@@ -50,7 +72,9 @@ describe('renderReport', () => {
     expect(ours).toContain('<th>model</th><th>nats</th>');
     expect(ours).toContain('<td>gated &lt;x&gt;</td><td>81.2</td>');
     expect(ours).toContain('<p class="note">a &amp; b</p>');
-    expect(ours).toContain('<p>Run with <code>--epochs 2</code>, <strong>not</strong> &lt;b&gt;bold&lt;/b&gt; &amp; done.</p>');
+    expect(ours).toContain(
+      '<p>Run with <code>--epochs 2</code>, <strong>not</strong> &lt;b&gt;bold&lt;/b&gt; &amp; done.</p>',
+    );
   });
 
   it('embeds images as pixelated data: URLs', () => {

@@ -33,12 +33,17 @@ export function escapeHtml(s: string): string {
 
 /** Escaped text with the two bits of markdown reports use: `code` and **bold**. */
 export function inlineMarkdown(s: string): string {
-  return escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+  return escapeHtml(s)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
 }
 
 /** JSON safe inside <script>: `<` (and the JS line separators) escaped. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2933}
@@ -47,7 +52,11 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;bor
 th{background:#f5f7fa}.note{color:#616e7c;font-size:.9rem}.plot{width:100%;min-height:360px}.wide{overflow-x:auto;max-width:100%}img.px{image-rendering:pixelated;max-width:100%}
 code{background:#f5f7fa;padding:0 .2rem}`;
 
-function section(s: ReportSection, i: number, plots: { id: string; data: PlotlyTrace[]; layout: PlotlyLayout }[]): string {
+function section(
+  s: ReportSection,
+  i: number,
+  plots: { id: string; data: PlotlyTrace[]; layout: PlotlyLayout }[],
+): string {
   const note = 'note' in s && s.note ? `<p class="note">${escapeHtml(s.note)}</p>` : '';
   switch (s.kind) {
     case 'plot': {

@@ -9,9 +9,22 @@ const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
 function manifest(experiment: string, runId: string, extra: Partial<Manifest> = {}): Manifest {
   return {
-    experiment, runId, status: 'completed', preset: 'smoke', seed: 1, git: { commit: null, dirty: null },
-    backend: 'wasm', device: 'cpu', tfjsVersion: '4.22.0', nodeVersion: 'v20', platform: 'linux x64', cpu: 'x',
-    started: '2026-11-28T10:00:00.000Z', wallSeconds: 65, command: [], ...extra,
+    experiment,
+    runId,
+    status: 'completed',
+    preset: 'smoke',
+    seed: 1,
+    git: { commit: null, dirty: null },
+    backend: 'wasm',
+    device: 'cpu',
+    tfjsVersion: '4.22.0',
+    nodeVersion: 'v20',
+    platform: 'linux x64',
+    cpu: 'x',
+    started: '2026-11-28T10:00:00.000Z',
+    wallSeconds: 65,
+    command: [],
+    ...extra,
   };
 }
 
@@ -51,7 +64,11 @@ describe('writeReportIndex', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b)); // newest first
     // Links: only the two reports that exist, and the latest of them.
     const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
-    expect(hrefs).toEqual(['mnist-gated/2026-11-28T11-00-00Z-bbbb.html', 'mnist-gated/2026-11-28T11-00-00Z-bbbb.html', 'mnist-gated/2026-11-28T10-00-00Z-aaaa.html']);
+    expect(hrefs).toEqual([
+      'mnist-gated/2026-11-28T11-00-00Z-bbbb.html',
+      'mnist-gated/2026-11-28T11-00-00Z-bbbb.html',
+      'mnist-gated/2026-11-28T10-00-00Z-aaaa.html',
+    ]);
     for (const href of hrefs) expect(fs.existsSync(path.join(reportsRoot, href))).toBe(true);
     expect(html).toContain('latest report');
     expect(html).toContain('<td>2026-11-28 10:00</td>');
@@ -60,7 +77,10 @@ describe('writeReportIndex', () => {
   });
 
   it('says how to make a run when there is none', () => {
-    const html = fs.readFileSync(writeReportIndex({ reportsRoot: tmp('reports-'), resultsRoot: tmp('results-') }), 'utf8');
+    const html = fs.readFileSync(
+      writeReportIndex({ reportsRoot: tmp('reports-'), resultsRoot: tmp('results-') }),
+      'utf8',
+    );
     expect(html).toContain('No runs yet');
   });
 });

@@ -22,7 +22,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { BackendError, sampleFast, meanNll, type AutoregressiveModel, sampleImages, createRng, tidyRead, Adam, type AdamOptions, trainStep } from '@pixel-models/nn';
+import {
+  BackendError,
+  sampleFast,
+  meanNll,
+  type AutoregressiveModel,
+  sampleImages,
+  createRng,
+  tidyRead,
+  Adam,
+  type AdamOptions,
+  trainStep,
+} from '@pixel-models/nn';
 
 export interface WebgpuAvailability {
   available: boolean;
@@ -127,15 +138,36 @@ export interface Comparison {
 }
 
 /** Compares two float arrays entry by entry. NaN or infinite values match only the identical value. */
-export function compareFloats(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance = {}, label = 'values'): Comparison {
+export function compareFloats(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance = {},
+  label = 'values',
+): Comparison {
   const rtol = tol.rtol ?? 1e-5;
   const atol = tol.atol ?? 0;
-  const base = { worstIndex: -1, worstDiff: 0, worstAllowed: 0, actual: NaN, expected: NaN, maxDiff: 0, maxExpected: 0, failures: 0 };
+  const base = {
+    worstIndex: -1,
+    worstDiff: 0,
+    worstAllowed: 0,
+    actual: NaN,
+    expected: NaN,
+    maxDiff: 0,
+    maxExpected: 0,
+    failures: 0,
+  };
   if (actual.length !== expected.length) {
-    return { ...base, ok: false, length: expected.length, failures: expected.length, message: `${label}: length ${actual.length}, expected ${expected.length}` };
+    return {
+      ...base,
+      ok: false,
+      length: expected.length,
+      failures: expected.length,
+      message: `${label}: length ${actual.length}, expected ${expected.length}`,
+    };
   }
   let maxExpected = 0;
-  for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) maxExpected = Math.max(maxExpected, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++)
+    if (Number.isFinite(expected[i])) maxExpected = Math.max(maxExpected, Math.abs(expected[i]));
   let worst = -1;
   let worstRatio = -1;
   let worstDiff = 0;
@@ -172,22 +204,49 @@ export function compareFloats(actual: ArrayLike<number>, expected: ArrayLike<num
       : `${label}: ${ok ? 'match' : `${failures} of ${expected.length} differ`} (${what}); worst at [${worst}]: ` +
         `${actual[worst]} vs ${expected[worst]}, diff ${worstDiff.toExponential(2)} (allowed ${worstAllowed.toExponential(2)}); ` +
         `max diff ${maxDiff.toExponential(2)}, max|expected| ${maxExpected.toExponential(2)}`;
-  return { ok, length: expected.length, worstIndex: worst, worstDiff, worstAllowed, actual: worst < 0 ? NaN : actual[worst], expected: worst < 0 ? NaN : expected[worst], maxDiff, maxExpected, failures, message };
+  return {
+    ok,
+    length: expected.length,
+    worstIndex: worst,
+    worstDiff,
+    worstAllowed,
+    actual: worst < 0 ? NaN : actual[worst],
+    expected: worst < 0 ? NaN : expected[worst],
+    maxDiff,
+    maxExpected,
+    failures,
+    message,
+  };
 }
 
 /** Throws an Error with `compareFloats`'s message when the arrays differ beyond the tolerance. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance = {}, label = 'values'): Comparison {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance = {},
+  label = 'values',
+): Comparison {
   const c = compareFloats(actual, expected, tol, label);
   if (!c.ok) throw new Error(c.message);
   return c;
 }
 
 /** Compares two records of arrays key by key (e.g. gradients per variable); a key missing on either side fails. */
-export function compareRecords(actual: Record<string, ArrayLike<number>>, expected: Record<string, ArrayLike<number>>, tol: Tolerance = {}, label = 'values'): Comparison[] {
+export function compareRecords(
+  actual: Record<string, ArrayLike<number>>,
+  expected: Record<string, ArrayLike<number>>,
+  tol: Tolerance = {},
+  label = 'values',
+): Comparison[] {
   const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
   return keys.map((k) => {
     if (!(k in actual) || !(k in expected)) {
-      return compareFloats(actual[k] ?? [], expected[k] ?? [NaN], tol, `${label} ${k} (missing on the ${k in actual ? 'expected' : 'actual'} side)`);
+      return compareFloats(
+        actual[k] ?? [],
+        expected[k] ?? [NaN],
+        tol,
+        `${label} ${k} (missing on the ${k in actual ? 'expected' : 'actual'} side)`,
+      );
     }
     return compareFloats(actual[k], expected[k], tol, `${label} ${k}`);
   });
@@ -222,7 +281,9 @@ async function readTensors(x: unknown, owned: tf.Tensor[]): Promise<unknown> {
   }
   if (Array.isArray(x)) return Promise.all(x.map((v) => readTensors(v, owned)));
   if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
-    const entries = await Promise.all(Object.entries(x).map(async ([k, v]) => [k, await readTensors(v, owned)] as const));
+    const entries = await Promise.all(
+      Object.entries(x).map(async ([k, v]) => [k, await readTensors(v, owned)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return x; // numbers, strings, typed arrays, class instances: as they are
@@ -312,7 +373,10 @@ export interface LevelsInput {
 /** Deterministic levels in 0..levels-1 (seeded), plain data. */
 export function levelsInput(shape: [number, number, number, number], levels: number, seed = 1): LevelsInput {
   const rng = createRng(seed, 'webgpu-test-levels');
-  return { values: Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(rng.next() * levels)), shape };
+  return {
+    values: Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(rng.next() * levels)),
+    shape,
+  };
 }
 
 /** Builds a model on the active backend (same seed every call); may return a condition for a batch `x`. */
@@ -334,7 +398,12 @@ export interface GradientResult {
  * gradients for every trainable variable, reads them back and disposes everything. A variable without a gradient
  * gets an empty array (which then fails any comparison with one that has a gradient).
  */
-export async function gradientsOn<M extends AutoregressiveModel>(backend: string, c: ParityCase<M>, input: LevelsInput, perturb?: (model: M) => void): Promise<GradientResult> {
+export async function gradientsOn<M extends AutoregressiveModel>(
+  backend: string,
+  c: ParityCase<M>,
+  input: LevelsInput,
+  perturb?: (model: M) => void,
+): Promise<GradientResult> {
   return onBackend(backend, async () => {
     const model = c.build();
     try {
@@ -360,10 +429,17 @@ export async function gradientsOn<M extends AutoregressiveModel>(backend: string
 }
 
 /** Compares losses and every variable's gradient; the first entry is the loss. */
-export function compareGradients(actual: GradientResult, expected: GradientResult, tol: { loss: Tolerance; grads: Tolerance }): Comparison[] {
+export function compareGradients(
+  actual: GradientResult,
+  expected: GradientResult,
+  tol: { loss: Tolerance; grads: Tolerance },
+): Comparison[] {
   const out = [compareFloats([actual.loss], [expected.loss], tol.loss, 'loss')];
-  expected.grads.forEach((g, i) => out.push(compareFloats(actual.grads[i] ?? [], g, tol.grads, `grad of variable ${i} [${expected.shapes[i]}]`)));
-  if (actual.grads.length !== expected.grads.length) out.push(compareFloats([actual.grads.length], [expected.grads.length], { rtol: 0 }, 'number of variables'));
+  expected.grads.forEach((g, i) =>
+    out.push(compareFloats(actual.grads[i] ?? [], g, tol.grads, `grad of variable ${i} [${expected.shapes[i]}]`)),
+  );
+  if (actual.grads.length !== expected.grads.length)
+    out.push(compareFloats([actual.grads.length], [expected.grads.length], { rtol: 0 }, 'number of variables'));
   return out;
 }
 
@@ -371,10 +447,15 @@ export function compareGradients(actual: GradientResult, expected: GradientResul
 export function expectAllOk(comparisons: Comparison[]): void {
   if (comparisons.length > 0) {
     const worst = comparisons.reduce((a, c) => (ratio(c) > ratio(a) ? c : a));
-    verbose(`worst of ${comparisons.length} comparisons uses ${(100 * ratio(worst)).toFixed(1)}% of its tolerance: ${worst.message}`);
+    verbose(
+      `worst of ${comparisons.length} comparisons uses ${(100 * ratio(worst)).toFixed(1)}% of its tolerance: ${worst.message}`,
+    );
   }
   const bad = comparisons.filter((c) => !c.ok);
-  if (bad.length > 0) throw new Error(`${bad.length} of ${comparisons.length} comparisons failed:\n  ${bad.map((c) => c.message).join('\n  ')}`);
+  if (bad.length > 0)
+    throw new Error(
+      `${bad.length} of ${comparisons.length} comparisons failed:\n  ${bad.map((c) => c.message).join('\n  ')}`,
+    );
 }
 
 export interface TrainStepResult {
@@ -384,7 +465,12 @@ export interface TrainStepResult {
 }
 
 /** On `backend`: builds the model, runs one `trainStep` with a fresh core `Adam`, reads the weights before and after. */
-export async function trainStepOn<M extends AutoregressiveModel>(backend: string, c: ParityCase<M>, input: LevelsInput, adamOptions: AdamOptions): Promise<TrainStepResult> {
+export async function trainStepOn<M extends AutoregressiveModel>(
+  backend: string,
+  c: ParityCase<M>,
+  input: LevelsInput,
+  adamOptions: AdamOptions,
+): Promise<TrainStepResult> {
   return onBackend(backend, async () => {
     const model = c.build();
     const adam = new Adam(model.trainableVariables, adamOptions);
@@ -453,11 +539,20 @@ export async function samplesOn<M extends AutoregressiveModel>(
 }
 
 /** On `backend`: the model's logits [N, H, W, C, Q] for the given levels, as plain numbers. */
-export async function logitsOn<M extends AutoregressiveModel>(backend: string, c: { build: () => M; condition?: (count: number) => tf.Tensor }, input: LevelsInput): Promise<number[]> {
+export async function logitsOn<M extends AutoregressiveModel>(
+  backend: string,
+  c: { build: () => M; condition?: (count: number) => tf.Tensor },
+  input: LevelsInput,
+): Promise<number[]> {
   return onBackend(backend, async () => {
     const model = c.build();
     try {
-      return Array.from(await tidyRead(() => model.logits(tf.tensor4d(input.values, input.shape, 'int32'), c.condition?.(input.shape[0]))), Number);
+      return Array.from(
+        await tidyRead(() =>
+          model.logits(tf.tensor4d(input.values, input.shape, 'int32'), c.condition?.(input.shape[0])),
+        ),
+        Number,
+      );
     } finally {
       model.dispose();
     }
@@ -482,7 +577,11 @@ export interface SamplingParity {
  * every cpu draw was from flipping and how much the logits differ between the backends on those images. The
  * caller asserts: webgpuNaive = webgpuCached always; webgpuNaive = cpuNaive when `comparable`.
  */
-export async function samplingParity<M extends AutoregressiveModel>(c: SamplingCase<M>, settings: SampleSettings, safety = 20): Promise<SamplingParity> {
+export async function samplingParity<M extends AutoregressiveModel>(
+  c: SamplingCase<M>,
+  settings: SampleSettings,
+  safety = 20,
+): Promise<SamplingParity> {
   const cpu = await samplesOn('cpu', c, settings, { naive: true });
   const webgpu = await samplesOn('webgpu', c, settings);
   const probe = { build: c.build, condition: c.condition };
@@ -492,7 +591,10 @@ export async function samplingParity<M extends AutoregressiveModel>(c: SamplingC
     m.dispose();
     return { channels, levels };
   });
-  const input: LevelsInput = { values: Int32Array.from(cpu.naive ?? []), shape: [settings.count, settings.height, settings.width, cfg.channels] };
+  const input: LevelsInput = {
+    values: Int32Array.from(cpu.naive ?? []),
+    shape: [settings.count, settings.height, settings.width, cfg.channels],
+  };
   const cpuLogits = await logitsOn('cpu', probe, input);
   const gpuLogits = await logitsOn('webgpu', probe, input);
   const logitDiff = compareFloats(gpuLogits, cpuLogits).maxDiff;
@@ -527,12 +629,20 @@ export const PARITY_ADAM: AdamOptions = { learningRate: 1e-2, epsilon: 1e-3 };
  */
 export function expectSamplingParity(name: string, p: SamplingParity): boolean {
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-  if (!same(p.webgpuCached, p.webgpuNaive)) throw new Error(`${name}: cached sampling drew other levels than naive sampling on webgpu`);
+  if (!same(p.webgpuCached, p.webgpuNaive))
+    throw new Error(`${name}: cached sampling drew other levels than naive sampling on webgpu`);
   if (new Set(p.webgpuNaive).size < 2) throw new Error(`${name}: the samples are one constant level`);
   if (p.comparable && !same(p.webgpuNaive, p.cpuNaive)) {
-    throw new Error(`${name}: webgpu drew other levels than cpu, though every draw was ${p.margin.toExponential(1)} from flipping and the logits differ by ${p.logitDiff.toExponential(1)}`);
+    throw new Error(
+      `${name}: webgpu drew other levels than cpu, though every draw was ${p.margin.toExponential(1)} from flipping and the logits differ by ${p.logitDiff.toExponential(1)}`,
+    );
   }
-  if (!p.comparable) console.warn(`${name}: a draw is within ${p.margin.toExponential(1)} of flipping (logits differ by ${p.logitDiff.toExponential(1)}): cpu samples not compared`);
-  verbose(`sampling: margin ${p.margin.toExponential(2)}, logit diff ${p.logitDiff.toExponential(2)}, compared with cpu: ${p.comparable}`);
+  if (!p.comparable)
+    console.warn(
+      `${name}: a draw is within ${p.margin.toExponential(1)} of flipping (logits differ by ${p.logitDiff.toExponential(1)}): cpu samples not compared`,
+    );
+  verbose(
+    `sampling: margin ${p.margin.toExponential(2)}, logit diff ${p.logitDiff.toExponential(2)}, compared with cpu: ${p.comparable}`,
+  );
   return p.comparable;
 }

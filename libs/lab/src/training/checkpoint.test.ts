@@ -12,7 +12,16 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
-import { CHECKPOINT_BIN, CHECKPOINT_JSON, type Checkpoint, checkpointBinary, disposeCheckpoint, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import {
+  CHECKPOINT_BIN,
+  CHECKPOINT_JSON,
+  type Checkpoint,
+  checkpointBinary,
+  disposeCheckpoint,
+  hasCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from './checkpoint';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -22,11 +31,23 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'checkpoint-'));
 
 /** Saves a small Adam checkpoint at `epoch` whose values all derive from `seed`; returns the values saved. */
 async function save(dir: string, epoch: number, seed: number): Promise<number[][]> {
-  const values = [[seed, seed + 1, seed + 2, seed + 3, seed + 4, seed + 5], [seed * 2, seed * 3], [seed / 2, seed / 4, seed / 8, seed / 16, seed / 32, seed / 64], [seed, seed], [1, 2, 3, 4, 5, 6], [7, 8]];
+  const values = [
+    [seed, seed + 1, seed + 2, seed + 3, seed + 4, seed + 5],
+    [seed * 2, seed * 3],
+    [seed / 2, seed / 4, seed / 8, seed / 16, seed / 32, seed / 64],
+    [seed, seed],
+    [1, 2, 3, 4, 5, 6],
+    [7, 8],
+  ];
   const [w0, w1, m0, m1, v0, v1] = values.map((v, i) => (i % 2 === 0 ? tf.tensor(v, [2, 3]) : tf.tensor(v, [2])));
   await saveCheckpoint(
     dir,
-    { model: 'tiny', modelConfig: { levels: 2 }, position: { epoch, batch: 1, partialLoss: 0.5, partialImages: 8, partialSeconds: 0.1 }, history: [] },
+    {
+      model: 'tiny',
+      modelConfig: { levels: 2 },
+      position: { epoch, batch: 1, partialLoss: 0.5, partialImages: 8, partialSeconds: 0.1 },
+      history: [],
+    },
     [w0, w1],
     { name: 'adam', state: { step: 3 + epoch, slots: { m: [m0, m1], v: [v0, v1] } } },
   );
@@ -34,8 +55,13 @@ async function save(dir: string, epoch: number, seed: number): Promise<number[][
   return values;
 }
 
-const valuesOf = (c: Checkpoint) => [...c.weights, ...c.optimizer.state.slots.m, ...c.optimizer.state.slots.v].map((t) => Array.from(t.dataSync()));
-const bins = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).sort();
+const valuesOf = (c: Checkpoint) =>
+  [...c.weights, ...c.optimizer.state.slots.m, ...c.optimizer.state.slots.v].map((t) => Array.from(t.dataSync()));
+const bins = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.bin'))
+    .sort();
 const jsonOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_JSON), 'utf8'));
 
 /** Loading fails with a ConfigError whose message matches `message`, names `file`, and blames neither the learning rate nor a raw error. */
@@ -91,7 +117,11 @@ describe('checkpoints: verified', () => {
     fs.writeFileSync(file, '[1, 2, 3]');
     expectDamaged(dir, file, /not a JSON object/);
     await save(dir, 1, 5);
-    for (const [key, message] of [['position', /missing field "position"/], ['tensors', /missing field "tensors"/], ['sha256', /missing field "sha256"/]] as const) {
+    for (const [key, message] of [
+      ['position', /missing field "position"/],
+      ['tensors', /missing field "tensors"/],
+      ['sha256', /missing field "sha256"/],
+    ] as const) {
       const { [key]: _dropped, ...rest } = jsonOf(dir);
       fs.writeFileSync(`${file}.good`, fs.readFileSync(file));
       fs.writeFileSync(file, JSON.stringify(rest));
@@ -139,7 +169,11 @@ describe('checkpoints: verified', () => {
     const meta = jsonOf(dir);
     meta.tensors[2].offset = 1000;
     fs.writeFileSync(path.join(dir, CHECKPOINT_JSON), JSON.stringify(meta));
-    expectDamaged(dir, checkpointBinary(dir)!, /tensor adam\.m\.0 \[2,3\] at offset 1000 ends at value 1006, past the file's 24 values/);
+    expectDamaged(
+      dir,
+      checkpointBinary(dir)!,
+      /tensor adam\.m\.0 \[2,3\] at offset 1000 ends at value 1006, past the file's 24 values/,
+    );
     meta.tensors[2].offset = -1;
     fs.writeFileSync(path.join(dir, CHECKPOINT_JSON), JSON.stringify(meta));
     expectDamaged(dir, path.join(dir, CHECKPOINT_JSON), /tensor 2 \(adam\.m\.0\) has no valid offset/);
@@ -154,7 +188,8 @@ describe('checkpoints: replaced atomically as a whole', () => {
     // The crash: the rename that would put the new checkpoint.json in place never happens.
     const rename = fs.renameSync;
     const spy = vi.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
-      if (path.basename(String(to)) === CHECKPOINT_JSON) throw new Error('simulated crash before the index is committed');
+      if (path.basename(String(to)) === CHECKPOINT_JSON)
+        throw new Error('simulated crash before the index is committed');
       rename(from, to);
     });
     await expect(save(dir, 2, 9)).rejects.toThrow('simulated crash');

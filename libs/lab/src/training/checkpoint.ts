@@ -21,7 +21,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, throwIfWebgpuFailed, LEGACY_OPTIMIZER, type OptimizerName, type OptimizerState, isOptimizerName } from '@pixel-models/nn';
+import {
+  ConfigError,
+  throwIfWebgpuFailed,
+  LEGACY_OPTIMIZER,
+  type OptimizerName,
+  type OptimizerState,
+  isOptimizerName,
+} from '@pixel-models/nn';
 import { writeFileAtomic } from '../results';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
@@ -73,13 +80,19 @@ const sha256Of = (data: Uint8Array) => createHash('sha256').update(data).digest(
 
 export async function saveCheckpoint<H>(
   dir: string,
-  meta: Omit<CheckpointMeta<H>, 'format' | 'tensors' | 'savedAt' | 'optimizer' | 'optimizerStep' | 'adamStep' | 'binary' | 'bytes' | 'sha256'>,
+  meta: Omit<
+    CheckpointMeta<H>,
+    'format' | 'tensors' | 'savedAt' | 'optimizer' | 'optimizerStep' | 'adamStep' | 'binary' | 'bytes' | 'sha256'
+  >,
   weights: tf.Tensor[],
   optimizer: { name: OptimizerName; state: OptimizerState },
 ): Promise<void> {
   const groups: [string, tf.Tensor[]][] = [
     ['weight', weights],
-    ...Object.entries(optimizer.state.slots).map(([slot, list]): [string, tf.Tensor[]] => [`${optimizer.name}.${slot}`, list]),
+    ...Object.entries(optimizer.state.slots).map(([slot, list]): [string, tf.Tensor[]] => [
+      `${optimizer.name}.${slot}`,
+      list,
+    ]),
   ];
   const tensors: CheckpointMeta['tensors'] = [];
   let offset = 0;
@@ -91,15 +104,23 @@ export async function saveCheckpoint<H>(
   }
   const values = new Float32Array(offset);
   let k = 0;
-  for (const [, list] of groups) for (const t of list) values.set((await t.data()) as Float32Array, tensors[k++].offset);
+  for (const [, list] of groups)
+    for (const t of list) values.set((await t.data()) as Float32Array, tensors[k++].offset);
   throwIfWebgpuFailed(); // never replace a good checkpoint with garbage
   const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   const sha256 = sha256Of(data);
   const binary = `checkpoint-${sha256.slice(0, 16)}.bin`;
   writeFileAtomic(path.join(dir, binary), data);
   const full: CheckpointMeta<H> = {
-    format: 1, ...meta, optimizer: optimizer.name, optimizerStep: optimizer.state.step, tensors, savedAt: new Date().toISOString(),
-    binary, bytes: data.byteLength, sha256,
+    format: 1,
+    ...meta,
+    optimizer: optimizer.name,
+    optimizerStep: optimizer.state.step,
+    tensors,
+    savedAt: new Date().toISOString(),
+    binary,
+    bytes: data.byteLength,
+    sha256,
   };
   writeFileAtomic(path.join(dir, CHECKPOINT_JSON), JSON.stringify(full, null, 1)); // the commit point
   removeOldBinaries(dir, binary);
@@ -158,7 +179,8 @@ function checkIndex(v: unknown, fail: (what: string) => never): asserts v is Che
   const pos = o.position as Record<string, unknown>;
   for (const key of ['epoch', 'batch', 'partialLoss', 'partialImages', 'partialSeconds']) {
     if (!(key in pos)) fail(`missing field "position.${key}"`);
-    if (typeof pos[key] !== 'number' || !Number.isFinite(pos[key])) fail(`field "position.${key}" is not a finite number`);
+    if (typeof pos[key] !== 'number' || !Number.isFinite(pos[key]))
+      fail(`field "position.${key}" is not a finite number`);
   }
   need('history', Array.isArray, 'an array');
   need('tensors', Array.isArray, 'an array');
@@ -168,7 +190,8 @@ function checkIndex(v: unknown, fail: (what: string) => never): asserts v is Che
     if (!Array.isArray(r.shape) || !r.shape.every(isCount)) fail(`tensor ${i} (${r.name}) has no valid shape`);
     if (!isCount(r.offset)) fail(`tensor ${i} (${r.name}) has no valid offset`);
   });
-  for (const key of ['optimizerStep', 'adamStep']) if (key in o && !isCount(o[key])) fail(`field "${key}" is not a count`);
+  for (const key of ['optimizerStep', 'adamStep'])
+    if (key in o && !isCount(o[key])) fail(`field "${key}" is not a count`);
   if ('binary' in o || 'bytes' in o || 'sha256' in o) {
     need('binary', (x) => typeof x === 'string' && BINARY_NAME.test(x), 'a file name checkpoint-<16 hex digits>.bin');
     need('bytes', isCount, 'a byte count');
@@ -180,7 +203,9 @@ export function loadCheckpoint<H>(dir: string): Checkpoint<H> {
   const index = path.join(dir, CHECKPOINT_JSON);
   if (!fs.existsSync(index)) throw new ConfigError(`no checkpoint in ${dir}: expected ${CHECKPOINT_JSON}`);
   const damaged = (file: string, what: string): never => {
-    throw new ConfigError(`damaged checkpoint: ${file}: ${what}; the checkpoint cannot be resumed (restore the run folder from a copy, or start a new run)`);
+    throw new ConfigError(
+      `damaged checkpoint: ${file}: ${what}; the checkpoint cannot be resumed (restore the run folder from a copy, or start a new run)`,
+    );
   };
   let parsed: unknown;
   try {
@@ -195,25 +220,43 @@ export function loadCheckpoint<H>(dir: string): Checkpoint<H> {
   if (!fs.existsSync(binFile)) damaged(index, `it names ${path.basename(binFile)}, which does not exist`);
   const buf = fs.readFileSync(binFile);
   if (verified) {
-    if (buf.byteLength !== meta.bytes) damaged(binFile, `it is ${buf.byteLength} bytes but ${CHECKPOINT_JSON} records ${meta.bytes} (truncated or replaced)`);
+    if (buf.byteLength !== meta.bytes)
+      damaged(
+        binFile,
+        `it is ${buf.byteLength} bytes but ${CHECKPOINT_JSON} records ${meta.bytes} (truncated or replaced)`,
+      );
     const sum = sha256Of(buf);
-    if (sum !== meta.sha256) damaged(binFile, `checksum mismatch: SHA-256 ${sum.slice(0, 16)}... but ${CHECKPOINT_JSON} records ${meta.sha256!.slice(0, 16)}... (flipped bits or overwritten)`);
+    if (sum !== meta.sha256)
+      damaged(
+        binFile,
+        `checksum mismatch: SHA-256 ${sum.slice(0, 16)}... but ${CHECKPOINT_JSON} records ${meta.sha256!.slice(0, 16)}... (flipped bits or overwritten)`,
+      );
   } else {
     console.warn(`${binFile}: checkpoint unverified: written before checksums (sizes are checked, values cannot be)`);
   }
-  if (buf.byteLength % 4 !== 0) damaged(binFile, `${buf.byteLength} bytes is not a whole number of float32 values (truncated)`);
+  if (buf.byteLength % 4 !== 0)
+    damaged(binFile, `${buf.byteLength} bytes is not a whole number of float32 values (truncated)`);
   const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const sizeOf = (t: CheckpointMeta['tensors'][number]) => t.shape.reduce((a, b) => a * b, 1);
   for (const t of meta.tensors) {
     const end = t.offset + sizeOf(t);
-    if (end > values.length) damaged(binFile, `tensor ${t.name} [${t.shape}] at offset ${t.offset} ends at value ${end}, past the file's ${values.length} values (truncated, or out of range)`);
+    if (end > values.length)
+      damaged(
+        binFile,
+        `tensor ${t.name} [${t.shape}] at offset ${t.offset} ends at value ${end}, past the file's ${values.length} values (truncated, or out of range)`,
+      );
   }
   const name = meta.optimizer ?? LEGACY_OPTIMIZER;
-  if (!isOptimizerName(name)) throw new ConfigError(`${dir}: the checkpoint names an unknown optimizer "${String(name)}"`);
+  if (!isOptimizerName(name))
+    throw new ConfigError(`${dir}: the checkpoint names an unknown optimizer "${String(name)}"`);
   const tensor = (t: CheckpointMeta['tensors'][number]) => {
     const v = values.subarray(t.offset, t.offset + sizeOf(t));
     const bad = v.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) damaged(binFile, `tensor ${t.name} holds a non-finite value (${v[bad]}) at index ${bad}: not a checkpoint training would write`);
+    if (bad >= 0)
+      damaged(
+        binFile,
+        `tensor ${t.name} holds a non-finite value (${v[bad]}) at index ${bad}: not a checkpoint training would write`,
+      );
     return v;
   };
   // Check every tensor's values before creating any: nothing to dispose on failure.
@@ -226,7 +269,12 @@ export function loadCheckpoint<H>(dir: string): Checkpoint<H> {
     const slot = t.name.slice(name.length + 1, t.name.lastIndexOf('.'));
     (slots[slot] ??= []).push(make(t));
   }
-  return { meta, weights, optimizer: { name, state: { step: meta.optimizerStep ?? meta.adamStep ?? 0, slots } }, verified };
+  return {
+    meta,
+    weights,
+    optimizer: { name, state: { step: meta.optimizerStep ?? meta.adamStep ?? 0, slots } },
+    verified,
+  };
 }
 
 /** A checkpoint's optimizer must be the run's: its state means nothing to another optimizer. */
@@ -242,11 +290,15 @@ export function checkCheckpointOptimizer(checkpoint: Checkpoint, optimizer: Opti
 /** Copies checkpoint weights into the model's variables, checking that the shapes agree. */
 export function restoreWeights(variables: tf.Variable[], weights: tf.Tensor[], source: string): void {
   if (variables.length !== weights.length) {
-    throw new ConfigError(`${source}: checkpoint has ${weights.length} tensors but the model has ${variables.length}: it was saved for another model configuration`);
+    throw new ConfigError(
+      `${source}: checkpoint has ${weights.length} tensors but the model has ${variables.length}: it was saved for another model configuration`,
+    );
   }
   variables.forEach((v, i) => {
     if (v.shape.join() !== weights[i].shape.join()) {
-      throw new ConfigError(`${source}: tensor ${i} has shape [${weights[i].shape}] but the model expects [${v.shape}]`);
+      throw new ConfigError(
+        `${source}: tensor ${i} has shape [${weights[i].shape}] but the model expects [${v.shape}]`,
+      );
     }
     v.assign(weights[i]);
   });

@@ -1,6 +1,16 @@
 /** Exact mean NLL of an image set under a model, in nats per image and bits per dimension. */
 import * as tf from '@tensorflow/tfjs';
-import { bitsPerDim, nllPerImage, readScalar, type AutoregressiveModel, type LevelSet, batchCount, gatherBatch, inOrder, levelSetDims } from '@pixel-models/nn';
+import {
+  bitsPerDim,
+  nllPerImage,
+  readScalar,
+  type AutoregressiveModel,
+  type LevelSet,
+  batchCount,
+  gatherBatch,
+  inOrder,
+  levelSetDims,
+} from '@pixel-models/nn';
 import { type StopFlag, stopPoint } from '../signals';
 
 /** Builds the conditioning input of a batch (labels, an encoder's embedding, ...), or nothing. */
@@ -15,7 +25,17 @@ export interface NllResult {
 export async function evaluateNll(
   model: AutoregressiveModel,
   set: LevelSet,
-  { batchSize = 100, condition, onBatch, stop }: { batchSize?: number; condition?: ConditionFn; onBatch?: (done: number, total: number) => void; stop?: StopFlag } = {},
+  {
+    batchSize = 100,
+    condition,
+    onBatch,
+    stop,
+  }: {
+    batchSize?: number;
+    condition?: ConditionFn;
+    onBatch?: (done: number, total: number) => void;
+    stop?: StopFlag;
+  } = {},
 ): Promise<NllResult> {
   const order = inOrder(set.count);
   const batches = batchCount(set.count, batchSize);

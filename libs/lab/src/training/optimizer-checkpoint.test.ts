@@ -9,7 +9,18 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv1x1, maskedConv2d, ConfigError, colourGroups, mask, type AutoregressiveModel, levelsToInput, toLogits, Params, type LevelSet } from '@pixel-models/nn';
+import {
+  conv1x1,
+  maskedConv2d,
+  ConfigError,
+  colourGroups,
+  mask,
+  type AutoregressiveModel,
+  levelsToInput,
+  toLogits,
+  Params,
+  type LevelSet,
+} from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { readVariables, webgpuOrSkip } from '../testing/webgpu';
 import { CHECKPOINT_JSON, checkpointBinary, loadCheckpoint } from './checkpoint';
@@ -21,10 +32,15 @@ function tinyModel(seed: number): AutoregressiveModel {
   const w1 = p.weight('w1', [3, 3, 1, 4], 9);
   const w2 = p.weight('w2', [4, 2], 4);
   const m1 = mask({ kernel: [3, 3], type: 'A', inGroups: colourGroups(1, 1), outGroups: colourGroups(4, 1) });
-  const logitsFromInput = (x: tf.Tensor4D) => tf.tidy(() => toLogits(conv1x1(tf.relu(maskedConv2d(x, w1 as tf.Tensor4D, m1)), w2 as tf.Tensor2D), 1, 2));
+  const logitsFromInput = (x: tf.Tensor4D) =>
+    tf.tidy(() => toLogits(conv1x1(tf.relu(maskedConv2d(x, w1 as tf.Tensor4D, m1)), w2 as tf.Tensor2D), 1, 2));
   return {
-    name: 'tiny', config: { channels: 1, levels: 2 }, logitsFromInput, logits: (x) => logitsFromInput(levelsToInput(x, 2)),
-    trainableVariables: p.variables, dispose: () => p.dispose(),
+    name: 'tiny',
+    config: { channels: 1, levels: 2 },
+    logitsFromInput,
+    logits: (x) => logitsFromInput(levelsToInput(x, 2)),
+    trainableVariables: p.variables,
+    dispose: () => p.dispose(),
   };
 }
 
@@ -44,7 +60,17 @@ async function interrupted(options: TrainOptions): Promise<string> {
   const model = tinyModel(3);
   const stop = { interrupted: false };
   let seen = 0;
-  const part = await train({ model, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, stop, onBatch: () => { if (++seen === 7) stop.interrupted = true; } });
+  const part = await train({
+    model,
+    train: data(40, 1),
+    validation: data(16, 2),
+    options,
+    checkpointDir: dir,
+    stop,
+    onBatch: () => {
+      if (++seen === 7) stop.interrupted = true;
+    },
+  });
   expect(part.outcome).toBe('interrupted');
   model.dispose();
   return dir;
@@ -52,7 +78,14 @@ async function interrupted(options: TrainOptions): Promise<string> {
 
 async function resumed(dir: string, options: TrainOptions) {
   const model = tinyModel(99); // another init: everything must come from the checkpoint
-  const run = await train({ model, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, resume: loadCheckpoint(dir) });
+  const run = await train({
+    model,
+    train: data(40, 1),
+    validation: data(16, 2),
+    options,
+    checkpointDir: dir,
+    resume: loadCheckpoint(dir),
+  });
   const weights = await weightsOf(model);
   model.dispose();
   return { history: run.history, weights };
@@ -84,10 +117,15 @@ describe.each(BACKENDS)('RMSProp checkpoints on %s', (backend) => {
     const dir = await interrupted(options);
     const saved = loadCheckpoint(dir);
     expect(saved.meta).toMatchObject({ optimizer: 'rmsprop', optimizerStep: 7, position: { epoch: 1, batch: 2 } });
-    expect(saved.meta.tensors.filter((t) => !t.name.startsWith('weight.')).map((t) => t.name)).toEqual(['rmsprop.meanSquare.0', 'rmsprop.meanSquare.1']);
+    expect(saved.meta.tensors.filter((t) => !t.name.startsWith('weight.')).map((t) => t.name)).toEqual([
+      'rmsprop.meanSquare.0',
+      'rmsprop.meanSquare.1',
+    ]);
     const rest = await resumed(dir, options);
     expect(rest.weights).toEqual(full.weights);
-    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(full.history.map((h) => [h.trainNats, h.validationNats]));
+    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(
+      full.history.map((h) => [h.trainNats, h.validationNats]),
+    );
     // The option takes effect: Adam, same data and seed, ends elsewhere.
     expect((await uninterrupted({ ...base, optimizer: 'adam' })).weights).not.toEqual(full.weights);
   });
@@ -99,13 +137,25 @@ describe('optimizer checkpoints (wasm)', () => {
   });
 
   it('resuming with the other optimizer is a ConfigError that names both, before any training', async () => {
-    for (const [saved, asked] of [['adam', 'rmsprop'], ['rmsprop', 'adam']] as const) {
+    for (const [saved, asked] of [
+      ['adam', 'rmsprop'],
+      ['rmsprop', 'adam'],
+    ] as const) {
       const dir = await interrupted({ ...base, optimizer: saved });
       const before = fs.readFileSync(checkpointBinary(dir)!);
       const model = tinyModel(99);
-      const run = train({ model, train: data(40, 1), validation: data(16, 2), options: { ...base, optimizer: asked }, checkpointDir: dir, resume: loadCheckpoint(dir) });
+      const run = train({
+        model,
+        train: data(40, 1),
+        validation: data(16, 2),
+        options: { ...base, optimizer: asked },
+        checkpointDir: dir,
+        resume: loadCheckpoint(dir),
+      });
       await expect(run).rejects.toThrow(ConfigError);
-      await expect(run).rejects.toThrow(`the checkpoint was trained with ${saved}, not ${asked}: resume with --optimizer ${saved}`);
+      await expect(run).rejects.toThrow(
+        `the checkpoint was trained with ${saved}, not ${asked}: resume with --optimizer ${saved}`,
+      );
       expect(fs.readFileSync(checkpointBinary(dir)!).equals(before)).toBe(true);
       model.dispose();
     }

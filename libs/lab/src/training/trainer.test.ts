@@ -3,7 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { colourGroups, mask, conv1x1, maskedConv2d, type AutoregressiveModel, levelsToInput, toLogits, Params, Adam, trainStep, type LevelSet } from '@pixel-models/nn';
+import {
+  colourGroups,
+  mask,
+  conv1x1,
+  maskedConv2d,
+  type AutoregressiveModel,
+  levelsToInput,
+  toLogits,
+  Params,
+  Adam,
+  trainStep,
+  type LevelSet,
+} from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { readVariables, webgpuOrSkip } from '../testing/webgpu';
 import { checkpointBinary, loadCheckpoint } from './checkpoint';
@@ -56,7 +68,13 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     for (let k = 0; k < 2; k++) {
       const model = tinyModel(3);
       const dir = tmp();
-      const { history, outcome } = await train({ model, train: data(40, 1), validation: data(16, 2), options: { ...options, epochs: 3 }, checkpointDir: dir });
+      const { history, outcome } = await train({
+        model,
+        train: data(40, 1),
+        validation: data(16, 2),
+        options: { ...options, epochs: 3 },
+        checkpointDir: dir,
+      });
       expect(outcome).toBe('completed');
       expect(loadCheckpoint(dir).meta.position.epoch).toBe(3);
       runs.push({ history, weights: await weightsOf(model) });
@@ -69,34 +87,68 @@ describe.each(BACKENDS)('train on %s', (backend) => {
 
   it('an interrupted run resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
     const full = tinyModel(3);
-    const fullRun = await train({ model: full, train: data(40, 1), validation: data(16, 2), options, checkpointDir: tmp() });
+    const fullRun = await train({
+      model: full,
+      train: data(40, 1),
+      validation: data(16, 2),
+      options,
+      checkpointDir: tmp(),
+    });
 
     const dir = tmp();
     const first = tinyModel(3);
     const stop = { interrupted: false };
     let seen = 0;
     const part = await train({
-      model: first, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, stop,
-      onBatch: () => { if (++seen === 7) stop.interrupted = true; }, // mid-way through epoch 2 (5 batches an epoch)
+      model: first,
+      train: data(40, 1),
+      validation: data(16, 2),
+      options,
+      checkpointDir: dir,
+      stop,
+      onBatch: () => {
+        if (++seen === 7) stop.interrupted = true;
+      }, // mid-way through epoch 2 (5 batches an epoch)
     });
     expect(part.outcome).toBe('interrupted');
     expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 1, batch: 2 });
 
     const resumed = tinyModel(99); // different init: everything must come from the checkpoint
-    const rest = await train({ model: resumed, train: data(40, 1), validation: data(16, 2), options, checkpointDir: dir, resume: loadCheckpoint(dir) });
+    const rest = await train({
+      model: resumed,
+      train: data(40, 1),
+      validation: data(16, 2),
+      options,
+      checkpointDir: dir,
+      resume: loadCheckpoint(dir),
+    });
     expect(rest.outcome).toBe('completed');
     expect(await weightsOf(resumed)).toEqual(await weightsOf(full));
-    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(fullRun.history.map((h) => [h.trainNats, h.validationNats]));
+    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(
+      fullRun.history.map((h) => [h.trainNats, h.validationNats]),
+    );
     [full, first, resumed].forEach((m) => m.dispose());
   });
 
   it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', async () => {
     const dir = tmp();
     const model = tinyModel(3);
-    await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir });
+    await train({
+      model,
+      train: data(16, 1),
+      validation: data(8, 2),
+      options: { ...options, epochs: 1 },
+      checkpointDir: dir,
+    });
     const good = fs.readFileSync(checkpointBinary(dir)!);
     model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
-    const run = train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir });
+    const run = train({
+      model,
+      train: data(16, 1),
+      validation: data(8, 2),
+      options: { ...options, epochs: 1 },
+      checkpointDir: dir,
+    });
     await expect(run).rejects.toThrow(TrainingDivergedError);
     await expect(run).rejects.toThrow(/loss became NaN at epoch 1, batch 1.*last good checkpoint/);
     expect(fs.readFileSync(checkpointBinary(dir)!).equals(good)).toBe(true);
@@ -108,15 +160,40 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const model = tinyModel(3);
     const stop = { interrupted: false };
     // Set on the last batch of the last epoch: the validation pass that follows must see it, not finish the run.
-    const first = await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir, stop, onBatch: (p) => { if (p.batch === p.batches) stop.interrupted = true; } });
+    const first = await train({
+      model,
+      train: data(16, 1),
+      validation: data(8, 2),
+      options: { ...options, epochs: 1 },
+      checkpointDir: dir,
+      stop,
+      onBatch: (p) => {
+        if (p.batch === p.batches) stop.interrupted = true;
+      },
+    });
     expect(first.outcome).toBe('interrupted');
     expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 0, batch: 2 });
     const resumed = tinyModel(99);
-    const rest = await train({ model: resumed, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir, resume: loadCheckpoint(dir) });
+    const rest = await train({
+      model: resumed,
+      train: data(16, 1),
+      validation: data(8, 2),
+      options: { ...options, epochs: 1 },
+      checkpointDir: dir,
+      resume: loadCheckpoint(dir),
+    });
     const full = tinyModel(3);
-    const ref = await train({ model: full, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: tmp() });
+    const ref = await train({
+      model: full,
+      train: data(16, 1),
+      validation: data(8, 2),
+      options: { ...options, epochs: 1 },
+      checkpointDir: tmp(),
+    });
     expect(rest.outcome).toBe('completed');
-    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(ref.history.map((h) => [h.trainNats, h.validationNats]));
+    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(
+      ref.history.map((h) => [h.trainNats, h.validationNats]),
+    );
     [model, resumed, full].forEach((m) => m.dispose());
   });
 
@@ -124,27 +201,66 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const dir = tmp();
     const model = tinyModel(3);
     model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
-    await expect(train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: dir })).rejects.toThrow(/loss became NaN.*no checkpoint was saved yet/);
+    await expect(
+      train({
+        model,
+        train: data(16, 1),
+        validation: data(8, 2),
+        options: { ...options, epochs: 1 },
+        checkpointDir: dir,
+      }),
+    ).rejects.toThrow(/loss became NaN.*no checkpoint was saved yet/);
     model.dispose();
   });
 
-  it('ends a run whose loss runs far above the uniform model\'s as diverged', async () => {
+  it("ends a run whose loss runs far above the uniform model's as diverged", async () => {
     const model = tinyModel(3, 1e4); // huge initial weights: a confident, wrong model, far above 36 ln 2 nats
-    await expect(train({ model, train: data(64, 1), validation: data(8, 2), options: { ...options, epochs: 1 }, checkpointDir: tmp() })).rejects.toThrow(/over 10x the uniform model's 25.0/);
+    await expect(
+      train({
+        model,
+        train: data(64, 1),
+        validation: data(8, 2),
+        options: { ...options, epochs: 1 },
+        checkpointDir: tmp(),
+      }),
+    ).rejects.toThrow(/over 10x the uniform model's 25.0/);
     model.dispose();
   });
 
   it('rejects bad options', async () => {
     const model = tinyModel(1);
-    await expect(train({ model, train: data(8, 1), validation: data(8, 2), options: { ...options, batchSize: 0 }, checkpointDir: tmp() })).rejects.toThrow(/batchSize/);
-    await expect(train({ model, train: data(8, 1), validation: data(8, 2), options: { ...options, learningRate: -1 }, checkpointDir: tmp() })).rejects.toThrow(/learning rate/);
+    await expect(
+      train({
+        model,
+        train: data(8, 1),
+        validation: data(8, 2),
+        options: { ...options, batchSize: 0 },
+        checkpointDir: tmp(),
+      }),
+    ).rejects.toThrow(/batchSize/);
+    await expect(
+      train({
+        model,
+        train: data(8, 1),
+        validation: data(8, 2),
+        options: { ...options, learningRate: -1 },
+        checkpointDir: tmp(),
+      }),
+    ).rejects.toThrow(/learning rate/);
     model.dispose();
   });
 
   it('keeps the tensor count flat across epochs (no leaks)', async () => {
     const model = tinyModel(2);
     const counts: number[] = [];
-    await train({ model, train: data(16, 1), validation: data(8, 2), options: { ...options, epochs: 3 }, checkpointDir: tmp(), onEpoch: () => counts.push(tf.memory().numTensors) });
+    await train({
+      model,
+      train: data(16, 1),
+      validation: data(8, 2),
+      options: { ...options, epochs: 3 },
+      checkpointDir: tmp(),
+      onEpoch: () => counts.push(tf.memory().numTensors),
+    });
     expect(counts[2]).toBe(counts[1]);
     model.dispose();
   });

@@ -4,8 +4,30 @@
  * that keeps the last good checkpoint. It knows nothing about any model beyond the AutoregressiveModel contract.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, bitsPerDim, type AutoregressiveModel, createOptimizer, LEGACY_OPTIMIZER, OPTIMIZER_NAMES, type OptimizerName, isOptimizerName, trainStep, type LevelSet, batchCount, epochOrder, gatherBatch, levelSetDims } from '@pixel-models/nn';
-import { type Checkpoint, type TrainingPosition, checkCheckpointOptimizer, hasCheckpoint, restoreWeights, saveCheckpoint } from './checkpoint';
+import {
+  ConfigError,
+  bitsPerDim,
+  type AutoregressiveModel,
+  createOptimizer,
+  LEGACY_OPTIMIZER,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  isOptimizerName,
+  trainStep,
+  type LevelSet,
+  batchCount,
+  epochOrder,
+  gatherBatch,
+  levelSetDims,
+} from '@pixel-models/nn';
+import {
+  type Checkpoint,
+  type TrainingPosition,
+  checkCheckpointOptimizer,
+  hasCheckpoint,
+  restoreWeights,
+  saveCheckpoint,
+} from './checkpoint';
 import { RunInterrupted, type StopFlag, yieldToSignals } from '../signals';
 import { type ConditionFn, evaluateNll } from './evaluate';
 
@@ -84,7 +106,8 @@ export function checkTrainOptions(o: TrainOptions): void {
   }
   if (!(o.learningRate > 0)) throw new ConfigError(`learning rate must be positive, got ${o.learningRate}`);
   if (!(o.clipNorm >= 0)) throw new ConfigError(`clip norm must be >= 0, got ${o.clipNorm}`);
-  if (o.optimizer !== undefined && !isOptimizerName(o.optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(o.optimizer)}`);
+  if (o.optimizer !== undefined && !isOptimizerName(o.optimizer))
+    throw new ConfigError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(o.optimizer)}`);
 }
 
 export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; history: EpochMetrics[] }> {
@@ -92,7 +115,10 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   checkTrainOptions(options);
   const variables = model.trainableVariables;
   if (args.resume) checkCheckpointOptimizer(args.resume, optimizerOf(options), checkpointDir);
-  const optimizer = createOptimizer(optimizerOf(options), variables, { learningRate: options.learningRate, clipNorm: options.clipNorm });
+  const optimizer = createOptimizer(optimizerOf(options), variables, {
+    learningRate: options.learningRate,
+    clipNorm: options.clipNorm,
+  });
   const history: EpochMetrics[] = [];
   let pos: TrainingPosition = { epoch: 0, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
   if (args.resume) {
@@ -104,7 +130,12 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   const save = async (position: TrainingPosition) => {
     const state = optimizer.state();
     try {
-      await saveCheckpoint(checkpointDir, { model: model.name, modelConfig: model.config, position, history }, variables, { name: optimizer.name, state });
+      await saveCheckpoint(
+        checkpointDir,
+        { model: model.name, modelConfig: model.config, position, history },
+        variables,
+        { name: optimizer.name, state },
+      );
     } finally {
       tf.dispose(Object.values(state.slots).flat());
     }
@@ -113,11 +144,18 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   const batches = batchCount(data.count, options.batchSize);
   const uniform = uniformNll(dims, model.config.levels);
   // Says which checkpoint is kept only when there is one: a run can fail before its first.
-  const kept = () => (hasCheckpoint(checkpointDir) ? `the last good checkpoint is kept in ${checkpointDir}` : 'no checkpoint was saved yet');
+  const kept = () =>
+    hasCheckpoint(checkpointDir)
+      ? `the last good checkpoint is kept in ${checkpointDir}`
+      : 'no checkpoint was saved yet';
   const diverged = (what: string) =>
     new TrainingDivergedError(`${what}: training stopped as diverged; ${kept()}. Lower --lr or set --clip (e.g. 1)`);
   try {
-    for (; pos.epoch < options.epochs; pos = { epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 }) {
+    for (
+      ;
+      pos.epoch < options.epochs;
+      pos = { epoch: pos.epoch + 1, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 }
+    ) {
       const order = epochOrder(data.count, options.seed, pos.epoch);
       for (; pos.batch < batches; pos.batch++) {
         if (args.stop?.interrupted) {
@@ -136,7 +174,9 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         pos.partialSeconds += (performance.now() - started) / 1000;
         const nats = pos.partialLoss / pos.partialImages;
         if (pos.partialImages >= DIVERGENCE_MIN_BATCHES * options.batchSize && nats > DIVERGENCE_FACTOR * uniform) {
-          throw diverged(`the mean training loss reached ${nats.toFixed(1)} nats at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}, over ${DIVERGENCE_FACTOR}x the uniform model's ${uniform.toFixed(1)}`);
+          throw diverged(
+            `the mean training loss reached ${nats.toFixed(1)} nats at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}, over ${DIVERGENCE_FACTOR}x the uniform model's ${uniform.toFixed(1)}`,
+          );
         }
         args.onBatch?.({
           epoch: pos.epoch,
@@ -153,7 +193,11 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
       }
       let val;
       try {
-        val = await evaluateNll(model, validation, { batchSize: Math.max(options.batchSize, 100), condition, stop: args.stop });
+        val = await evaluateNll(model, validation, {
+          batchSize: Math.max(options.batchSize, 100),
+          condition,
+          stop: args.stop,
+        });
       } catch (e) {
         if (!(e instanceof RunInterrupted)) throw e;
         // Stopped in the validation pass: the epoch's batches are done; resuming redoes only the validation.
@@ -161,7 +205,9 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         return { outcome: 'interrupted', history };
       }
       if (!Number.isFinite(val.nats) || val.nats > DIVERGENCE_FACTOR * uniform) {
-        throw diverged(`the validation NLL was ${val.nats} nats after epoch ${pos.epoch + 1}, over ${DIVERGENCE_FACTOR}x the uniform model's ${uniform.toFixed(1)}`);
+        throw diverged(
+          `the validation NLL was ${val.nats} nats after epoch ${pos.epoch + 1}, over ${DIVERGENCE_FACTOR}x the uniform model's ${uniform.toFixed(1)}`,
+        );
       }
       const trainNats = pos.partialLoss / pos.partialImages;
       const metrics: EpochMetrics = {

@@ -13,12 +13,28 @@ const gpu = await webgpuOrSkip();
 /** Three variables of different shapes and a fixed schedule of gradients (the 3rd step's loss is NaN). */
 const SHAPES = [[3, 4], [5], [2, 2, 3]];
 // The same float32 values on both backends (computed here, not by each backend's sin).
-const gradsAt = (step: number) => SHAPES.map((s, k) => tf.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => (3 + step) * Math.sin(i + step * 7 + k)), s));
+const gradsAt = (step: number) =>
+  SHAPES.map((s, k) =>
+    tf.tensor(
+      Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => (3 + step) * Math.sin(i + step * 7 + k)),
+      s,
+    ),
+  );
 const LOSSES = [1.5, 1.2, NaN, 1.1, 0.9];
 
-async function run(backend: string, clipNorm: number): Promise<{ weights: number[][]; iterations: number; state: { m: number[][]; v: number[][] } }> {
+async function run(
+  backend: string,
+  clipNorm: number,
+): Promise<{ weights: number[][]; iterations: number; state: { m: number[][]; v: number[][] } }> {
   return onBackend(backend, async () => {
-    const variables = SHAPES.map((s, k) => tf.variable(tf.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(3 * i + k)), s)));
+    const variables = SHAPES.map((s, k) =>
+      tf.variable(
+        tf.tensor(
+          Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(3 * i + k)),
+          s,
+        ),
+      ),
+    );
     const adam = new Adam(variables, { learningRate: 0.05, clipNorm });
     for (let step = 0; step < LOSSES.length; step++) {
       const grads = gradsAt(step);
@@ -27,7 +43,11 @@ async function run(backend: string, clipNorm: number): Promise<{ weights: number
       tf.dispose([...grads, loss]);
     }
     const state = adam.state();
-    const out = { weights: await readVariables(variables), iterations: adam.iterations, state: { m: await readAll(state.slots.m), v: await readAll(state.slots.v) } };
+    const out = {
+      weights: await readVariables(variables),
+      iterations: adam.iterations,
+      state: { m: await readAll(state.slots.m), v: await readAll(state.slots.v) },
+    };
     tf.dispose([...state.slots.m, ...state.slots.v, ...variables]);
     adam.dispose();
     return out;
@@ -57,7 +77,13 @@ describe.skipIf(!gpu.available)('Adam on webgpu (flat moments, fused kernels)', 
   });
 
   it('clipScale over more gradients than one tfjs-webgpu AddN can bind matches cpu (RMSProp clips with it)', async () => {
-    const grads = () => Array.from({ length: 12 }, (_, k) => tf.tensor(Float32Array.from({ length: 5 }, (_, i) => Math.sin(i + 3 * k)), [5]));
+    const grads = () =>
+      Array.from({ length: 12 }, (_, k) =>
+        tf.tensor(
+          Float32Array.from({ length: 5 }, (_, i) => Math.sin(i + 3 * k)),
+          [5],
+        ),
+      );
     const scaleOn = (backend: string) =>
       onBackend(backend, () => {
         const g = grads();
@@ -86,7 +112,13 @@ describe.skipIf(!gpu.available)('Adam on webgpu (flat moments, fused kernels)', 
     const back = await onBackend('webgpu', async () => {
       const variables = SHAPES.map((s) => tf.variable(tf.zeros(s)));
       const adam = new Adam(variables, { learningRate: 0.1 });
-      const state: AdamState = { step: saved.state.step, slots: { m: saved.state.m.map((m, i) => tf.tensor(m, SHAPES[i])), v: saved.state.v.map((v, i) => tf.tensor(v, SHAPES[i])) } };
+      const state: AdamState = {
+        step: saved.state.step,
+        slots: {
+          m: saved.state.m.map((m, i) => tf.tensor(m, SHAPES[i])),
+          v: saved.state.v.map((v, i) => tf.tensor(v, SHAPES[i])),
+        },
+      };
       adam.load(state);
       const again = adam.state();
       const out = { step: adam.iterations, m: await readAll(again.slots.m), v: await readAll(again.slots.v) };

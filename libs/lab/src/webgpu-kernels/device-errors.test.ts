@@ -6,7 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { verticalStackConv, BackendError, type AutoregressiveModel, levelsToInput, toLogits, Params, dependencyMap, tidyRead, clearWebgpuErrors } from '@pixel-models/nn';
+import {
+  verticalStackConv,
+  BackendError,
+  type AutoregressiveModel,
+  levelsToInput,
+  toLogits,
+  Params,
+  dependencyMap,
+  tidyRead,
+  clearWebgpuErrors,
+} from '@pixel-models/nn';
 import { onBackend, webgpuOrSkip } from '../testing/webgpu';
 
 const gpu = await webgpuOrSkip();
@@ -16,17 +26,35 @@ function twoConvModel(): AutoregressiveModel {
   const p = new Params(5);
   const w1 = p.weight('w1', [2, 3, 2, 4], 12) as unknown as tf.Tensor4D;
   const w2 = p.weight('w2', [2, 3, 4, 6], 24) as unknown as tf.Tensor4D;
-  const logitsFromInput = (x: tf.Tensor4D) => tf.tidy(() => toLogits(verticalStackConv(tf.tanh(verticalStackConv(x, w1)), w2), 2, 3));
-  return { name: 'two-convs', config: { channels: 2, levels: 3 }, logitsFromInput, logits: (x) => logitsFromInput(levelsToInput(x, 3)), trainableVariables: p.variables, dispose: () => p.dispose() };
+  const logitsFromInput = (x: tf.Tensor4D) =>
+    tf.tidy(() => toLogits(verticalStackConv(tf.tanh(verticalStackConv(x, w1)), w2), 2, 3));
+  return {
+    name: 'two-convs',
+    config: { channels: 2, levels: 3 },
+    logitsFromInput,
+    logits: (x) => logitsFromInput(levelsToInput(x, 3)),
+    trainableVariables: p.variables,
+    dispose: () => p.dispose(),
+  };
 }
 
 describe.skipIf(!gpu.available)('WebGPU errors and dependency maps on webgpu', () => {
   it('a kernel that cannot compile makes the next read fail with a BackendError, instead of returning garbage', async () => {
     await tf.setBackend('webgpu');
     try {
-      const read = tidyRead(() => tf.pad(tf.ones([1, 2, 2, 1, 2]), [[0, 0], [1, 0], [0, 0], [0, 0], [0, 0]]));
+      const read = tidyRead(() =>
+        tf.pad(tf.ones([1, 2, 2, 1, 2]), [
+          [0, 0],
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]),
+      );
       await expect(read).rejects.toThrow(BackendError);
-      await expect(read).rejects.toThrow(/^WebGPU reported an error, so values computed on it since are garbage: .*vec5.*--backend wasm/);
+      await expect(read).rejects.toThrow(
+        /^WebGPU reported an error, so values computed on it since are garbage: .*vec5.*--backend wasm/,
+      );
     } finally {
       clearWebgpuErrors();
     }

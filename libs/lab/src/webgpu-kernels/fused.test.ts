@@ -12,7 +12,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
-import { BackendError, createRng, adamApplyPlain, adamMomentsPlain, countWebgpuDispatches, fusedAdamApply, fusedAdamMoments, gatedActivationPacked, gatedActivationPackedPlain, lstmCell, lstmCellPlain, registerFusedWebgpuKernels, softmaxCrossEntropyPerImage, softmaxCrossEntropyPerImagePlain } from '@pixel-models/nn';
+import {
+  BackendError,
+  createRng,
+  adamApplyPlain,
+  adamMomentsPlain,
+  countWebgpuDispatches,
+  fusedAdamApply,
+  fusedAdamMoments,
+  gatedActivationPacked,
+  gatedActivationPackedPlain,
+  lstmCell,
+  lstmCellPlain,
+  registerFusedWebgpuKernels,
+  softmaxCrossEntropyPerImage,
+  softmaxCrossEntropyPerImagePlain,
+} from '@pixel-models/nn';
 
 /**
  * Elementwise tolerance: |fused - reference| <= RTOL·|reference| + ATOL·max|reference| (float32 on both sides; the
@@ -28,7 +43,8 @@ const unavailable = await initBackend('webgpu').then(
     throw e;
   },
 );
-if (unavailable && !process.env.CI) console.warn(`fused webgpu kernel tests skipped: no WebGPU adapter (${unavailable})`);
+if (unavailable && !process.env.CI)
+  console.warn(`fused webgpu kernel tests skipped: no WebGPU adapter (${unavailable})`);
 await initBackend('cpu');
 
 describe.runIf(unavailable && process.env.CI)('webgpu under CI', () => {
@@ -41,8 +57,10 @@ describe.runIf(unavailable && process.env.CI)('webgpu under CI', () => {
 
 const rng = createRng(20261129, 'fused-webgpu-test');
 const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-const randn = (shape: number[], scale = 1) => Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => normal() * scale);
-const randint = (shape: number[], n: number) => Int32Array.from({ length: tf.util.sizeFromShape(shape) }, () => Math.floor(rng.next() * n));
+const randn = (shape: number[], scale = 1) =>
+  Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => normal() * scale);
+const randint = (shape: number[], n: number) =>
+  Int32Array.from({ length: tf.util.sizeFromShape(shape) }, () => Math.floor(rng.next() * n));
 
 interface Input {
   values: Float32Array | Int32Array;
@@ -52,7 +70,11 @@ const float = (shape: number[], scale = 1): Input => ({ values: randn(shape, sca
 const int = (shape: number[], n: number): Input => ({ values: randint(shape, n), shape });
 
 /** Runs `fn` on `backend` with fresh tensors of `inputs` and reads its outputs back. */
-async function runOn(backend: string, inputs: Input[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+async function runOn(
+  backend: string,
+  inputs: Input[],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor[],
+): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const xs = inputs.map((x) => tf.tensor(x.values, x.shape, x.values instanceof Int32Array ? 'int32' : 'float32'));
   const outs = tf.tidy(() => fn(...xs));
@@ -104,7 +126,13 @@ const valueAndGrads =
   };
 
 /** Fused on webgpu vs plain on cpu, values and gradients. */
-async function compareWithPlain(what: string, inputs: Input[], fused: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tensor[]) => tf.Tensor, names: string[]) {
+async function compareWithPlain(
+  what: string,
+  inputs: Input[],
+  fused: (...xs: tf.Tensor[]) => tf.Tensor,
+  plain: (...xs: tf.Tensor[]) => tf.Tensor,
+  names: string[],
+) {
   const got = await runOn('webgpu', inputs, valueAndGrads(fused));
   const want = await runOn('cpu', inputs, valueAndGrads(plain));
   expectAllClose(what, got, want, names);
@@ -141,9 +169,16 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
     });
 
     it('accepts ranks 2, 3 and 5', async () => {
-      for (const shape of [[5, 6], [2, 3, 4], [1, 2, 2, 2, 6]]) {
+      for (const shape of [
+        [5, 6],
+        [2, 3, 4],
+        [1, 2, 2, 2, 6],
+      ]) {
         const dyShape = [...shape.slice(0, -1), shape[shape.length - 1] / 2];
-        await compareWithPlain(`gated rank ${shape.length}`, [float(shape), float(dyShape)], fused, plain, ['y', 'd fg']);
+        await compareWithPlain(`gated rank ${shape.length}`, [float(shape), float(dyShape)], fused, plain, [
+          'y',
+          'd fg',
+        ]);
       }
     });
 
@@ -159,7 +194,9 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
     it('runs 1 dispatch forward and 1 backward', async () => {
       const inputs = [float([2, 3, 3, 8]), float([2, 3, 3, 4])];
       expect(await dispatchesOf(inputs, (fg) => gatedActivationPacked(fg))).toBe(1);
-      expect(await dispatchesOf(inputs, (fg, dy) => tf.grads((x: tf.Tensor) => gatedActivationPacked(x))([fg], dy))).toBe(2);
+      expect(
+        await dispatchesOf(inputs, (fg, dy) => tf.grads((x: tf.Tensor) => gatedActivationPacked(x))([fg], dy)),
+      ).toBe(2);
     });
 
     it('rejects an odd channel axis and rank 1', () => {
@@ -193,7 +230,10 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
 
     it('is the NLL: a uniform softmax costs log Q per position', async () => {
       await tf.setBackend('webgpu');
-      const nll = softmaxCrossEntropyPerImage(tf.zeros<tf.Rank>(shape) as tf.Tensor5D, tf.tensor<tf.Rank>(levels.values, levels.shape, 'int32') as tf.Tensor4D);
+      const nll = softmaxCrossEntropyPerImage(
+        tf.zeros<tf.Rank>(shape) as tf.Tensor5D,
+        tf.tensor<tf.Rank>(levels.values, levels.shape, 'int32') as tf.Tensor4D,
+      );
       const expected = 3 * 3 * 2 * Math.log(7);
       for (const v of await nll.data()) expect(v).toBeCloseTo(expected, 4);
     });
@@ -201,7 +241,8 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
     it('runs 2 dispatches forward (NLL kernel + sum) and 1 backward', async () => {
       const inputs = [float(shape), levels, float([2])];
       expect(await dispatchesOf(inputs, (lg, lv) => run(softmaxCrossEntropyPerImage)(lg, lv))).toBe(2);
-      const grads = (lg: tf.Tensor, lv: tf.Tensor, dy: tf.Tensor) => tf.grads((x: tf.Tensor) => run(softmaxCrossEntropyPerImage)(x, lv))([lg], dy);
+      const grads = (lg: tf.Tensor, lv: tf.Tensor, dy: tf.Tensor) =>
+        tf.grads((x: tf.Tensor) => run(softmaxCrossEntropyPerImage)(x, lv))([lg], dy);
       expect(await dispatchesOf(inputs, grads)).toBe(3);
     });
   });
@@ -211,12 +252,14 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
     const H = 5;
     // A loss that uses h, c or both, weighted so that every gradient entry differs.
     type Use = 'h and c' | 'h only' | 'c only';
-    const cell = (f: typeof lstmCell, use: Use) => (pre: tf.Tensor, cPrev: tf.Tensor | undefined, wh: tf.Tensor, wc: tf.Tensor) => {
-      const { h, c } = f(pre, cPrev);
-      if (use === 'h only') return tf.sum(tf.mul(h, wh));
-      if (use === 'c only') return tf.sum(tf.mul(c, wc));
-      return tf.add(tf.sum(tf.mul(h, wh)), tf.sum(tf.mul(c, wc)));
-    };
+    const cell =
+      (f: typeof lstmCell, use: Use) =>
+      (pre: tf.Tensor, cPrev: tf.Tensor | undefined, wh: tf.Tensor, wc: tf.Tensor) => {
+        const { h, c } = f(pre, cPrev);
+        if (use === 'h only') return tf.sum(tf.mul(h, wh));
+        if (use === 'c only') return tf.sum(tf.mul(c, wc));
+        return tf.add(tf.sum(tf.mul(h, wh)), tf.sum(tf.mul(c, wc)));
+      };
 
     it('matches the plain composition: h and c values, and gradients for h and c, h only, c only', async () => {
       const pre = withExtremes(float([...lead, 4 * H], 1.5));
@@ -226,7 +269,12 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
         const out = f(p, c);
         return [out.h, out.c];
       };
-      expectAllClose('lstm', await runOn('webgpu', [pre, cPrev], both(lstmCell)), await runOn('cpu', [pre, cPrev], both(lstmCellPlain)), ['h', 'c']);
+      expectAllClose(
+        'lstm',
+        await runOn('webgpu', [pre, cPrev], both(lstmCell)),
+        await runOn('cpu', [pre, cPrev], both(lstmCellPlain)),
+        ['h', 'c'],
+      );
       for (const use of ['h and c', 'h only', 'c only'] as Use[]) {
         const grads = (f: typeof lstmCell) => (p: tf.Tensor, c: tf.Tensor, wh: tf.Tensor, wc: tf.Tensor) =>
           tf.grads((a: tf.Tensor, b: tf.Tensor) => cell(f, use)(a, b, wh, wc))([p, c]);
@@ -243,7 +291,12 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
         const { h, c } = impl(p);
         return [h, c, ...tf.grads((a: tf.Tensor) => cell(impl, 'h and c')(a, undefined, wh, wc))([p])];
       };
-      expectAllClose('lstm first step', await runOn('webgpu', [pre, ...w], f(lstmCell)), await runOn('cpu', [pre, ...w], f(lstmCellPlain)), ['h', 'c', 'd pre']);
+      expectAllClose(
+        'lstm first step',
+        await runOn('webgpu', [pre, ...w], f(lstmCell)),
+        await runOn('cpu', [pre, ...w], f(lstmCellPlain)),
+        ['h', 'c', 'd pre'],
+      );
     });
 
     it('runs 2 dispatches forward, 2 backward (1 without cPrev)', async () => {
@@ -294,11 +347,18 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
           const mv1 = moments(mv, g, sumSquares, loss, hp);
           return [mv1, ...params.map((p, i) => apply(p, mv1, offsets[i], loss, { lrT, epsilon: hp.epsilon, N }))];
         };
-        const [mv1, ...params1] = backend === 'webgpu' ? ((r) => ((dispatches = r.dispatches), r.result))(countWebgpuDispatches(update)) : update();
+        const [mv1, ...params1] =
+          backend === 'webgpu'
+            ? ((r) => ((dispatches = r.dispatches), r.result))(countWebgpuDispatches(update))
+            : update();
         tf.dispose([mv, ...params, g, sumSquares, loss]);
         mv = mv1 as tf.Tensor1D;
         params = params1;
-        history.push({ mv: await mv.data<'float32'>(), params: await Promise.all(params.map((p) => p.data<'float32'>())), dispatches });
+        history.push({
+          mv: await mv.data<'float32'>(),
+          params: await Promise.all(params.map((p) => p.data<'float32'>())),
+          dispatches,
+        });
       }
       tf.dispose([mv, ...params]);
       return history;
@@ -324,7 +384,10 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
       expect(norm).toBeGreaterThan(hp.clipNorm);
       const norm1 = Math.sqrt(steps[0].grad.reduce((s, g) => s + g * g, 0));
       expect(norm1).toBeLessThan(hp.clipNorm);
-      const m2 = Float32Array.from(g2, (g, k) => hp.beta1 * (1 - hp.beta1) * steps[0].grad[k] + (1 - hp.beta1) * g * (hp.clipNorm / norm));
+      const m2 = Float32Array.from(
+        g2,
+        (g, k) => hp.beta1 * (1 - hp.beta1) * steps[0].grad[k] + (1 - hp.beta1) * g * (hp.clipNorm / norm),
+      );
       expectClose('clipped m (float64 reference)', got[1].mv.subarray(0, N), m2);
       // The next finite step moves on from there.
       expect(worstRatio(got[4].mv, got[1].mv)).toBeGreaterThan(1);
@@ -336,9 +399,11 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
       await tf.setBackend('webgpu');
       const b = tf.backend() as unknown as { recordAndSubmit: unknown };
       const original = b.recordAndSubmit;
-      expect(() => countWebgpuDispatches(() => {
-        throw new Error('boom');
-      })).toThrow('boom');
+      expect(() =>
+        countWebgpuDispatches(() => {
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
       expect(() => countWebgpuDispatches(async () => 1)).toThrow(/synchronous/);
       expect(b.recordAndSubmit).toBe(original);
       await tf.setBackend('cpu');
@@ -348,7 +413,12 @@ describe.skipIf(!!unavailable)('fused webgpu kernels vs plain tfjs on cpu', () =
     it('registerFusedWebgpuKernels is idempotent', () => {
       registerFusedWebgpuKernels();
       registerFusedWebgpuKernels();
-      for (const name of ['PixelModelsGatedActivation', 'PixelModelsSoftmaxXentGrad', 'PixelModelsLstmCell', 'PixelModelsAdamApply']) {
+      for (const name of [
+        'PixelModelsGatedActivation',
+        'PixelModelsSoftmaxXentGrad',
+        'PixelModelsLstmCell',
+        'PixelModelsAdamApply',
+      ]) {
         expect(tf.getKernel(name, 'webgpu'), name).toBeDefined();
       }
     });
@@ -374,7 +444,11 @@ describe('fallbacks: the public ops on cpu and wasm equal the plain compositions
     (fgT: tf.Tensor, lg: tf.Tensor, lv: tf.Tensor, p: tf.Tensor, c: tf.Tensor, mvT: tf.Tensor, gT: tf.Tensor) => {
       const { h, c: c1 } = impl.lstm(p, c);
       const ss = tf.sum<tf.Scalar>(tf.square(gT));
-      const mv1 = impl.moments(mvT as tf.Tensor1D, gT as tf.Tensor1D, ss, tf.scalar(1), { beta1: 0.9, beta2: 0.99, clipNorm: 0.5 });
+      const mv1 = impl.moments(mvT as tf.Tensor1D, gT as tf.Tensor1D, ss, tf.scalar(1), {
+        beta1: 0.9,
+        beta2: 0.99,
+        clipNorm: 0.5,
+      });
       return [
         impl.gated(fgT),
         ...tf.grads((x: tf.Tensor) => impl.gated(x))([fgT]),
@@ -386,8 +460,20 @@ describe('fallbacks: the public ops on cpu and wasm equal the plain compositions
         impl.apply(tf.ones([2, 2]), mv1, 0, tf.scalar(1), { lrT: 0.1, epsilon: 1e-8, N: 4 }),
       ];
     };
-  const fused = { gated: gatedActivationPacked, xent: softmaxCrossEntropyPerImage, lstm: lstmCell, moments: fusedAdamMoments, apply: fusedAdamApply };
-  const plain = { gated: gatedActivationPackedPlain, xent: softmaxCrossEntropyPerImagePlain, lstm: lstmCellPlain, moments: adamMomentsPlain, apply: adamApplyPlain };
+  const fused = {
+    gated: gatedActivationPacked,
+    xent: softmaxCrossEntropyPerImage,
+    lstm: lstmCell,
+    moments: fusedAdamMoments,
+    apply: fusedAdamApply,
+  };
+  const plain = {
+    gated: gatedActivationPackedPlain,
+    xent: softmaxCrossEntropyPerImagePlain,
+    lstm: lstmCellPlain,
+    moments: adamMomentsPlain,
+    apply: adamApplyPlain,
+  };
   const names = ['gated', 'd fg', 'xent', 'd logits', 'h', 'c', 'mv', 'param'];
 
   it.each(['cpu', 'wasm'])('%s', async (backend) => {

@@ -53,22 +53,38 @@ export class FeatureCache {
       for (let j = c - left; j <= c + right; j++) cols.push(j <= c && j >= 0 ? this.get(j) : this.zero);
       const current = cols.length === 1 ? cols[0] : tf.concat(cols, 2);
       if (this.rowsAbove === 0) return tf.clone(current);
-      const above = tf.slice(this.above, [0, 0, this.pad + c - left, 0], [this.batch, this.rowsAbove, left + 1 + right, this.features]);
+      const above = tf.slice(
+        this.above,
+        [0, 0, this.pad + c - left, 0],
+        [this.batch, this.rowsAbove, left + 1 + right, this.features],
+      );
       return tf.concat([above, current], 1);
     });
   }
 
   /** The current row, [B, 1, W, F]. */
   currentRow(): tf.Tensor4D {
-    return tf.concat(Array.from({ length: this.width }, (_, c) => this.get(c)), 2);
+    return tf.concat(
+      Array.from({ length: this.width }, (_, c) => this.get(c)),
+      2,
+    );
   }
 
   /** Appends a completed row [B, 1, W, F] (the oldest kept row drops out) and clears the current row. */
   pushRow(row: tf.Tensor4D): void {
     if (this.rowsAbove > 0) {
       const next = tf.tidy(() => {
-        const padded = tf.pad(row, [[0, 0], [0, 0], [this.pad, this.pad], [0, 0]]);
-        const kept = tf.slice(this.above, [0, 1, 0, 0], [this.batch, this.rowsAbove - 1, this.width + 2 * this.pad, this.features]);
+        const padded = tf.pad(row, [
+          [0, 0],
+          [0, 0],
+          [this.pad, this.pad],
+          [0, 0],
+        ]);
+        const kept = tf.slice(
+          this.above,
+          [0, 1, 0, 0],
+          [this.batch, this.rowsAbove - 1, this.width + 2 * this.pad, this.features],
+        );
         return tf.concat([kept, padded], 1) as tf.Tensor4D;
       });
       this.above.dispose();
@@ -100,14 +116,33 @@ export class FeatureCache {
 }
 
 /** Levels of pixel (r, c), all channels, of every image: [count, 1, 1, C] int32. */
-export function pixelLevels(x: Int32Array, count: number, height: number, width: number, channels: number, r: number, c: number): tf.Tensor4D {
+export function pixelLevels(
+  x: Int32Array,
+  count: number,
+  height: number,
+  width: number,
+  channels: number,
+  r: number,
+  c: number,
+): tf.Tensor4D {
   const out = new Int32Array(count * channels);
-  for (let n = 0; n < count; n++) out.set(x.subarray(((n * height + r) * width + c) * channels, ((n * height + r) * width + c + 1) * channels), n * channels);
+  for (let n = 0; n < count; n++)
+    out.set(
+      x.subarray(((n * height + r) * width + c) * channels, ((n * height + r) * width + c + 1) * channels),
+      n * channels,
+    );
   return tf.tensor4d(out, [count, 1, 1, channels], 'int32');
 }
 
 /** Levels of row r of every image: [count, 1, W, C] int32. */
-export function rowLevels(x: Int32Array, count: number, height: number, width: number, channels: number, r: number): tf.Tensor4D {
+export function rowLevels(
+  x: Int32Array,
+  count: number,
+  height: number,
+  width: number,
+  channels: number,
+  r: number,
+): tf.Tensor4D {
   const size = width * channels;
   const out = new Int32Array(count * size);
   for (let n = 0; n < count; n++) out.set(x.subarray((n * height + r) * size, (n * height + r + 1) * size), n * size);

@@ -2,12 +2,14 @@
 import { ConfigError } from '../errors';
 
 export function positiveInteger(model: string, field: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${model}: ${field} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ConfigError(`${model}: ${field} must be a positive integer, got ${String(v)}`);
 }
 
 export function oddKernel(model: string, field: string, v: unknown): void {
   positiveInteger(model, field, v);
-  if ((v as number) % 2 === 0) throw new ConfigError(`${model}: ${field} must be odd (a centred masked kernel), got ${String(v)}`);
+  if ((v as number) % 2 === 0)
+    throw new ConfigError(`${model}: ${field} must be odd (a centred masked kernel), got ${String(v)}`);
 }
 
 /** Colour channels: 1 (MNIST) or 3 (RGB). */
@@ -17,5 +19,8 @@ export function imageChannels(model: string, channels: number): void {
 
 /** A feature count that splits into `channels` colour groups. */
 export function colourMultiple(model: string, field: string, v: number, channels: number): void {
-  if (v % channels !== 0) throw new ConfigError(`${model}: ${field} = ${v} cannot be split into ${channels} colour groups: use a multiple of ${channels}`);
+  if (v % channels !== 0)
+    throw new ConfigError(
+      `${model}: ${field} = ${v} cannot be split into ${channels} colour groups: use a multiple of ${channels}`,
+    );
 }

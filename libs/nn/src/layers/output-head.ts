@@ -29,7 +29,11 @@ export class OutputHead {
   private readonly m2: tf.Tensor2D | undefined;
 
   /** Parameters `head.w1`, `head.b1`, `head.w2`, `head.b2`, created in that order. */
-  constructor(p: Params, masks: MaskStore, private readonly c: OutputHeadConfig) {
+  constructor(
+    p: Params,
+    masks: MaskStore,
+    private readonly c: OutputHeadConfig,
+  ) {
     const { inputs, hidden: F, channels: C, levels: Q } = c;
     const groups = c.groups ?? C;
     this.w1 = p.weight('head.w1', [inputs, F], inputs);

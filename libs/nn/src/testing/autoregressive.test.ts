@@ -49,7 +49,9 @@ describe('expectAutoregressive', () => {
     const violations = await findAutoregressiveViolations(leaky, { height: 5, width: 5 });
     expect(violations.length).toBe(25); // every pixel reads itself
     expect(violations[0].input).toEqual(violations[0].output);
-    await expect(expectAutoregressive(leaky, { height: 5, width: 5 })).rejects.toThrow(/not autoregressive[^]*row 0, col 0, channel R\) changed by [0-9.e+-]+ when input \(row 0, col 0, channel R\) changed/);
+    await expect(expectAutoregressive(leaky, { height: 5, width: 5 })).rejects.toThrow(
+      /not autoregressive[^]*row 0, col 0, channel R\) changed by [0-9.e+-]+ when input \(row 0, col 0, channel R\) changed/,
+    );
   });
 
   it('catches a colour leak: mask B first with 3 channels lets G read its own value', async () => {

@@ -44,7 +44,12 @@ function otherLevel(level: number, levels: number, rng: Rng): number {
 }
 
 /** Logits of each input at one flat position each: inputs[k] is read at positions[k]. Returns [k][Q]. */
-async function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positions: number[], opts: AutoregressiveCheckOptions): Promise<Float32Array[]> {
+async function logitsAt(
+  model: AutoregressiveModel,
+  inputs: Int32Array[],
+  positions: number[],
+  opts: AutoregressiveCheckOptions,
+): Promise<Float32Array[]> {
   const { height, width } = opts;
   const { channels, levels } = model.config;
   const size = height * width * channels;
@@ -68,7 +73,10 @@ async function logitsAt(model: AutoregressiveModel, inputs: Int32Array[], positi
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-export async function findAutoregressiveViolations(model: AutoregressiveModel, opts: AutoregressiveCheckOptions): Promise<Violation[]> {
+export async function findAutoregressiveViolations(
+  model: AutoregressiveModel,
+  opts: AutoregressiveCheckOptions,
+): Promise<Violation[]> {
   const { height, width } = opts;
   const { channels, levels } = model.config;
   const size = height * width * channels;
@@ -79,7 +87,12 @@ export async function findAutoregressiveViolations(model: AutoregressiveModel, o
     const base = Int32Array.from({ length: size }, () => Math.floor(rng.next() * levels));
     const positions = Array.from({ length: size }, (_, i) => i);
     const changedFrom = positions.map((i) => base.map((v, j) => (j >= i ? otherLevel(v, levels, rng) : v)));
-    const reference = await logitsAt(model, positions.map(() => base), positions, opts);
+    const reference = await logitsAt(
+      model,
+      positions.map(() => base),
+      positions,
+      opts,
+    );
     const changed = await logitsAt(model, changedFrom, positions, opts);
     for (const i of positions) {
       const maxChange = maxAbsDiff(reference[i], changed[i]);
@@ -90,7 +103,12 @@ export async function findAutoregressiveViolations(model: AutoregressiveModel, o
       const i = (v.output[0] * width + v.output[1]) * channels + v.output[2];
       const singles = positions.filter((j) => j >= i);
       const inputs = singles.map((j) => base.map((x, k) => (k === j ? otherLevel(x, levels, rng) : x)));
-      const single = await logitsAt(model, inputs, singles.map(() => i), opts);
+      const single = await logitsAt(
+        model,
+        inputs,
+        singles.map(() => i),
+        opts,
+      );
       const leak = singles.find((_, k) => maxAbsDiff(reference[i], single[k]) > tolerance);
       v.input = leak === undefined ? null : positionOf(leak, width, channels);
     }
@@ -101,11 +119,20 @@ export async function findAutoregressiveViolations(model: AutoregressiveModel, o
 const fmt = ([r, c, ch]: [number, number, number]) => `(row ${r}, col ${c}, channel ${'RGB'[ch] ?? ch})`;
 
 /** Throws an Error naming the leaks when the model is not autoregressive. */
-export async function expectAutoregressive(model: AutoregressiveModel, opts: AutoregressiveCheckOptions): Promise<void> {
+export async function expectAutoregressive(
+  model: AutoregressiveModel,
+  opts: AutoregressiveCheckOptions,
+): Promise<void> {
   const violations = await findAutoregressiveViolations(model, opts);
   if (violations.length === 0) return;
-  const lines = violations.slice(0, 5).map(
-    (v) => `logits at ${fmt(v.output)} changed by ${v.maxChange.toExponential(2)}` + (v.input ? ` when input ${fmt(v.input)} changed` : ' (only by several later inputs together)'),
+  const lines = violations
+    .slice(0, 5)
+    .map(
+      (v) =>
+        `logits at ${fmt(v.output)} changed by ${v.maxChange.toExponential(2)}` +
+        (v.input ? ` when input ${fmt(v.input)} changed` : ' (only by several later inputs together)'),
+    );
+  throw new Error(
+    `${model.name} is not autoregressive: ${violations.length} position(s) see the future\n  ${lines.join('\n  ')}`,
   );
-  throw new Error(`${model.name} is not autoregressive: ${violations.length} position(s) see the future\n  ${lines.join('\n  ')}`);
 }

@@ -19,7 +19,14 @@ function model(useB: boolean, leak: boolean): AutoregressiveModel {
     if (leak) kept.push(tf.keep(tf.clone(y)));
     return y;
   };
-  return { name: 'toy', config: { channels: 1, levels: 2 }, trainableVariables: p.variables, dispose: () => p.dispose(), logitsFromInput, logits: (x) => logitsFromInput(levelsToInput(x, 2)) };
+  return {
+    name: 'toy',
+    config: { channels: 1, levels: 2 },
+    trainableVariables: p.variables,
+    dispose: () => p.dispose(),
+    logitsFromInput,
+    logits: (x) => logitsFromInput(levelsToInput(x, 2)),
+  };
 }
 
 beforeAll(async () => {
@@ -34,7 +41,9 @@ describe('expectTrainable', () => {
   });
 
   it('names a variable that gets no gradient', async () => {
-    await expect(expectTrainable(model(false, false), x())).rejects.toThrow(/toy: no gradient reaches variable 1 \[1\]/);
+    await expect(expectTrainable(model(false, false), x())).rejects.toThrow(
+      /toy: no gradient reaches variable 1 \[1\]/,
+    );
   });
 
   it('catches a leak', async () => {

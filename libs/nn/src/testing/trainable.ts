@@ -6,11 +6,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { AutoregressiveModel } from '../model';
 
 /** Rejects with an Error naming the variables without a gradient, or the number of leaked tensors. */
-export async function expectTrainable(model: AutoregressiveModel, x: tf.Tensor4D, condition?: tf.Tensor): Promise<void> {
+export async function expectTrainable(
+  model: AutoregressiveModel,
+  x: tf.Tensor4D,
+  condition?: tf.Tensor,
+): Promise<void> {
   const variables = model.trainableVariables;
   const step = async () => {
     const [loss, maxima] = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.logits(x, condition))) as tf.Scalar, variables);
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.square(model.logits(x, condition))) as tf.Scalar,
+        variables,
+      );
       return [value, tf.stack(variables.map((v) => (grads[v.name] ? tf.max(tf.abs(grads[v.name])) : tf.scalar(0))))];
     });
     const [l, m] = await Promise.all([loss.data(), maxima.data()]);

@@ -26,14 +26,19 @@ const SLOTS = ['m', 'v'] as const;
  * runs fast. Flat (webgpu): all moments in one [m | v] buffer, updated by one fused kernel, then one fused kernel
  * per variable for its new value (libs/core/src/webgpu/adam.ts), with the non-finite-loss guard on the device.
  */
-type Moments = { kind: 'per-variable'; m: tf.Variable[]; v: tf.Variable[] } | { kind: 'flat'; mv: tf.Variable; offsets: number[]; size: number };
+type Moments =
+  | { kind: 'per-variable'; m: tf.Variable[]; v: tf.Variable[] }
+  | { kind: 'flat'; mv: tf.Variable; offsets: number[]; size: number };
 
 export class Adam implements Optimizer {
   readonly name = 'adam' as const;
   private step = 0;
   private readonly moments: Moments;
 
-  constructor(private readonly variables: tf.Variable[], private readonly options: AdamOptions) {
+  constructor(
+    private readonly variables: tf.Variable[],
+    private readonly options: AdamOptions,
+  ) {
     if (onWebgpu()) {
       const offsets: number[] = [];
       let size = 0;
@@ -43,7 +48,11 @@ export class Adam implements Optimizer {
       }
       this.moments = { kind: 'flat', mv: tf.variable(tf.zeros([2 * size]), false), offsets, size };
     } else {
-      this.moments = { kind: 'per-variable', m: variables.map((x) => tf.variable(tf.zerosLike(x), false)), v: variables.map((x) => tf.variable(tf.zerosLike(x), false)) };
+      this.moments = {
+        kind: 'per-variable',
+        m: variables.map((x) => tf.variable(tf.zerosLike(x), false)),
+        v: variables.map((x) => tf.variable(tf.zerosLike(x), false)),
+      };
     }
   }
 
@@ -65,8 +74,18 @@ export class Adam implements Optimizer {
       tf.tidy(() => {
         const gflat = tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D;
         const sumSquares: tf.Scalar = clipNorm ? tf.sum(tf.square(gflat)) : tf.scalar(0);
-        moments.mv.assign(fusedAdamMoments(moments.mv as tf.Tensor1D, gflat, sumSquares, loss, { beta1, beta2, clipNorm: clipNorm ?? 0 }));
-        this.variables.forEach((x, i) => x.assign(fusedAdamApply(x, moments.mv as tf.Tensor1D, moments.offsets[i], loss, { lrT, epsilon, N: moments.size })));
+        moments.mv.assign(
+          fusedAdamMoments(moments.mv as tf.Tensor1D, gflat, sumSquares, loss, {
+            beta1,
+            beta2,
+            clipNorm: clipNorm ?? 0,
+          }),
+        );
+        this.variables.forEach((x, i) =>
+          x.assign(
+            fusedAdamApply(x, moments.mv as tf.Tensor1D, moments.offsets[i], loss, { lrT, epsilon, N: moments.size }),
+          ),
+        );
       });
       const value = await readScalar(loss);
       if (Number.isFinite(value)) this.step = t; // a non-finite step was skipped on the device
@@ -92,8 +111,12 @@ export class Adam implements Optimizer {
   /** A copy of the moment estimates, per variable, for a checkpoint: the caller disposes it. */
   state(): AdamState {
     const moments = this.moments;
-    if (moments.kind === 'per-variable') return { step: this.step, slots: { m: moments.m.map((x) => tf.clone(x)), v: moments.v.map((x) => tf.clone(x)) } };
-    const part = (base: number) => tf.tidy(() => this.variables.map((x, i) => tf.reshape(tf.slice(moments.mv, base + moments.offsets[i], x.size), x.shape)));
+    if (moments.kind === 'per-variable')
+      return { step: this.step, slots: { m: moments.m.map((x) => tf.clone(x)), v: moments.v.map((x) => tf.clone(x)) } };
+    const part = (base: number) =>
+      tf.tidy(() =>
+        this.variables.map((x, i) => tf.reshape(tf.slice(moments.mv, base + moments.offsets[i], x.size), x.shape)),
+      );
     return { step: this.step, slots: { m: part(0), v: part(moments.size) } };
   }
 

@@ -13,11 +13,23 @@ export function batchCount(count: number, batchSize: number): number {
 }
 
 /** Batch `index` of `order` as an int32 tensor [B, H, W, C] and its labels. */
-export function gatherBatch(set: LevelSet, order: ArrayLike<number>, index: number, batchSize: number): { x: tf.Tensor4D; labels?: Uint8Array; size: number } {
+export function gatherBatch(
+  set: LevelSet,
+  order: ArrayLike<number>,
+  index: number,
+  batchSize: number,
+): { x: tf.Tensor4D; labels?: Uint8Array; size: number } {
   const start = index * batchSize;
   const size = Math.min(batchSize, order.length - start);
-  const batch = gatherImages(set, Array.from({ length: size }, (_, k) => order[start + k]));
-  return { x: tf.tensor4d(batch.levels, [size, set.height, set.width, set.channels], 'int32'), labels: batch.labels, size };
+  const batch = gatherImages(
+    set,
+    Array.from({ length: size }, (_, k) => order[start + k]),
+  );
+  return {
+    x: tf.tensor4d(batch.levels, [size, set.height, set.width, set.channels], 'int32'),
+    labels: batch.labels,
+    size,
+  };
 }
 
 /** Identity order 0..count-1 (evaluation). */

@@ -46,12 +46,22 @@ export function isOptimizerName(name: unknown): name is OptimizerName {
 }
 
 /** The state's slot names must be the optimizer's own, with one tensor per variable: else a clear error. */
-export function checkSlots(state: OptimizerState, optimizer: OptimizerName, expected: readonly string[], variables: number): void {
+export function checkSlots(
+  state: OptimizerState,
+  optimizer: OptimizerName,
+  expected: readonly string[],
+  variables: number,
+): void {
   const names = Object.keys(state.slots).sort();
   if (names.join() !== [...expected].sort().join()) {
-    throw new ConfigError(`${optimizer} state needs slots ${expected.join(', ')}, got ${names.join(', ') || 'none'}: it was saved by another optimizer`);
+    throw new ConfigError(
+      `${optimizer} state needs slots ${expected.join(', ')}, got ${names.join(', ') || 'none'}: it was saved by another optimizer`,
+    );
   }
   for (const n of expected) {
-    if (state.slots[n].length !== variables) throw new ConfigError(`${optimizer} state slot ${n} has ${state.slots[n].length} tensors, expected ${variables} (one per variable)`);
+    if (state.slots[n].length !== variables)
+      throw new ConfigError(
+        `${optimizer} state slot ${n} has ${state.slots[n].length} tensors, expected ${variables} (one per variable)`,
+      );
   }
 }

@@ -33,7 +33,8 @@ async function twoSteps(clipNorm: number) {
   return after;
 }
 
-const expectValues = (actual: number[], expected: number[]) => expected.forEach((x, i) => expect(actual[i]).toBeCloseTo(x, 5));
+const expectValues = (actual: number[], expected: number[]) =>
+  expected.forEach((x, i) => expect(actual[i]).toBeCloseTo(x, 5));
 
 beforeAll(async () => {
   await useTestBackend();

@@ -31,7 +31,10 @@ export class RmsProp implements Optimizer {
   private step = 0;
   private readonly meanSquare: tf.Variable[];
 
-  constructor(private readonly variables: tf.Variable[], private readonly options: RmsPropOptions) {
+  constructor(
+    private readonly variables: tf.Variable[],
+    private readonly options: RmsPropOptions,
+  ) {
     this.meanSquare = variables.map((x) => tf.variable(tf.zerosLike(x), false));
   }
 
@@ -51,7 +54,9 @@ export class RmsProp implements Optimizer {
         const g = scale ? tf.mul(g0, scale) : g0;
         const s = tf.add(tf.mul(this.meanSquare[i], decay), tf.mul(tf.square(g), 1 - decay));
         this.meanSquare[i].assign(s);
-        this.variables[i].assign(tf.sub(this.variables[i], tf.mul(learningRate, tf.div(g, tf.add(tf.sqrt(s), epsilon)))));
+        this.variables[i].assign(
+          tf.sub(this.variables[i], tf.mul(learningRate, tf.div(g, tf.add(tf.sqrt(s), epsilon)))),
+        );
       });
     });
     return value;

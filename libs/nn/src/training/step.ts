@@ -16,9 +16,16 @@ export interface TrainStepOptions {
  * loss; a loss that is not finite leaves the weights and the optimizer's state unchanged, so a diverged step
  * never reaches them. The one value read back per step is that loss.
  */
-export async function trainStep(model: AutoregressiveModel, optimizer: Optimizer, x: tf.Tensor4D, opts: TrainStepOptions = {}): Promise<number> {
+export async function trainStep(
+  model: AutoregressiveModel,
+  optimizer: Optimizer,
+  x: tf.Tensor4D,
+  opts: TrainStepOptions = {},
+): Promise<number> {
   const variables = model.trainableVariables;
-  const { value, grads } = tf.tidy(() => tf.variableGrads(() => meanNll(model.logits(x, opts.condition?.()), x), variables));
+  const { value, grads } = tf.tidy(() =>
+    tf.variableGrads(() => meanNll(model.logits(x, opts.condition?.()), x), variables),
+  );
   try {
     return await optimizer.update(
       variables.map((v) => grads[v.name]),

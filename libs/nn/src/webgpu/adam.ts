@@ -67,7 +67,10 @@ function apply({ inputs, attrs, backend }: Args): tf.TensorInfo {
     inputs: [param, mv, loss],
     names: ['param', 'mv', 'loss'],
     outputShape: param.shape,
-    uniforms: { decl: 'offset : i32, n : i32, lrT : f32, epsilon : f32,', values: [i32(offset), i32(N), f32(lrT), f32(epsilon)] },
+    uniforms: {
+      decl: 'offset : i32, n : i32, lrT : f32, epsilon : f32,',
+      values: [i32(offset), i32(N), f32(lrT), f32(epsilon)],
+    },
     body: `
       ${SKIP}
       let p = param[index];
@@ -92,16 +95,25 @@ function checkMoments(mv: tf.Tensor, gflat: tf.Tensor, sumSquares: tf.Tensor, lo
 
 function checkApply(param: tf.Tensor, mv: tf.Tensor, offset: number, N: number): void {
   if (mv.rank !== 1 || mv.size !== 2 * N || !Number.isInteger(offset) || offset < 0 || offset + param.size > N) {
-    throw new Error(`fusedAdamApply: param of ${param.size} at offset ${offset} does not fit mv [${mv.shape}] with N = ${N}`);
+    throw new Error(
+      `fusedAdamApply: param of ${param.size} at offset ${offset} does not fit mv [${mv.shape}] with N = ${N}`,
+    );
   }
 }
 
 /** Reference for fusedAdamMoments (same semantics, plain ops; the skip is a select, no read-back either). */
-export function adamMomentsPlain(mv: tf.Tensor1D, gflat: tf.Tensor1D, sumSquares: tf.Scalar, loss: tf.Scalar, hp: AdamMomentsParams): tf.Tensor1D {
+export function adamMomentsPlain(
+  mv: tf.Tensor1D,
+  gflat: tf.Tensor1D,
+  sumSquares: tf.Scalar,
+  loss: tf.Scalar,
+  hp: AdamMomentsParams,
+): tf.Tensor1D {
   checkMoments(mv, gflat, sumSquares, loss);
   return tf.tidy(() => {
     const N = gflat.size;
-    const g = hp.clipNorm > 0 ? tf.mul(gflat, tf.div(hp.clipNorm, tf.maximum(tf.sqrt(sumSquares), hp.clipNorm))) : gflat;
+    const g =
+      hp.clipNorm > 0 ? tf.mul(gflat, tf.div(hp.clipNorm, tf.maximum(tf.sqrt(sumSquares), hp.clipNorm))) : gflat;
     const [m, v] = tf.split(mv, [N, N]);
     const m1 = tf.add(tf.mul(m, hp.beta1), tf.mul(g, 1 - hp.beta1));
     const v1 = tf.add(tf.mul(v, hp.beta2), tf.mul(tf.square(g), 1 - hp.beta2));
@@ -110,7 +122,13 @@ export function adamMomentsPlain(mv: tf.Tensor1D, gflat: tf.Tensor1D, sumSquares
 }
 
 /** Reference for fusedAdamApply. */
-export function adamApplyPlain<T extends tf.Tensor>(param: T, mv: tf.Tensor1D, offset: number, loss: tf.Scalar, hp: AdamApplyParams): T {
+export function adamApplyPlain<T extends tf.Tensor>(
+  param: T,
+  mv: tf.Tensor1D,
+  offset: number,
+  loss: tf.Scalar,
+  hp: AdamApplyParams,
+): T {
   checkApply(param, mv, offset, hp.N);
   return tf.tidy(() => {
     const m = tf.reshape(tf.slice(mv, offset, param.size), param.shape);
@@ -124,7 +142,13 @@ export function adamApplyPlain<T extends tf.Tensor>(param: T, mv: tf.Tensor1D, o
  * New [m | v] (shape [2N]) from the old one, the flat gradient [N], its sum of squares Σg² (for clipping) and the
  * step's loss. Unchanged when the loss is not finite. On webgpu 1 dispatch; elsewhere adamMomentsPlain.
  */
-export function fusedAdamMoments(mv: tf.Tensor1D, gflat: tf.Tensor1D, sumSquares: tf.Scalar, loss: tf.Scalar, hp: AdamMomentsParams): tf.Tensor1D {
+export function fusedAdamMoments(
+  mv: tf.Tensor1D,
+  gflat: tf.Tensor1D,
+  sumSquares: tf.Scalar,
+  loss: tf.Scalar,
+  hp: AdamMomentsParams,
+): tf.Tensor1D {
   checkMoments(mv, gflat, sumSquares, loss);
   const allFloat = [mv, gflat, sumSquares, loss].every((t) => t.dtype === 'float32');
   if (!onWebgpu() || !allFloat) return adamMomentsPlain(mv, gflat, sumSquares, loss, hp);
@@ -137,13 +161,21 @@ export function fusedAdamMoments(mv: tf.Tensor1D, gflat: tf.Tensor1D, sumSquares
  * k-th element (any shape; offset: where the variable starts in the flat order). Unchanged when the loss is not
  * finite. On webgpu 1 dispatch; elsewhere adamApplyPlain.
  */
-export function fusedAdamApply<T extends tf.Tensor>(param: T, mv: tf.Tensor1D, offset: number, loss: tf.Scalar, hp: AdamApplyParams): T {
+export function fusedAdamApply<T extends tf.Tensor>(
+  param: T,
+  mv: tf.Tensor1D,
+  offset: number,
+  loss: tf.Scalar,
+  hp: AdamApplyParams,
+): T {
   checkApply(param, mv, offset, hp.N);
   const allFloat = [param, mv, loss].every((t) => t.dtype === 'float32');
   if (!onWebgpu() || !allFloat) return adamApplyPlain(param, mv, offset, loss, hp);
   ensureWebgpuKernels(adamKernels);
   return tf.tidy(() => {
-    const next = tf.engine().runKernel(APPLY, { param: tf.reshape(param, [param.size]), mv, loss }, { offset, ...hp }) as tf.Tensor;
+    const next = tf
+      .engine()
+      .runKernel(APPLY, { param: tf.reshape(param, [param.size]), mv, loss }, { offset, ...hp }) as tf.Tensor;
     return tf.reshape(next, param.shape) as T;
   });
 }

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 export function countWebgpuDispatches<T>(f: () => T): { result: T; dispatches: number } {
-  if (tf.getBackend() !== 'webgpu') throw new Error(`countWebgpuDispatches: the active backend is ${tf.getBackend()}, not webgpu`);
+  if (tf.getBackend() !== 'webgpu')
+    throw new Error(`countWebgpuDispatches: the active backend is ${tf.getBackend()}, not webgpu`);
   const backend = tf.backend() as unknown as { recordAndSubmit: (...args: unknown[]) => unknown };
   const original = backend.recordAndSubmit;
   let dispatches = 0;
@@ -18,7 +19,8 @@ export function countWebgpuDispatches<T>(f: () => T): { result: T; dispatches: n
   };
   try {
     const result = f();
-    if (result instanceof Promise) throw new Error('countWebgpuDispatches: f must be synchronous (an awaited part would not be counted)');
+    if (result instanceof Promise)
+      throw new Error('countWebgpuDispatches: f must be synchronous (an awaited part would not be counted)');
     return { result, dispatches };
   } finally {
     backend.recordAndSubmit = original;

@@ -9,7 +9,14 @@ import { lstmCellGradients, lstmCellKernels } from './lstm-cell';
 import { ensureGradients, ensureWebgpuKernels } from './program';
 import { softmaxXentKernels } from './softmax-xent';
 
-export { adamApplyPlain, adamMomentsPlain, fusedAdamApply, fusedAdamMoments, type AdamApplyParams, type AdamMomentsParams } from './adam';
+export {
+  adamApplyPlain,
+  adamMomentsPlain,
+  fusedAdamApply,
+  fusedAdamMoments,
+  type AdamApplyParams,
+  type AdamMomentsParams,
+} from './adam';
 export { countWebgpuDispatches } from './dispatch-count';
 export { onWebgpu } from './program';
 export { clearWebgpuErrors, throwIfWebgpuFailed, watchWebgpuErrors } from './device-errors';

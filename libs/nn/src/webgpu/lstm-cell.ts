@@ -123,7 +123,10 @@ function units(pre: tf.Tensor, cPrev: tf.Tensor | undefined): number {
   const h = fourH / 4;
   const lead = pre.shape.slice(0, -1);
   const ok = pre.rank >= 1 && fourH % 4 === 0 && (!cPrev || tf.util.arraysEqual(cPrev.shape, [...lead, h]));
-  if (!ok) throw new Error(`lstmCell: expected pre [..., 4h] and cPrev [..., h], got [${pre.shape}] and [${cPrev?.shape ?? ''}]`);
+  if (!ok)
+    throw new Error(
+      `lstmCell: expected pre [..., 4h] and cPrev [..., h], got [${pre.shape}] and [${cPrev?.shape ?? ''}]`,
+    );
   return h;
 }
 

@@ -70,7 +70,10 @@ export const softmaxXentKernels: readonly tf.KernelConfig[] = [
 
 function check(logits: tf.Tensor, levels: tf.Tensor): void {
   const ok =
-    logits.rank === 5 && levels.rank === 4 && levels.dtype === 'int32' && logits.shape.slice(0, 4).every((d, i) => d === levels.shape[i]);
+    logits.rank === 5 &&
+    levels.rank === 4 &&
+    levels.dtype === 'int32' &&
+    logits.shape.slice(0, 4).every((d, i) => d === levels.shape[i]);
   if (!ok) {
     throw new Error(
       `softmaxCrossEntropyPerImage: expected logits [B,H,W,C,Q] and int32 levels [B,H,W,C], got [${logits.shape}] and ${levels.dtype} [${levels.shape}]`,
@@ -92,7 +95,9 @@ function fusedFor(levels: tf.Tensor4D): (logits: tf.Tensor5D) => tf.Tensor1D {
     const [B, H, W, C, Q] = logits.shape;
     const P = H * W * C;
     save([logits, levels]); // kept alive by the tape until backprop, even if the caller disposes its levels
-    const nll = tf.engine().runKernel(FORWARD, { logits: tf.reshape(logits, [B, P, Q]), levels: tf.reshape(levels, [B, P]) }) as tf.Tensor2D;
+    const nll = tf
+      .engine()
+      .runKernel(FORWARD, { logits: tf.reshape(logits, [B, P, Q]), levels: tf.reshape(levels, [B, P]) }) as tf.Tensor2D;
     return {
       value: tf.sum(nll, 1) as tf.Tensor1D,
       gradFunc: (dy: tf.Tensor1D, [savedLogits, savedLevels]: tf.Tensor[]) => {
