@@ -10,11 +10,11 @@ import { type BackendName, defineFlags, initBackend, parseBackendName, parseFlag
 import {
   DEFAULT_GATED_CONFIG,
   GATED_PRESETS,
-  GatedPixelCnn,
   type GatedPresetName,
   RENAMED_GATED_PRESETS,
 } from '@pixel-models/gated-pixelcnn';
 import { gatedStepFlops } from './flops';
+import { MODELS } from './models/registry';
 import { median, timeOnce } from './timing';
 
 const flags = defineFlags({
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     const a = tf.randomNormal([512, 512]);
     const b = tf.randomNormal([512, 512]);
     const matmul = () => tidyRead(() => tf.matMul(a, b));
-    const model = new GatedPixelCnn(config, 1);
+    const model = MODELS['gated-pixelcnn'].create(config, 1);
     const adam = new Adam(model.trainableVariables, { learningRate: 1e-3 });
     const x = tf.tensor4d(
       Int32Array.from({ length: f.batch * f.size * f.size }, (_, i) => ((i * 7919) % 5 === 0 ? 1 : 0)),

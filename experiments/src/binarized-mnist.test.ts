@@ -12,7 +12,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, DataError } from '@pixel-models/nn';
 import { FIXED_BINARIZATION, runComparison, runTrainingExperiment } from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
-import { mnistClassConditional } from './mnist-class-conditional';
+import { runMnistClassConditional } from './mnist-class-conditional';
 import { mnistGated } from './mnist-gated';
 import { paperTables } from './paper-tables';
 import { REPO_ROOT } from './repo-root';
@@ -139,7 +139,7 @@ describe('--binarized-mnist (fixed binarization, Larochelle & Murray .amat)', ()
     await expect(
       runTrainingExperiment(mnistGated, runArgs(out, '--binarized-mnist', amat, '--data-dir', amat), REPO_ROOT),
     ).rejects.toThrow(/--binarized-mnist and --data-dir both name the MNIST data/);
-    const labelled = runTrainingExperiment(mnistClassConditional, runArgs(out, '--binarized-mnist', amat), REPO_ROOT);
+    const labelled = runMnistClassConditional(runArgs(out, '--binarized-mnist', amat), REPO_ROOT);
     await expect(labelled).rejects.toThrow(ConfigError);
     await expect(labelled).rejects.toThrow(
       "mnist-class-conditional needs MNIST's class labels, and binarized_mnist_*.amat has none",

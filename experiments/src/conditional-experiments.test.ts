@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTrainingExperiment } from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
-import { mnistAutoencoder } from './mnist-autoencoder';
-import { mnistClassConditional } from './mnist-class-conditional';
-import { mnistEmbeddingConditional } from './mnist-embedding-conditional';
+import { runMnistAutoencoder } from './mnist-autoencoder';
+import { runMnistClassConditional } from './mnist-class-conditional';
+import { runMnistEmbeddingConditional } from './mnist-embedding-conditional';
 import { REPO_ROOT } from './repo-root';
 
 const smoke = (out: string) => [
@@ -41,7 +40,7 @@ beforeAll(async () => {
 describe('conditional experiments (smoke presets)', () => {
   it('mnist-class-conditional: conditional vs unconditional NLL, one sample row per digit', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cond-'));
-    const r = await runTrainingExperiment(mnistClassConditional, smoke(out), REPO_ROOT);
+    const r = await runMnistClassConditional(smoke(out), REPO_ROOT);
     const summary = manifestOf(r.folder.dir).summary;
     // -log p(x | label of x) is a conditional NLL: its own keys, and no paper numbers beside it.
     expect(summary.testNats).toBeUndefined();
@@ -61,7 +60,7 @@ describe('conditional experiments (smoke presets)', () => {
 
   it('mnist-embedding-conditional: triplet embedding, samples from held-out embeddings, interpolation grid', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'emb-'));
-    const r = await runTrainingExperiment(mnistEmbeddingConditional, smoke(out), REPO_ROOT);
+    const r = await runMnistEmbeddingConditional(smoke(out), REPO_ROOT);
     const html = fs.readFileSync(r.reportPath!, 'utf8');
     expect(html).toContain('Interpolation between two embeddings');
     expect(html).toContain('Held-out test images');
@@ -76,7 +75,7 @@ describe('conditional experiments (smoke presets)', () => {
 
   it('mnist-autoencoder: NLL beside the unconditional model, reconstructions and interpolations', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ae-'));
-    const r = await runTrainingExperiment(mnistAutoencoder, smoke(out), REPO_ROOT);
+    const r = await runMnistAutoencoder(smoke(out), REPO_ROOT);
     const scored = manifestOf(r.folder.dir).summary;
     expectTrainedNll(scored.conditionalTestNats, scored.conditionalTestBitsPerDim);
     expectTrainedNll(scored.baselineTestNats, scored.baselineTestBitsPerDim);

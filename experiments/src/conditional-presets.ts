@@ -1,6 +1,10 @@
-/** Presets shared by the conditional experiments: a smoke size for tests, a CPU default and a GPU size. */
-import type { TrainingPreset } from '@pixel-models/lab';
+/**
+ * What the conditional experiments share: presets (a smoke size for tests, a CPU default and a GPU size), the
+ * unconditional baseline and the held-out images they condition on.
+ */
+import type { BaselineModel, TrainingPreset } from '@pixel-models/lab';
 import { GATED_PRESETS, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
+import { MODELS } from './models/registry';
 
 export const CONDITIONAL_PRESETS: Record<'smoke' | 'default' | 'gpu', TrainingPreset<GatedPixelCnnConfig>> = {
   smoke: {
@@ -34,6 +38,12 @@ export const CONDITIONAL_PRESETS: Record<'smoke' | 'default' | 'gpu', TrainingPr
     samples: 100,
     note: 'a larger model of chosen size (from neither paper): for a GPU',
   },
+};
+
+/** The unconditional Gated PixelCNN, trained beside a conditional model on the same data, budget and seed. */
+export const UNCONDITIONAL_BASELINE: BaselineModel<GatedPixelCnnConfig> = {
+  name: 'unconditional Gated PixelCNN',
+  createModel: (config, seed) => MODELS['gated-pixelcnn'].create(config, seed),
 };
 
 /** Indices of the first test image of each digit 0..9 (held-out images to condition on). */

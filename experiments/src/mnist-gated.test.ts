@@ -9,7 +9,10 @@ import {
   UsageError,
   checkpointBinary,
   loadCheckpoint,
+  loadTrainingData,
+  openTrainingRun,
   runTrainingExperiment,
+  withTrainingRun,
 } from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { mnistGated } from './mnist-gated';
@@ -200,17 +203,15 @@ describe('experiments:mnist-gated --preset smoke', () => {
     const out = tmp();
     const seen: { seed: number; data: DataSplits }[] = [];
     const captured = new Error('data captured'); // stops each run before training: only its data is needed
-    const capture: typeof mnistGated = {
-      ...mnistGated,
-      prepare: (_model, data, config) => {
-        seen.push({ seed: config.seed, data });
+    const capture = async (argv: string[]) => {
+      const t = await openTrainingRun(mnistGated, argv, REPO_ROOT);
+      return withTrainingRun(t, async () => {
+        seen.push({ seed: t.config.seed, data: loadTrainingData(t) });
         throw captured;
-      },
+      });
     };
     for (const seed of ['1', '2']) {
-      await expect(
-        runTrainingExperiment(capture, smoke(out, '--run-id', `seed${seed}`, '--seed', seed), REPO_ROOT),
-      ).rejects.toBe(captured);
+      await expect(capture(smoke(out, '--run-id', `seed${seed}`, '--seed', seed))).rejects.toBe(captured);
     }
     expect(seen.map((s) => s.seed)).toEqual([1, 2]);
     const bytes = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -4,15 +4,11 @@
  * Every size is chosen (GATED_PRESETS): the Conditional PixelCNN paper has no MNIST model. `gpu` was `paper`.
  */
 import { runMain, runTrainingExperiment, type TrainingExperiment } from '@pixel-models/lab';
-import {
-  GATED_PRESETS,
-  GatedPixelCnn,
-  type GatedPixelCnnConfig,
-  RENAMED_GATED_PRESETS,
-} from '@pixel-models/gated-pixelcnn';
+import { GATED_PRESETS, type GatedPixelCnnConfig, RENAMED_GATED_PRESETS } from '@pixel-models/gated-pixelcnn';
+import { MODELS } from './models/registry';
 import { REPO_ROOT } from './repo-root';
 
-export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> = {
+export const mnistGated: TrainingExperiment<GatedPixelCnnConfig> = {
   name: 'mnist-gated',
   title: 'Gated PixelCNN on MNIST',
   defaultPreset: 'default',
@@ -48,7 +44,8 @@ export const mnistGated: TrainingExperiment<GatedPixelCnnConfig, GatedPixelCnn> 
     },
   },
   renamedPresets: RENAMED_GATED_PRESETS,
-  createModel: (config, seed) => new GatedPixelCnn(config, seed),
+  createModel: (config, seed) => MODELS['gated-pixelcnn'].create(config, seed),
+  module: import.meta.url, // --threads N: worker threads import this module to build their replicas
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

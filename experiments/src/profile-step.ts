@@ -1,12 +1,12 @@
 /**
  * Where a training step's time goes: one step of a model under tf.profile, kernel time summed by kernel and by
  * (kernel, input shapes). For finding what to fix; the step's wall time without profiling is printed beside it.
- *   npx nx run experiments:profile-step -- --model gated --preset gpu --batch 16 [--backend wasm] [--top 20]
+ *   npx nx run experiments:profile-step -- --model gated --preset gpu --batch 16 [--backend wasm] [--top 20] [--steps 5]
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam, countKernels, trainStep } from '@pixel-models/nn';
 import { defineFlags, initBackend, parseBackendName, parseFlags, runMain } from '@pixel-models/lab';
-import { timeOnce } from './timing';
+import { meanMs } from './timing';
 import { SPEED_MODELS, SPEED_PRESETS, type SpeedModel, speedModel } from './speed';
 
 export interface KernelTotal {
@@ -48,6 +48,7 @@ const flags = defineFlags({
   batch: { type: 'int', min: 1, default: 0, help: "batch size (default: the preset's)" },
   size: { type: 'int', min: 4, default: 28, help: 'image side' },
   top: { type: 'int', min: 1, default: 20, help: 'rows of the per-shape table' },
+  steps: { type: 'int', min: 1, default: 1, help: 'unprofiled steps to average the wall time over' },
 });
 
 async function main(): Promise<void> {
@@ -68,8 +69,12 @@ async function main(): Promise<void> {
   );
   const step = () => trainStep(model, adam, x);
   await step();
-  await step();
-  const wallMs = await timeOnce(step);
+  // This process's CPU time beside the wall time: on a machine shared with other jobs, the wall time also counts
+  // the waits for a core (wasm in Node runs one thread, so CPU time ~ the step's own work).
+  const cpu0 = process.cpuUsage();
+  const wallMs = await meanMs(f.steps, step); // after a second warm-up step
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / (f.steps + 1);
   const dispatched = await countKernels(step);
   const profile = await tf.profile(step);
   const kernels = await Promise.all(
@@ -81,7 +86,7 @@ async function main(): Promise<void> {
   const timed = kernels.some((k) => k.ms !== undefined);
   console.log(`${f.model} (${f.preset} preset), batch ${batch}, ${f.size}x${f.size}, ${info.name} on ${info.device}`);
   console.log(
-    `step: ${wallMs.toFixed(1)} ms unprofiled; ${dispatched.kernels} kernels launched (${info.name === 'webgpu' ? 'GPU dispatches' : 'reshapes and shared-buffer identities not counted'})`,
+    `step: ${wallMs.toFixed(1)} ms unprofiled (mean of ${f.steps}), ${cpuMs.toFixed(1)} ms CPU; ${dispatched.kernels} kernels launched (${info.name === 'webgpu' ? 'GPU dispatches' : 'reshapes and shared-buffer identities not counted'})`,
   );
   console.log(
     `launched: ${[...dispatched.byName.entries()]

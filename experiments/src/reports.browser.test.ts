@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runComparison, runTrainingExperiment } from '@pixel-models/lab';
 import { ablationBlindSpot } from './ablation-blind-spot';
-import { mnistAutoencoder } from './mnist-autoencoder';
+import { runMnistAutoencoder } from './mnist-autoencoder';
 import { speed } from './speed';
 import { CHROMIUM_PATH, type PageCheck, checkReports, findReports, requireChromium } from './browser';
 import { mnistGated } from './mnist-gated';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const roots = ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports'), '--backend', 'wasm'];
   await runTrainingExperiment(mnistGated, ['--preset', 'smoke', ...roots], REPO_ROOT);
   await runReceptiveFields(['--preset', 'smoke', ...roots], REPO_ROOT);
-  await runTrainingExperiment(mnistAutoencoder, ['--preset', 'smoke', '--samples', '2', ...roots], REPO_ROOT);
+  await runMnistAutoencoder(['--preset', 'smoke', '--samples', '2', ...roots], REPO_ROOT);
   await runComparison(ablationBlindSpot, ['--preset', 'smoke', ...roots], REPO_ROOT);
   await speed(
     [

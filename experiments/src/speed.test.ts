@@ -15,6 +15,8 @@ import {
   parseTorchReference,
   peakWorkingBytes,
   speed,
+  torchReferenceArgs,
+  torchTable,
 } from './speed';
 
 beforeAll(async () => {
@@ -28,6 +30,34 @@ describe('experiments:speed', () => {
     const text = fs.readFileSync(script, 'utf8');
     expect(text).toMatch(/speed\.ts --preset gpu /);
     expect(text).toMatch(/--reference "\$out\/torch\.jsonl"/);
+  });
+
+  it('the CPU side-by-side script is valid bash, runs the repo copy of torch_reference.py at the preset shapes', () => {
+    const script = path.join(REPO_ROOT, 'experiments', 'bench', 'cpu-vs-torch.sh');
+    execFileSync('bash', ['-n', script]);
+    const text = fs.readFileSync(script, 'utf8');
+    expect(text).toMatch(/experiments\/bench\/torch_reference\.py \$args --device cpu --threads "\$threads"/);
+    expect(text).toMatch(/speed\.ts --preset "\$preset" --torch-args/);
+    expect(text).toMatch(/--reference "\$out\/torch\.jsonl"/);
+    expect(fs.existsSync(path.join(REPO_ROOT, 'experiments', 'bench', 'torch_reference.py'))).toBe(true);
+    // The shapes it asks PyTorch for are the ones speedModel builds.
+    const p = SPEED_PRESETS.default;
+    expect(torchReferenceArgs(p, [28], ['gated', 'row-lstm'])).toEqual([
+      `--model gated --channels ${p.filters.gated} --layers ${p.layers.gated} --batch ${p.batch} --size 28 --levels ${p.levels}`,
+      `--model row-lstm --channels ${p.filters['row-lstm']} --layers ${p.layers['row-lstm']} --batch ${p.batch} --size 28 --levels ${p.levels}`,
+    ]);
+    const row = Object.fromEntries(SPEED_COLUMNS.map((c) => [c, ''])) as Record<
+      (typeof SPEED_COLUMNS)[number],
+      string | number
+    >;
+    Object.assign(row, { model: 'gated', backend: 'wasm', size: 28, batch: 16, filters: 16, layers: 5, levels: 2 });
+    Object.assign(row, { params: 100, train_ms: 50, torch_ms: 10, torch_params: 100, tfjs_over_torch: 5 });
+    const table = torchTable(
+      [row],
+      [{ model: 'gated', channels: 16, batch: 16, size: 28, levels: 2, ms_per_step: 10, device: 'cpu x1 threads' }],
+    );
+    expect(table).toContain('cpu x1 threads');
+    expect(table).toContain('| gated | wasm | 28 | 16 | 16 | 5 | 2 | 100 / 100 | 50 | 10 | 5 |');
   });
 
   it('parses torch_reference.py lines and matches model + size + batch + channels + levels', () => {

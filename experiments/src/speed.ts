@@ -3,8 +3,10 @@
  * sampling naive vs fast (Ramachandran et al. 2017: cached activations), a training step's peak working memory
  * (step_peak_mb) and the process's peak RSS, over image sizes.
  *   npx nx run experiments:speed [--preset smoke|default|gpu] [--backends tensorflow,webgpu,wasm,cpu] [--sizes 16,28] [--reference torch.jsonl]
- * `--reference`: JSON lines printed by shared/gpu-host/torch_reference.py on the same host; rows with the same
- * model, size, batch, feature channels and levels get the ratio tfjs / PyTorch ms per step.
+ * `--reference`: JSON lines printed by torch_reference.py (experiments/bench) on the same host; rows with the same
+ * model, size, batch, feature channels, layers and levels get the ratio tfjs / PyTorch ms per step, and a table of
+ * both is printed. `--torch-args` prints torch_reference.py's arguments for the preset's shapes, one run a line
+ * (experiments/bench/cpu-vs-torch.sh runs them).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -107,6 +109,7 @@ export const SPEED_COLUMNS = [
   'step_peak_mb',
   'peak_rss_mb',
   'torch_ms',
+  'torch_params',
   'tfjs_over_torch',
 ] as const;
 export type SpeedRow = Record<(typeof SPEED_COLUMNS)[number], string | number>;
@@ -121,6 +124,8 @@ export interface TorchReference {
   levels: number;
   ms_per_step: number;
   precision?: string;
+  params?: number;
+  device?: string;
 }
 
 /** Parses torch_reference.py's JSON lines (other lines, e.g. logs, are skipped). */
@@ -142,6 +147,8 @@ export function parseTorchReference(text: string): TorchReference[] {
       levels: j.levels ?? 256,
       ms_per_step: j.ms_per_step,
       precision: j.precision,
+      params: j.params,
+      device: j.device,
     });
   }
   return out;
@@ -162,6 +169,31 @@ export function matchReference(
       (r.layers === undefined || r.layers === row.layers),
   );
   return same.find((r) => (r.precision ?? 'fp32') === 'fp32') ?? same[0];
+}
+
+/** torch_reference.py's arguments for each (size, model) of a preset: the same shapes as `speedModel`. */
+export function torchReferenceArgs(p: SpeedPreset, sizes: number[], models: readonly SpeedModel[]): string[] {
+  return sizes.flatMap((size) =>
+    models.map(
+      (m) =>
+        `--model ${m} --channels ${p.filters[m]} --layers ${p.layers[m]} --batch ${p.batch} --size ${size} --levels ${p.levels}`,
+    ),
+  );
+}
+
+/** The side-by-side table printed after a run with `--reference`: one line per measured row. */
+export function torchTable(rows: SpeedRow[], refs: TorchReference[]): string {
+  const devices = [...new Set(refs.map((r) => r.device).filter((d) => d !== undefined))].join(', ');
+  const lines = [
+    `tfjs vs PyTorch, training step ms (PyTorch: ${devices || 'device not given'})`,
+    '| model | backend | size | batch | features | layers | Q | params tfjs / torch | tfjs ms | PyTorch ms | tfjs / PyTorch |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.model} | ${r.backend} | ${r.size} | ${r.batch} | ${r.filters} | ${r.layers} | ${r.levels} | ${r.params} / ${r.torch_params === '' ? '-' : r.torch_params} | ${r.train_ms} | ${r.torch_ms === '' ? '-' : r.torch_ms} | ${r.tfjs_over_torch === '' ? '-' : r.tfjs_over_torch} |`,
+    );
+  return lines.join('\n');
 }
 
 /** The registry's kind behind each speed model (whose names are torch_reference.py's, kept in speed.csv). */
@@ -269,6 +301,7 @@ async function measure(
     step_peak_mb: +(stepPeakBytes / 2 ** 20).toFixed(2),
     peak_rss_mb: +(processPeakRss() / 2 ** 20).toFixed(0),
     torch_ms: '',
+    torch_params: '',
     tfjs_over_torch: '',
   };
   log(
@@ -372,6 +405,11 @@ const flags = defineFlags({
   models: { type: 'string', default: SPEED_MODELS.join(','), help: 'comma-separated models' },
   'sample-count': { type: 'int', min: 1, default: 0, help: "images per sampling run (default: the preset's)" },
   reference: { type: 'string', default: '', help: 'torch_reference.py JSON lines to compare with' },
+  'torch-args': {
+    type: 'bool',
+    default: false,
+    help: "print torch_reference.py's arguments for the preset's shapes (one run a line) and exit",
+  },
   seed: { type: 'int', min: 1, default: 1, help: 'weights, data and sampling seed' },
   out: { type: 'string', default: '', help: 'results root (default: <repo>/results)' },
   reports: { type: 'string', default: '', help: 'reports root (default: <repo>/reports)' },
@@ -395,6 +433,10 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
   for (const m of models)
     if (!SPEED_MODELS.includes(m))
       throw new ConfigError(`--models: unknown model "${m}": use ${SPEED_MODELS.join(', ')}`);
+  if (f['torch-args']) {
+    for (const line of torchReferenceArgs(preset, sizes, models)) log(line);
+    return { dir: '', csvPath: '', reportPath: '', rows: [] };
+  }
   const refs = f.reference ? parseTorchReference(fs.readFileSync(f.reference, 'utf8')) : [];
   const resultsRoot = f.out === '' ? path.join(REPO_ROOT, 'results') : checkOutputRoot('--out', f.out, process.cwd());
   const reportsRoot =
@@ -425,6 +467,7 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
         if (ref)
           Object.assign(row, {
             torch_ms: ref.ms_per_step,
+            torch_params: ref.params ?? '',
             tfjs_over_torch: +(Number(row.train_ms) / ref.ms_per_step).toFixed(2),
           });
         rows.push(row);
@@ -448,6 +491,7 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
     summary: { rows: rows.length, backends: [...new Set(rows.map((r) => r.backend))].join(',') },
     html: () => report(rows, `Speed (${f.preset} preset)`),
   });
+  if (refs.length) log(torchTable(rows, refs));
   log(`wrote ${folder.path('speed.csv')} and ${reportPath}`);
   return { dir: folder.dir, csvPath: folder.path('speed.csv'), reportPath, rows };
 }

@@ -1,5 +1,5 @@
 /**
- * Sweeps: many runs of the training experiments from one JSON spec, on this machine or as a Slurm job array.
+ * Sweeps: many runs of the training experiments and comparisons from one JSON spec, here or as a Slurm job array.
  *   npx nx run experiments:sweep -- --spec sweep.json [--engine local|slurm] [--jobs N] [--no-wait] [--collect]
  * Every run gets a deterministic run id and its usual run folder under --out; --collect merges them into one
  * comparison report (results/sweep/<name>/, reports/sweep/<name>.html). See README "Sweeps".
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   );
   const planFile = savePlan(plan);
   if (f.collect) {
-    collectSweep(plan);
+    await collectSweep(plan);
     return;
   }
   let failed = 0;
@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
     if (!f.wait && r.jobId) return;
     failed = r.failed.length;
   }
-  if (!f['no-collect']) collectSweep(plan);
+  if (!f['no-collect']) await collectSweep(plan);
   if (failed) {
     console.error(
       `${failed} run(s) failed: see the log paths above; run the same command again to retry them (completed runs are skipped, checkpointed ones resumed)`,

@@ -7,9 +7,19 @@
  * Sizes are said in one vocabulary (`ModelSize`): `layers` and the kernels as each model's config names them,
  * `hidden` for the width of a layer (PixelRNN h; the Gated PixelCNN's F). Any other field of the kind's own config
  * (e.g. `residual`, `firstMask`, `colourGroups`) may be given beside them.
+ *
+ * The conditional models (CONDITIONAL_MODELS) are built from the Gated PixelCNN's own config and what their
+ * conditioning needs (classes, the embedding network, the code); their experiments use what each adds (the
+ * embedding network f, the encoder), so `create` returns the model's own type.
  */
 import type { AutoregressiveModel } from '@pixel-models/nn';
-import { GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
+import { DEFAULT_GATED_CONFIG, GatedPixelCnn, type GatedPixelCnnConfig } from '@pixel-models/gated-pixelcnn';
+import {
+  type AutoencoderConfig,
+  EmbeddingConditionalModel,
+  PixelCnnAutoencoder,
+  VectorConditioner,
+} from '@pixel-models/conditioning';
 import {
   DiagonalBiLstm,
   type DiagonalBiLstmConfig,
@@ -112,3 +122,64 @@ export interface ModelConfigs {
 export function createModel(kind: ModelKind, size: ModelSize, seed: number): AutoregressiveModel {
   return (MODELS[kind] as ModelEntry).create(size, seed);
 }
+
+/** A conditional model: its name in reports, its colour in plots, and how to build it from a config and a seed. */
+export interface ConditionalModelEntry<Config, Model extends AutoregressiveModel> {
+  label: string;
+  colour: string;
+  create(config: Config, seed: number): Model;
+}
+
+/** The Gated PixelCNN's config as the conditional experiments give it: unset fields take its defaults. */
+type GatedSize = Partial<GatedPixelCnnConfig> & { channels: number; levels: number };
+
+const conditional = <Config, Model extends AutoregressiveModel>(e: ConditionalModelEntry<Config, Model>) => e;
+
+export const CONDITIONAL_MODELS = {
+  /** Section 2.3: the one-hot class label h enters every gate as V^T h. */
+  'class-conditional': conditional({
+    label: 'Class-conditional Gated PixelCNN',
+    colour: '#8c564b',
+    create: ({ classes, ...config }: GatedSize & { classes: number }, seed: number) => {
+      const full = { ...DEFAULT_GATED_CONFIG, ...config };
+      return new GatedPixelCnn(
+        full,
+        seed,
+        new VectorConditioner({ size: classes, layers: full.layers, filters: full.filters }, seed + 1000),
+      );
+    },
+  }),
+  /** Section 3.3: conditioned on f(x), the embedding of an image by a triplet-trained network f. */
+  'embedding-conditional': conditional({
+    label: 'Embedding-conditional Gated PixelCNN',
+    colour: '#e377c2',
+    create: (
+      {
+        height,
+        width,
+        embedding,
+        encoderHidden,
+        ...config
+      }: GatedSize & { height: number; width: number; embedding: number; encoderHidden: number },
+      seed: number,
+    ) =>
+      new EmbeddingConditionalModel({ ...DEFAULT_GATED_CONFIG, ...config }, seed, {
+        height,
+        width,
+        hidden: encoderHidden,
+        size: embedding,
+      }),
+  }),
+  /** Section 3.4: an encoder's code of the image conditions the decoder; trained end to end. */
+  autoencoder: conditional({
+    label: 'PixelCNN auto-encoder',
+    colour: '#7f7f7f',
+    create: (
+      config: GatedSize & Pick<AutoencoderConfig, 'height' | 'width' | 'code' | 'encoderHidden'>,
+      seed: number,
+    ) => new PixelCnnAutoencoder({ ...DEFAULT_GATED_CONFIG, ...config }, seed),
+  }),
+};
+
+export type ConditionalModelKind = keyof typeof CONDITIONAL_MODELS;
+export const CONDITIONAL_KINDS = Object.keys(CONDITIONAL_MODELS) as ConditionalModelKind[];

@@ -2,7 +2,9 @@
  * `--collect`: merges a sweep's run folders into one comparison, written the way the in-process comparisons
  * write theirs (runs.csv, summary.csv, curves.csv, table.md, and a report with mean ± std over seeds, learning
  * curves and paper numbers in their own column): results/sweep/<name>/ and reports/sweep/<name>.html.
- * One group per experiment; one entry per set of flags other than --seed; the seeds are its replicates.
+ * Training runs: one group per experiment; one entry per set of flags other than --seed; the seeds are its
+ * replicates. Comparison runs (one model and seed each) go back into their comparison's groups and entries, with its
+ * labels, paper numbers, checks and samples (comparison-runs.ts), so the tables equal an in-process run's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,20 +13,23 @@ import {
   type BackendInfo,
   type ComparisonEntry,
   type ComparisonGroup,
+  type ComparisonCurvePoint,
   type ComparisonRow,
   type Manifest,
+  type ReportSection,
   PAPER_BINARIZED_MNIST_NATS,
   type PaperNumber,
   buildManifest,
   groupSections,
-  markdownTable,
   openRunFolder,
   renderReport,
-  summarize,
+  writeComparisonTables,
   writeReport,
   writeReportIndex,
 } from '@pixel-models/lab';
+import { collectComparisonRuns } from './comparison-runs';
 import { runState, type PlannedRun, type SweepPlan } from './plan';
+import { SWEEP_EXPERIMENTS } from './spec';
 
 export const SWEEP_EXPERIMENT = 'sweep';
 
@@ -83,6 +88,12 @@ function readCsv(file: string): Record<string, number>[] {
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 
+const loadComparison = (experiment: string) => {
+  const entry = SWEEP_EXPERIMENTS[experiment];
+  if (entry?.kind !== 'comparison') throw new Error(`${experiment} is not a comparison experiment`);
+  return entry.load();
+};
+
 export interface CollectResult {
   dir: string;
   reportPath: string;
@@ -90,13 +101,20 @@ export interface CollectResult {
   missing: PlannedRun[];
 }
 
-export function collectSweep(plan: SweepPlan): CollectResult {
-  const done = plan.runs.filter((r) => runState(r) === 'completed');
-  const missing = plan.runs.filter((r) => !done.includes(r));
-  if (!done.length) throw new Error(`sweep ${plan.name}: no completed run to collect under ${plan.resultsRoot}`);
+/** What a set of runs adds to the merged comparison. */
+export interface CollectedPart {
+  groups: ComparisonGroup[];
+  rows: ComparisonRow[];
+  curves: ComparisonCurvePoint[];
+  budgets: Map<string, string>;
+  extras: ReportSection[];
+  first?: Manifest;
+}
+
+function collectTrainingRuns(plan: SweepPlan, done: PlannedRun[]): CollectedPart {
   const groups: ComparisonGroup[] = [];
   const rows: ComparisonRow[] = [];
-  const curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[] = [];
+  const curves: ComparisonCurvePoint[] = [];
   const budgets = new Map<string, string>();
   let first: Manifest | undefined;
   for (const run of done) {
@@ -166,7 +184,24 @@ export function collectSweep(plan: SweepPlan): CollectResult {
       );
     }
   }
-  const summary = summarize(rows, groups);
+  return { groups, rows, curves, budgets, extras: [], first };
+}
+
+export async function collectSweep(plan: SweepPlan): Promise<CollectResult> {
+  const done = plan.runs.filter((r) => runState(r) === 'completed');
+  const missing = plan.runs.filter((r) => !done.includes(r));
+  if (!done.length) throw new Error(`sweep ${plan.name}: no completed run to collect under ${plan.resultsRoot}`);
+  const isComparison = (r: PlannedRun) => SWEEP_EXPERIMENTS[r.experiment]?.kind === 'comparison';
+  const training = done.filter((r) => !isComparison(r));
+  const parts = [
+    ...(training.length ? [collectTrainingRuns(plan, training)] : []),
+    ...(await collectComparisonRuns(done.filter(isComparison), loadComparison)),
+  ];
+  const groups = parts.flatMap((p) => p.groups);
+  const rows = parts.flatMap((p) => p.rows);
+  const curves = parts.flatMap((p) => p.curves);
+  const budgets = new Map(parts.flatMap((p) => [...p.budgets]));
+  const first = parts.find((p) => p.first)?.first;
   const dir = path.join(plan.resultsRoot, SWEEP_EXPERIMENT, plan.name);
   fs.mkdirSync(dir, { recursive: true });
   const folder = openRunFolder(dir);
@@ -175,65 +210,9 @@ export function collectSweep(plan: SweepPlan): CollectResult {
     sweep: plan.name,
     runs: plan.runs.map((r) => ({ experiment: r.experiment, runId: r.runId, flags: r.flags })),
   });
-  const columns = [
-    'group',
-    'entry',
-    'label',
-    'seed',
-    'testNats',
-    'testBitsPerDim',
-    'validationNats',
-    'epochs',
-    'trainImages',
-    'trainSeconds',
-    'parameters',
-    'testImages',
-    'optimizer',
-    'measuredOn',
-  ];
-  folder.writeCsv(
-    'runs.csv',
-    rows.map((r) => ({ ...r })),
-    columns,
-  );
-  folder.writeCsv(
-    'summary.csv',
-    summary.map((s) => ({
-      group: s.group,
-      entry: s.entry,
-      label: s.label,
-      unit: s.unit,
-      paper: s.paper?.value ?? '',
-      paper_source: s.paper?.source ?? '',
-      mean: s.mean,
-      std: s.std,
-      seeds: s.seeds,
-      mean_train_seconds: s.meanTrainSeconds,
-      parameters: s.parameters,
-      test_images: s.testImages,
-      optimizer: s.optimizer,
-      measured_on: s.measuredOn,
-    })),
-    [
-      'group',
-      'entry',
-      'label',
-      'unit',
-      'paper',
-      'paper_source',
-      'mean',
-      'std',
-      'seeds',
-      'mean_train_seconds',
-      'parameters',
-      'test_images',
-      'optimizer',
-      'measured_on',
-    ],
-  );
-  folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
-  const tables = groups.map((g) => markdownTable([g], summary, budgets.get(g.key) ?? '')).join('\n\n');
-  folder.writeText('table.md', `${tables}\n`);
+  const budgetOf = (g: ComparisonGroup) => budgets.get(g.key) ?? '';
+  const summary = writeComparisonTables(folder, groups, rows, curves, budgetOf);
+  const tables = fs.readFileSync(folder.path('table.md'), 'utf8');
   const backend = {
     requested: 'auto',
     name: first?.backend ?? '?',
@@ -262,7 +241,10 @@ export function collectSweep(plan: SweepPlan): CollectResult {
   const html = renderReport({
     title: `Sweep ${plan.name}`,
     subtitle: `${done.length} of ${plan.runs.length} run(s) completed${missing.length ? ` (missing: ${missing.map((r) => `${r.experiment}/${r.runId}`).join(', ')})` : ''}; results root ${plan.resultsRoot}`,
-    sections: groups.flatMap((g) => groupSections(g, summary, curves, budgets.get(g.key) ?? '')),
+    sections: [
+      ...groups.flatMap((g) => groupSections(g, summary, curves, budgetOf(g))),
+      ...parts.flatMap((p) => p.extras),
+    ],
   });
   const reportPath = writeReport({ root: plan.reportsRoot, experiment: SWEEP_EXPERIMENT, runId: plan.name, html });
   writeReportIndex({ reportsRoot: plan.reportsRoot, resultsRoot: plan.resultsRoot });

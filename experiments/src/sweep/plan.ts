@@ -83,7 +83,10 @@ export function loadPlan(file: string): SweepPlan {
 
 export type RunState = 'completed' | 'resumable' | 'new';
 
-/** Completed: its manifest says so. Resumable: a checkpoint and no completed manifest. New: anything else. */
+/**
+ * Completed: its manifest says so. Resumable: a checkpoint (a comparison's: under checkpoints/) and no completed
+ * manifest. New: anything else.
+ */
 export function runState(run: PlannedRun): RunState {
   const manifest = path.join(run.dir, 'manifest.json');
   if (fs.existsSync(manifest)) {
@@ -93,7 +96,14 @@ export function runState(run: PlannedRun): RunState {
       /* half-written: not completed */
     }
   }
-  return hasCheckpoint(run.dir) ? 'resumable' : 'new';
+  return hasCheckpoint(run.dir) || hasComparisonCheckpoint(run.dir) ? 'resumable' : 'new';
+}
+
+function hasComparisonCheckpoint(dir: string): boolean {
+  const checkpoints = path.join(dir, 'checkpoints');
+  return (
+    fs.existsSync(checkpoints) && fs.readdirSync(checkpoints).some((d) => hasCheckpoint(path.join(checkpoints, d)))
+  );
 }
 
 /** The experiment's arguments for this run: its flags, the roots, and --run-id or --resume. */
@@ -103,8 +113,8 @@ export function runArgs(plan: SweepPlan, run: PlannedRun, state: RunState): stri
   );
   const roots = ['--out', plan.resultsRoot, '--reports', plan.reportsRoot];
   if (state !== 'resumable') return [...flags, ...roots, '--run-id', run.runId];
-  // On --resume the run's config.json decides; only the backend and the (checked) optimizer are passed again.
-  const kept = ['backend', 'optimizer']
+  // On --resume the run's config.json decides; only the backend and (training runs: checked) optimizer are passed again.
+  const kept = (SWEEP_EXPERIMENTS[run.experiment].kind === 'comparison' ? ['backend'] : ['backend', 'optimizer'])
     .filter((k) => run.flags[k] !== undefined)
     .flatMap((k) => [`--${k}`, String(run.flags[k])]);
   return ['--resume', run.runId, ...roots, ...kept];

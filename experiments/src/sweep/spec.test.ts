@@ -27,7 +27,37 @@ describe('sweep spec validation', () => {
     expect(s.runs.every((r) => r.experiment === 'mnist-pixelrnn' && r.flags.preset === 'smoke')).toBe(true);
   });
 
+  it('expands a comparison into one run per model and seed, in the comparison order', async () => {
+    const s = await validateSpec(
+      spec([{ experiment: 'ablation-blind-spot', flags: { preset: 'smoke', seeds: 2, seed: 3 } }]),
+    );
+    expect(s.runs.map((r) => `${r.flags.only}/${r.flags.seed}/${r.flags.seeds}`)).toEqual([
+      'blind-spot/pixelcnn/3/1',
+      'blind-spot/pixelcnn/4/1',
+      'blind-spot/gated/3/1',
+      'blind-spot/gated/4/1',
+      'blind-spot/gated-masked/3/1',
+      'blind-spot/gated-masked/4/1',
+    ]);
+    const masks = await validateSpec(
+      spec([{ experiment: 'ablation-masks', flags: { preset: 'smoke', only: 'first-mask,residual-skip/skip' } }]),
+    );
+    const seeds = masks.runs.filter((r) => r.flags.only === 'first-mask/mask-b').length; // the preset's seeds
+    expect(seeds).toBeGreaterThan(0);
+    expect([...new Set(masks.runs.map((r) => r.flags.only))]).toEqual([
+      'first-mask/mask-a',
+      'first-mask/mask-b',
+      'residual-skip/skip',
+    ]);
+  });
+
   it.each([
+    [
+      spec([{ experiment: 'ablation-masks', flags: { only: 'first-mask/mask-c' } }]),
+      /unknown group\(s\) or model\(s\) first-mask\/mask-c; choices: first-mask, first-mask\/mask-a/,
+    ],
+    [spec([{ experiment: 'paper-tables', flags: { model: 'gated' } }]), /unknown flag --model for paper-tables/],
+    [spec([{ experiment: 'paper-tables', flags: { seeds: 0 } }]), /--seeds must be at least 1/],
     [spec([{ experiment: 'mnist-nope' }]), /unknown experiment "mnist-nope".*mnist-gated/],
     [spec([{ experiment: 'mnist-gated', flags: { epoch: 2 } }]), /unknown flag --epoch for mnist-gated/],
     [spec([{ experiment: 'mnist-gated', flags: { preset: 'huge' } }]), /--preset must be one of smoke, default, gpu/],

@@ -1,6 +1,8 @@
 /**
- * Sweep specs: a JSON file listing runs of existing training experiments, expanded (every combination of each
- * block's `grid`) and validated before anything starts. An unknown experiment, flag or value is a ConfigError.
+ * Sweep specs: a JSON file listing runs of existing experiments, expanded (every combination of each block's
+ * `grid`) and validated before anything starts. An unknown experiment, flag or value is a ConfigError. A block of a
+ * comparison (paper-tables, the ablations) expands further into one run per model and seed (`--only group/entry
+ * --seed S --seeds 1`), so each is its own task; --collect merges them back into the comparison.
  *
  *   { "name": "pixelrnn-seeds",
  *     "runs": [ { "experiment": "mnist-pixelrnn", "flags": { "preset": "smoke" },
@@ -9,7 +11,7 @@
  */
 import fs from 'node:fs';
 import { ConfigError, OPTIMIZER_NAMES } from '@pixel-models/nn';
-import { BACKEND_NAMES, type TrainingExperiment } from '@pixel-models/lab';
+import { BACKEND_NAMES, type ComparisonExperiment, type TrainingExperiment, selectGroups } from '@pixel-models/lab';
 
 export type FlagValue = string | number | boolean;
 
@@ -35,39 +37,55 @@ export interface SweepSpec {
   slurm: SlurmOptions;
 }
 
-/** The training experiments a sweep can run, and the module that declares each. */
-export const SWEEP_EXPERIMENTS: Record<
-  string,
-  { script: string; load: () => Promise<TrainingExperiment<unknown, never>> }
-> = {
-  'mnist-gated': {
-    script: 'experiments/src/mnist-gated.ts',
-    load: async () => (await import('../mnist-gated')).mnistGated as never,
-  },
-  'mnist-pixelrnn': {
-    script: 'experiments/src/mnist-pixelrnn.ts',
-    load: async () => (await import('../mnist-pixelrnn')).mnistPixelRnn as never,
-  },
-  'mnist-class-conditional': {
-    script: 'experiments/src/mnist-class-conditional.ts',
-    load: async () => (await import('../mnist-class-conditional')).mnistClassConditional as never,
-  },
-  'mnist-embedding-conditional': {
-    script: 'experiments/src/mnist-embedding-conditional.ts',
-    load: async () => (await import('../mnist-embedding-conditional')).mnistEmbeddingConditional as never,
-  },
-  'mnist-autoencoder': {
-    script: 'experiments/src/mnist-autoencoder.ts',
-    load: async () => (await import('../mnist-autoencoder')).mnistAutoencoder as never,
-  },
+type TrainingEntry = {
+  kind: 'training';
+  script: string;
+  load: () => Promise<TrainingExperiment<unknown, never>>;
+};
+type ComparisonEntry = { kind: 'comparison'; script: string; load: () => Promise<ComparisonExperiment> };
+
+const training = (script: string, load: () => Promise<unknown>): TrainingEntry => ({
+  kind: 'training',
+  script: `experiments/src/${script}.ts`,
+  load: load as TrainingEntry['load'],
+});
+const comparison = (script: string, load: () => Promise<ComparisonExperiment>): ComparisonEntry => ({
+  kind: 'comparison',
+  script: `experiments/src/${script}.ts`,
+  load,
+});
+
+/** The experiments a sweep can run, and the module that declares each. */
+export const SWEEP_EXPERIMENTS: Record<string, TrainingEntry | ComparisonEntry> = {
+  'mnist-gated': training('mnist-gated', async () => (await import('../mnist-gated')).mnistGated),
+  'mnist-pixelrnn': training('mnist-pixelrnn', async () => (await import('../mnist-pixelrnn')).mnistPixelRnn),
+  'mnist-class-conditional': training(
+    'mnist-class-conditional',
+    async () => (await import('../mnist-class-conditional')).mnistClassConditional,
+  ),
+  'mnist-embedding-conditional': training(
+    'mnist-embedding-conditional',
+    async () => (await import('../mnist-embedding-conditional')).mnistEmbeddingConditional,
+  ),
+  'mnist-autoencoder': training(
+    'mnist-autoencoder',
+    async () => (await import('../mnist-autoencoder')).mnistAutoencoder,
+  ),
+  'paper-tables': comparison('paper-tables', async () => (await import('../paper-tables')).paperTables),
+  'ablation-blind-spot': comparison(
+    'ablation-blind-spot',
+    async () => (await import('../ablation-blind-spot')).ablationBlindSpot,
+  ),
+  'ablation-masks': comparison('ablation-masks', async () => (await import('../ablation-masks')).ablationMasks),
 };
 
 type Kind = 'int' | 'float' | 'string' | 'bool' | 'enum';
 /**
- * The flags of runTrainingExperiment (libs/core/src/experiment/run-training.ts), with their types. Kept in step
+ * The flags of the training runner (libs/lab/src/experiment/run-training.ts), with their types. Kept in step
  * by hand: that module does not export its flag spec. `preset` and `model` are checked against the experiment.
  */
-const TRAINING_FLAGS: Record<string, { kind: Kind; choices?: readonly string[]; min?: number; max?: number }> = {
+type FlagDef = { kind: Kind; choices?: readonly string[]; min?: number; max?: number };
+const TRAINING_FLAGS: Record<string, FlagDef> = {
   model: { kind: 'enum' },
   preset: { kind: 'enum' },
   levels: { kind: 'int', min: 2, max: 256 },
@@ -84,6 +102,21 @@ const TRAINING_FLAGS: Record<string, { kind: Kind; choices?: readonly string[]; 
   'test-images': { kind: 'int', min: 1 },
   samples: { kind: 'int', min: 0 },
   temperature: { kind: 'float', min: 0 },
+};
+/** The flags of runComparison (libs/lab/src/experiment/comparison.ts); `preset` is checked against the experiment. */
+const COMPARISON_FLAGS: Record<string, FlagDef> = {
+  preset: { kind: 'enum' },
+  seed: { kind: 'int', min: 1 },
+  seeds: { kind: 'int', min: 1 },
+  epochs: { kind: 'int', min: 1 },
+  'train-images': { kind: 'int', min: 1 },
+  'test-images': { kind: 'int', min: 1 },
+  only: { kind: 'string' },
+  backend: { kind: 'enum', choices: BACKEND_NAMES },
+  'data-dir': { kind: 'string' },
+  'binarized-mnist': { kind: 'string' },
+  'cifar-dir': { kind: 'string' },
+  optimizer: { kind: 'enum', choices: OPTIMIZER_NAMES },
 };
 /** Set by the sweep for every run: a spec that names them is refused. */
 export const SWEEP_OWNED_FLAGS = ['out', 'reports', 'run-id', 'resume'];
@@ -105,26 +138,27 @@ function product(grid: Record<string, FlagValue[]>): Record<string, FlagValue>[]
 
 /** Checks one run's flags against its experiment; `where` names the run in messages. */
 export function checkRunFlags(
-  exp: TrainingExperiment<unknown, never>,
+  exp: TrainingExperiment<unknown, never> | ComparisonExperiment,
   flags: Record<string, FlagValue>,
   where: string,
 ): void {
+  const known = 'groups' in exp ? COMPARISON_FLAGS : TRAINING_FLAGS;
+  const variants = 'variants' in exp ? exp.variants : undefined;
+  const renamed = 'renamedPresets' in exp ? exp.renamedPresets : undefined;
   for (const [name, value] of Object.entries(flags)) {
     if (SWEEP_OWNED_FLAGS.includes(name))
       throw new ConfigError(`${where}: --${name} is set by the sweep for every run; leave it out of the spec`);
-    const def = TRAINING_FLAGS[name];
+    const def = known[name];
     if (!def)
       throw new ConfigError(
-        `${where}: unknown flag --${name} for ${exp.name}; flags: ${Object.keys(TRAINING_FLAGS).join(', ')}`,
+        `${where}: unknown flag --${name} for ${exp.name}; flags: ${Object.keys(known).join(', ')}`,
       );
     const choices =
-      name === 'preset' ? Object.keys(exp.presets) : name === 'model' ? (exp.variants?.choices ?? []) : def.choices;
-    if (name === 'model' && !exp.variants)
+      name === 'preset' ? Object.keys(exp.presets) : name === 'model' ? (variants?.choices ?? []) : def.choices;
+    if (name === 'model' && !variants)
       throw new ConfigError(`${where}: ${exp.name} has one model: --model is not a flag of it`);
-    if (name === 'preset' && exp.renamedPresets && Object.hasOwn(exp.renamedPresets, String(value))) {
-      throw new ConfigError(
-        `${where}: --preset ${value} was renamed: use --preset ${exp.renamedPresets[String(value)]}`,
-      );
+    if (name === 'preset' && renamed && Object.hasOwn(renamed, String(value))) {
+      throw new ConfigError(`${where}: --preset ${value} was renamed: use --preset ${renamed[String(value)]}`);
     }
     const bad = (what: string) => new ConfigError(`${where}: --${name} ${what}, got ${JSON.stringify(value)}`);
     switch (def.kind) {
@@ -145,6 +179,37 @@ export function checkRunFlags(
         if (typeof value !== 'string' || value === '') throw bad('needs a non-empty string');
     }
   }
+}
+
+/**
+ * One run per model and seed of a comparison: the groups and models --only selects (all by default), seeds
+ * --seed .. --seed + --seeds - 1 (the preset's count by default), each as `--only group/entry --seed S --seeds 1`.
+ */
+export function comparisonCells(
+  exp: ComparisonExperiment,
+  flags: Record<string, FlagValue>,
+  where: string,
+): Record<string, FlagValue>[] {
+  const { only, seed = 1, seeds, ...rest } = flags;
+  const preset = String(flags.preset ?? exp.defaultPreset);
+  const cifarDir = flags['cifar-dir'] === undefined ? undefined : String(flags['cifar-dir']);
+  let groups = exp.groups({ preset, cifarDir });
+  try {
+    if (only !== undefined) groups = selectGroups(groups, String(only));
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
+  const count = Number(seeds ?? exp.presets[preset].seeds);
+  return groups.flatMap((g) =>
+    g.entries.flatMap((e) =>
+      Array.from({ length: count }, (_, i) => ({
+        ...rest,
+        only: `${g.key}/${e.key}`,
+        seed: Number(seed) + i,
+        seeds: 1,
+      })),
+    ),
+  );
 }
 
 /** Parses and validates a spec (already read as JSON); loads each named experiment to check presets and models. */
@@ -181,7 +246,8 @@ export async function validateSpec(raw: unknown, source = 'spec'): Promise<Sweep
     for (const combo of product(grid as Record<string, FlagValue[]>)) {
       const all = { ...(flags as Record<string, FlagValue>), ...combo };
       checkRunFlags(exp, all, `${where} (${JSON.stringify(combo)})`);
-      runs.push({ experiment: exp.name, flags: all });
+      const cells = 'groups' in exp ? comparisonCells(exp, all, `${where} (${JSON.stringify(combo)})`) : [all];
+      runs.push(...cells.map((cell) => ({ experiment: exp.name, flags: cell })));
     }
   }
   const slurm = raw.slurm ?? {};

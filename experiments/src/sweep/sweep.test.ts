@@ -101,6 +101,36 @@ describe('experiments:sweep --engine local', () => {
     expect(JSON.parse(read('resume/results/mnist-gated', id, 'manifest.json')).status).toBe('completed');
   });
 
+  it('runs a comparison (ablation-blind-spot) as one run per model and merges it into the in-process tables', async () => {
+    const flags = { preset: 'smoke', backend: 'wasm', seeds: 1, 'train-images': 64, 'test-images': 16 };
+    const file = path.join(tmp, 'blind.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'blind', runs: [{ experiment: 'ablation-blind-spot', flags }] }));
+    const r = await sweep(['--spec', file, '--jobs', '2', ...roots('blind')]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/3 completed, 0 skipped \(done before\), 0 failed/);
+    const direct = await new Promise<number | null>((resolve) =>
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(REPO_ROOT, 'experiments/src/ablation-blind-spot.ts'),
+          ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
+          ...roots('blind-direct'),
+          '--run-id',
+          'direct',
+        ],
+        { cwd: REPO_ROOT, stdio: 'ignore' },
+      ).on('close', resolve),
+    );
+    expect(direct).toBe(0);
+    for (const csv of ['summary.csv', 'runs.csv', 'curves.csv'])
+      expect(untimed(read('blind/results/sweep/blind', csv)), csv).toEqual(
+        untimed(read('blind-direct/results/ablation-blind-spot/direct', csv)),
+      );
+    expect(read('blind/reports/sweep/blind.html')).toContain('Gated PixelCNN (split stacks)');
+  });
+
   it('refuses an invalid spec before anything starts', async () => {
     const bad = path.join(tmp, 'bad.json');
     fs.writeFileSync(

@@ -4,3 +4,4 @@ export * from './spatial-conditioner';
 export * from './encoder';
 export * from './triplet';
 export * from './autoencoder';
+export * from './embedding-conditional';

@@ -6,7 +6,16 @@
  * 3x3 convolution, ReLU) up to the image size.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, Params, conv1x1, matMul2d, paddedConv2d } from '@pixel-models/nn';
+import {
+  ConfigError,
+  Params,
+  type Variable1D,
+  type Variable2D,
+  type Variable4D,
+  conv1x1,
+  matMul2d,
+  paddedConv2d,
+} from '@pixel-models/nn';
 import type { GateConditioner, GatePair } from '@pixel-models/gated-pixelcnn';
 
 export interface SpatialConditionerConfig {
@@ -19,10 +28,22 @@ export interface SpatialConditionerConfig {
   mapFeatures: number;
 }
 
+/** One upsampling step of m: a 3x3 convolution and its bias. */
+interface UpLayer {
+  w: Variable4D;
+  b: Variable1D;
+}
+
 export class SpatialConditioner implements GateConditioner {
   readonly kind = 'spatial-conditional';
   private readonly params: Params;
   private readonly coarse: [number, number];
+  /** m's dense layer to the coarse map: [size, coarse H x coarse W x S] and its bias. */
+  private readonly dense: { w: Variable2D; b: Variable1D };
+  /** m's two upsampling steps. */
+  private readonly up: UpLayer[] = [];
+  /** V of each layer and stack, keyed `layer.stack`: [S, 2F]. */
+  private readonly v = new Map<string, Variable2D>();
   private cache?: { id: number; map: tf.Tensor4D };
 
   constructor(
@@ -32,24 +53,20 @@ export class SpatialConditioner implements GateConditioner {
     const p = (this.params = new Params(seed));
     const { size, mapFeatures: S } = config;
     this.coarse = [Math.ceil(config.height / 4), Math.ceil(config.width / 4)];
-    p.weight('m.dense.w', [size, this.coarse[0] * this.coarse[1] * S], size);
-    p.bias('m.dense.b', this.coarse[0] * this.coarse[1] * S);
-    for (const k of [1, 2]) {
-      p.weight(`m.up${k}.w`, [3, 3, S, S], 9 * S);
-      p.bias(`m.up${k}.b`, S);
-    }
+    this.dense = {
+      w: p.weight('m.dense.w', [size, this.coarse[0] * this.coarse[1] * S], size),
+      b: p.bias('m.dense.b', this.coarse[0] * this.coarse[1] * S),
+    };
+    for (const k of [1, 2])
+      this.up.push({ w: p.weight(`m.up${k}.w`, [3, 3, S, S], 9 * S), b: p.bias(`m.up${k}.b`, S) });
     for (let l = 0; l < config.layers; l++) {
-      for (const stack of ['vertical', 'horizontal'])
-        p.weight(`cond.layer${l}.${stack}.V`, [S, 2 * config.filters], S, 0.5);
+      for (const stack of ['vertical', 'horizontal'] as const)
+        this.v.set(`${l}.${stack}`, p.weight(`cond.layer${l}.${stack}.V`, [S, 2 * config.filters], S, 0.5));
     }
   }
 
   get variables(): tf.Variable[] {
     return this.params.variables;
-  }
-
-  private w(name: string): tf.Tensor {
-    return this.params.byName.get(name) as tf.Variable;
   }
 
   /** s = m(h): [B, size] -> [B, H, W, S]. */
@@ -58,20 +75,14 @@ export class SpatialConditioner implements GateConditioner {
     if (h.rank !== 2 || h.shape[1] !== size)
       throw new ConfigError(`conditioning vector has shape [${h.shape}], expected [batch, ${size}]`);
     const b = h.shape[0];
-    let s = tf.reshape(tf.add(matMul2d(h, this.w('m.dense.w') as tf.Tensor2D), this.w('m.dense.b')), [
-      b,
-      ...this.coarse,
-      S,
-    ]) as tf.Tensor4D;
+    let s = tf.reshape<tf.Rank.R4>(tf.add(matMul2d(h, this.dense.w), this.dense.b), [b, ...this.coarse, S]);
     const sizes: [number, number][] = [
       [Math.ceil(height / 2), Math.ceil(width / 2)],
       [height, width],
     ];
     sizes.forEach((hw, k) => {
       const up = tf.image.resizeNearestNeighbor(s, hw);
-      s = tf.relu(
-        tf.add(paddedConv2d(up, this.w(`m.up${k + 1}.w`) as tf.Tensor4D, [1, 1, 1, 1]), this.w(`m.up${k + 1}.b`)),
-      );
+      s = tf.relu(tf.add(paddedConv2d(up, this.up[k].w, [1, 1, 1, 1]), this.up[k].b));
     });
     return s;
   }
@@ -91,7 +102,7 @@ export class SpatialConditioner implements GateConditioner {
     if (height !== s.shape[1] || width !== s.shape[2])
       s = tf.slice(s, [0, 0, 0, 0], [batch, height, width, s.shape[3]]); // sampling runs on the rows so far
     const F = this.config.filters;
-    const vs = conv1x1(s, this.w(`cond.layer${layer}.${stack}.V`) as tf.Tensor2D); // [B, H, W, 2F]
+    const vs = conv1x1(s, this.v.get(`${layer}.${stack}`)!); // [B, H, W, 2F]
     return {
       f: tf.slice(vs, [0, 0, 0, 0], [batch, height, width, F]),
       g: tf.slice(vs, [0, 0, 0, F], [batch, height, width, F]),

@@ -25,6 +25,8 @@ export interface BackendInfo {
   skipped: string[];
   /** For webgpu on a software adapter: its name (e.g. "SwiftShader"). Such a device says nothing about speed. */
   softwareAdapter?: string;
+  /** Threads training runs on (wasm: data-parallel, one backend each; set by the training runner). */
+  threads?: number;
 }
 
 /** What Dawn tells about an adapter (GPUAdapter.info and isFallbackAdapter). */

@@ -2,7 +2,7 @@
  * Imports run one way: nn <- model libs <- lab <- experiments. nn (what a model is made of) and the model libs
  * load in a browser page, so their sources import nothing from Node; their tests may use the lab's backend
  * harness (`initBackend`, `@pixel-models/lab/testing`), nn's tests may not (nn is the bottom). Nothing imports
- * experiments.
+ * experiments. Within a lib, no source file imports itself through others (no import cycles).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,6 +54,39 @@ function boundaryViolations(files: SourceFile[]): string[] {
   return found;
 }
 
+/** The lib files `f` imports by relative path (`import type` too): `./x` is `x.ts` or `x/index.ts` among `paths`. */
+function relativeImports(f: SourceFile, paths: Set<string>): string[] {
+  return specifiers(f.text)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(f.path), spec));
+      return [`${target}.ts`, `${target}/index.ts`, target].find((p) => paths.has(p));
+    })
+    .filter((p): p is string => p !== undefined);
+}
+
+/** The import cycles among the non-test files, each as `a.ts -> b.ts -> a.ts` (one per back edge of a walk). */
+function importCycles(files: SourceFile[]): string[] {
+  const sources = files.filter((f) => !/\.test\.ts$/.test(f.path));
+  const paths = new Set(sources.map((f) => f.path));
+  const imports = new Map(sources.map((f) => [f.path, relativeImports(f, paths)]));
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of imports.get(file) ?? []) {
+      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next].join(' -> '));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of paths) if (!state.has(file)) visit(file);
+  return cycles;
+}
+
 function libSources(): SourceFile[] {
   const files: SourceFile[] = [];
   const walk = (dir: string) => {
@@ -94,5 +127,36 @@ describe('import boundaries', () => {
       { path: 'libs/lab/src/d.ts', text: "import fs from 'node:fs';\nimport { Params } from '@pixel-models/nn';" },
     ];
     expect(boundaryViolations(fine)).toEqual([]);
+  });
+
+  it('leave no import cycle between the files of a lib', () => {
+    const files = libSources();
+    expect(files.filter((f) => f.path.startsWith('libs/lab/src/experiment/')).length).toBeGreaterThan(5);
+    expect(importCycles(files)).toEqual([]);
+  });
+
+  it('cycles are detected (negative controls)', () => {
+    const twoFiles: SourceFile[] = [
+      { path: 'libs/lab/src/experiment/a.ts', text: "import { b } from './b';\nexport const a = 1;" },
+      { path: 'libs/lab/src/experiment/b.ts', text: "import type { A } from './a';\nexport const b = 2;" },
+    ];
+    expect(importCycles(twoFiles)).toEqual([
+      'libs/lab/src/experiment/a.ts -> libs/lab/src/experiment/b.ts -> libs/lab/src/experiment/a.ts',
+    ]);
+    const throughIndex: SourceFile[] = [
+      { path: 'libs/nn/src/c.ts', text: "export * from './d';" },
+      { path: 'libs/nn/src/d/index.ts', text: "export { e } from './e';" },
+      { path: 'libs/nn/src/d/e.ts', text: "import { c } from '../c';" },
+    ];
+    expect(importCycles(throughIndex)).toEqual([
+      'libs/nn/src/c.ts -> libs/nn/src/d/index.ts -> libs/nn/src/d/e.ts -> libs/nn/src/c.ts',
+    ]);
+    const fine: SourceFile[] = [
+      { path: 'libs/nn/src/a.ts', text: "import { b } from './b';\nimport { c } from './c';" },
+      { path: 'libs/nn/src/b.ts', text: "import { c } from './c';\nimport { Params } from '@pixel-models/nn';" },
+      { path: 'libs/nn/src/c.ts', text: 'export const c = 1;' },
+      { path: 'libs/nn/src/a.test.ts', text: "import { a } from './a';" }, // tests may import what imports them
+    ];
+    expect(importCycles(fine)).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ export * from './progress';
 export * from './cli';
 export * from './signals';
 export * from './experiment/resume-flags';
+export * from './experiment/run-config';
 export * from './experiment/run-training';
 export * from './experiment/run-scaffold';
 export * from './experiment/training-report';

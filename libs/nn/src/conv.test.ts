@@ -94,6 +94,38 @@ describe('conv2dValid', () => {
     close(d1[0], d2[0], 1e-5);
     close(d1[1], d2[1], 1e-5);
   });
+
+  it("computes a data input's gradient only when something asks for it (first layers: dL/d(image) is unused)", async () => {
+    const x = rand([2, 6, 7, 1], 8) as tf.Tensor4D;
+    const w = tf.variable(rand([3, 3, 1, 4], 9)) as tf.Variable<tf.Rank.R4>;
+    const m = tf.variable(rand([4, 3], 10)) as tf.Variable<tf.Rank.R2>;
+    const loss = (input: tf.Tensor4D): tf.Scalar =>
+      tf.sum(tf.square(matMul2d(tf.reshape(conv2dValid(input, w), [-1, 4]) as tf.Tensor2D, m)));
+    const launched = async (f: () => unknown) => {
+      const p = await tf.profile(() => void f());
+      return p.kernels.filter((k) => k.name.startsWith('PixelModels') || ['Conv2D', 'BatchMatMul'].includes(k.name))
+        .length;
+    };
+    // Weights only: forward conv + matmul, filter gradient (1 conv), 2 matmul-gradient products (not the third).
+    const weightsOnly = await launched(() => tf.variableGrads(() => loss(x), [w, m]));
+    const withInput = await launched(() => tf.grads((a: tf.Tensor) => loss(a as tf.Tensor4D))([x]));
+    expect(weightsOnly).toBe(5);
+    expect(withInput).toBe(2 + 1 + 1); // forward 2, dL/d(conv out) through the matmul, the full conv for dL/dx
+    const { grads } = tf.variableGrads(() => loss(x), [w, m]);
+    const ref = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(
+        tf.square(
+          matMul2d(
+            tf.reshape(conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D), [-1, 4]) as tf.Tensor2D,
+            c as tf.Tensor2D,
+          ),
+        ),
+      ),
+    )([x, w, m]);
+    close(grads[w.name], ref[1]);
+    close(grads[m.name], ref[2]);
+    tf.dispose([w, m]);
+  });
 });
 
 /** Which outputs respond to an impulse at input (r, c): a 0/1 grid. */
@@ -326,6 +358,24 @@ describe('causal convolutions', () => {
     expect(Array.from(p.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 5, 0]);
     const y = addBias(tf.zeros([1, 1, 2, 2]) as tf.Tensor4D, tf.tensor1d([1, 2]));
     expect(Array.from(y.dataSync())).toEqual([1, 2, 1, 2]);
+  });
+
+  it("addBias's gradients (bias: a product with ones) equal tf.add's, on 4-D maps and 2-D rows", () => {
+    for (const shape of [
+      [3, 4, 5, 6],
+      [7, 6],
+    ]) {
+      const x = rand(shape, 11);
+      const b = rand([6], 12);
+      const dy = rand(shape, 13);
+      const f = (add: (p: tf.Tensor, q: tf.Tensor1D) => tf.Tensor) =>
+        tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(add(p, q as tf.Tensor1D), dy)))([x, b]);
+      const ours = f((p, q) => addBias(p, q));
+      const ref = f((p, q) => tf.add(p, q));
+      close(addBias(x, b as tf.Tensor1D), tf.add(x, b), 1e-6);
+      close(ours[0], ref[0], 1e-6);
+      close(ours[1], ref[1], 1e-5);
+    }
   });
 
   it('conv1x1 with colour mask 3 -> 6 features and a bias; gradients reach only the unmasked weights', () => {

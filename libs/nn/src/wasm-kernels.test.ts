@@ -21,6 +21,9 @@ function cases(): tf.Tensor[] {
       tf.slice(x4, [1, 1, 2, 1], [4, 2, 3, 1]),
       tf.slice(x4, [2, 0, 0, 0], [3, -1, -1, -1]),
       tf.slice(f, [1, 0, 1, 2, 0], [1, 3, 2, 3, 2]),
+      tf.slice(x4, [0, 1, 0, 0], [6, 2, 5, 2]), // runs of whole trailing axes: 6 runs of 2 x 5 x 2
+      tf.slice(x4, [1, 0, 1, 0], [5, 4, 4, 2]), // 20 runs of 4 x 2
+      tf.slice(f, [0, 1, 0, 0, 1], [2, 2, 4, 5, 1]), // the last axis cut: runs of 1
       ...tf.split(x4, 5, 2),
       ...tf.split(x4, [1, 3, 2], 0),
       ...tf.split(i3, [15, 5], 1),

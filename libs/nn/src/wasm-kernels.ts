@@ -41,17 +41,21 @@ function sliceOf(x: WasmTensorInfo, begin: number[], size: number[], backend: Wa
     outVals.set(xVals.subarray(offset, offset + tf.util.sizeFromShape(s)));
     return out;
   }
-  // Copy runs along the last axis; iterate over the leading axes.
-  const rank = x.shape.length;
-  const run = s[rank - 1];
-  const lead = s.slice(0, rank - 1);
+  // Copy contiguous runs and iterate over the axes before them. A run spans the innermost axis the slice cuts
+  // and every axis after it (taken whole): cropping rows of [16, 29, 28, 16] copies 16 runs of 28 x 28 x 16,
+  // not 12,544 runs of 16 (a subarray per run made that slice ~1 ms).
+  let inner = x.shape.length - 1;
+  while (inner > 0 && s[inner] === x.shape[inner]) inner--;
+  const unit = inner + 1 < x.shape.length ? strides[inner] : 1; // elements per step along `inner`
+  const run = s[inner] * unit;
+  const lead = s.slice(0, inner);
   const count = tf.util.sizeFromShape(lead);
-  const index = new Array<number>(rank - 1).fill(0);
+  const index = new Array<number>(inner).fill(0);
   for (let n = 0, o = 0; n < count; n++, o += run) {
-    let offset = b[rank - 1];
-    for (let a = 0; a < rank - 1; a++) offset += (b[a] + index[a]) * strides[a];
+    let offset = b[inner] * unit;
+    for (let a = 0; a < inner; a++) offset += (b[a] + index[a]) * strides[a];
     outVals.set(xVals.subarray(offset, offset + run), o);
-    for (let a = rank - 2; a >= 0; a--) {
+    for (let a = inner - 1; a >= 0; a--) {
       if (++index[a] < lead[a]) break;
       index[a] = 0;
     }

@@ -1,5 +1,6 @@
 /**
- * Named configurations of the three PixelRNN-paper models (plain data over each model's defaults) and a factory.
+ * Named configurations of the three PixelRNN-paper models (plain data over each model's defaults); experiments
+ * build them through their model registry (experiments/src/models/registry.ts).
  * Every preset says where its size comes from (`size`): a paper's table or section, or `chosen`.
  *
  * From the paper (van den Oord et al., ICML 2016): the Diagonal BiLSTM on binarized MNIST with 1 layer h = 32
@@ -9,10 +10,9 @@
  * Colour models need h to be a multiple of 3 (features are split into R, G, B groups), so the CIFAR-10 presets
  * use h = 129 in place of 128. `layers` counts the layers after the first 7x7 mask-A convolution.
  */
-import { type AutoregressiveModel, ConfigError } from '@pixel-models/nn';
-import { DiagonalBiLstm, type DiagonalBiLstmConfig } from './diagonal-bilstm';
-import { PixelCnn, type PixelCnnConfig } from './pixelcnn';
-import { RowLstm, type RowLstmConfig } from './row-lstm';
+import type { DiagonalBiLstmConfig } from './diagonal-bilstm';
+import type { PixelCnnConfig } from './pixelcnn';
+import type { RowLstmConfig } from './row-lstm';
 
 export interface PixelRnnConfigs {
   pixelcnn: PixelCnnConfig;
@@ -90,38 +90,3 @@ export const PIXELRNN_PRESETS = {
 } as const satisfies Record<string, PixelRnnPreset>;
 
 export type PixelRnnPresetName = keyof typeof PIXELRNN_PRESETS;
-
-/** Builds a model of `kind` from a partial config (defaults fill the rest) and a seed for every weight. */
-export function createPixelRnnModel<K extends PixelRnnKind>(
-  kind: K,
-  config: Partial<PixelRnnConfigs[K]>,
-  seed: number,
-): AutoregressiveModel<PixelRnnConfigs[K]>;
-export function createPixelRnnModel(
-  kind: PixelRnnKind,
-  config: Partial<PixelRnnConfigs[PixelRnnKind]>,
-  seed: number,
-): AutoregressiveModel<PixelRnnConfigs[PixelRnnKind]> {
-  switch (kind) {
-    case 'pixelcnn':
-      return new PixelCnn(config as Partial<PixelCnnConfig>, seed);
-    case 'row-lstm':
-      return new RowLstm(config as Partial<RowLstmConfig>, seed);
-    case 'diagonal-bilstm':
-      return new DiagonalBiLstm(config as Partial<DiagonalBiLstmConfig>, seed);
-    default:
-      throw new ConfigError(`unknown PixelRNN model "${String(kind)}": use one of ${PIXELRNN_KINDS.join(', ')}`);
-  }
-}
-
-/** Builds a preset, optionally overriding some of its fields (e.g. `{ levels: 4 }`). */
-export function createPresetModel(
-  name: PixelRnnPresetName,
-  seed: number,
-  overrides: Partial<PixelRnnConfigs[PixelRnnKind]> = {},
-): AutoregressiveModel {
-  const preset: PixelRnnPreset | undefined = (PIXELRNN_PRESETS as Record<string, PixelRnnPreset>)[name];
-  if (!preset)
-    throw new ConfigError(`unknown PixelRNN preset "${name}": use one of ${Object.keys(PIXELRNN_PRESETS).join(', ')}`);
-  return createPixelRnnModel(preset.kind, { ...preset.config, ...overrides }, seed) as AutoregressiveModel;
-}

@@ -27,8 +27,10 @@ import {
   trainStepOn,
   webgpuOrSkip,
 } from '@pixel-models/lab/testing';
+import { DiagonalBiLstm } from './diagonal-bilstm';
 import { PixelCnn } from './pixelcnn';
-import { type PixelRnnKind, createPixelRnnModel } from './presets';
+import type { PixelRnnKind } from './presets';
+import { RowLstm } from './row-lstm';
 
 const gpu = await webgpuOrSkip();
 
@@ -52,7 +54,12 @@ for (const kind of ['pixelcnn', 'row-lstm', 'diagonal-bilstm'] as const) {
   cases.push([kind, '1 channel, Q=2', { channels: 1, levels: 2, layers: 1, hidden: 2, firstKernel: 3 }]);
   cases.push([kind, '3 channels, Q=4', { channels: 3, levels: 4, layers: 1, hidden: 3, firstKernel: 3 }]);
 }
-const build = (kind: PixelRnnKind, config: Config) => () => createPixelRnnModel(kind, config, SEED);
+const build = (kind: PixelRnnKind, config: Config) => () =>
+  kind === 'pixelcnn'
+    ? new PixelCnn(config, SEED)
+    : kind === 'row-lstm'
+      ? new RowLstm(config, SEED)
+      : new DiagonalBiLstm(config, SEED);
 /** Batches of 2 non-square 3x4 images (the autoregressive check uses 3x4 too). */
 const batch = (config: Config) => levelsInput([2, 3, 4, config.channels as number], config.levels as number, 3);
 const sampledAcrossBackends: boolean[] = [];

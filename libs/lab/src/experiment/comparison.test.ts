@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ComparisonGroup, type ComparisonRow, markdownTable, summarize } from './comparison';
+import { ConfigError } from '@pixel-models/nn';
+import { type ComparisonGroup, type ComparisonRow, markdownTable, selectGroups, summarize } from './comparison';
 
 const entry = (key: string) => ({
   key,
@@ -65,5 +66,20 @@ describe('comparison summary and table', () => {
       '24,818',
       '64',
     ]);
+  });
+});
+
+describe('--only (selectGroups)', () => {
+  const other: ComparisonGroup = { ...group, key: 'h', entries: [entry('c')] };
+  const keys = (gs: ComparisonGroup[]) => gs.map((g) => `${g.key}:${g.entries.map((e) => e.key).join('+')}`);
+
+  it('keeps whole groups and single models, in the experiment order', () => {
+    expect(keys(selectGroups([group, other], 'h,g/b'))).toEqual(['g:b', 'h:c']);
+    expect(keys(selectGroups([group, other], 'g'))).toEqual(['g:a+b']);
+  });
+
+  it('refuses an unknown group or model, naming the choices', () => {
+    expect(() => selectGroups([group, other], 'g/z')).toThrow(ConfigError);
+    expect(() => selectGroups([group, other], 'x')).toThrow(/choices: g, g\/a, g\/b, h, h\/c/);
   });
 });

@@ -112,7 +112,10 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
     epochs: { type: 'int', min: 1, help: "epochs per model (default: the preset's)" },
     'train-images': { type: 'int', min: 1, help: 'training images per model' },
     'test-images': { type: 'int', min: 1, help: 'test images scored' },
-    only: { type: 'string', help: 'comma-separated group keys to run (default: all)' },
+    only: {
+      type: 'string',
+      help: 'comma-separated groups (group) or models (group/entry) to run (default: all); a sweep runs one model each',
+    },
     backend: {
       type: 'enum',
       choices: BACKEND_NAMES,
@@ -201,16 +204,8 @@ export async function runComparison(
   }
   const budget = exp.presets[f.preset];
   const seeds = Array.from({ length: f.seeds ?? budget.seeds }, (_, i) => checkSeed(f.seed + i));
-  let groups = exp.groups({ cifarDir: f['cifar-dir'], preset: f.preset });
-  if (f.only) {
-    const keys = f.only.split(',').map((k) => k.trim());
-    const unknown = keys.filter((k) => !groups.some((g) => g.key === k));
-    if (unknown.length)
-      throw new ConfigError(
-        `--only: unknown group(s) ${unknown.join(', ')}; groups: ${groups.map((g) => g.key).join(', ')}`,
-      );
-    groups = groups.filter((g) => keys.includes(g.key));
-  }
+  const all = exp.groups({ cifarDir: f['cifar-dir'], preset: f.preset });
+  const groups = f.only ? selectGroups(all, f.only) : all;
   const options: TrainOptions = {
     epochs: f.epochs ?? budget.epochs,
     batchSize: budget.batchSize,
@@ -261,6 +256,24 @@ export async function runComparison(
   }
 }
 
+/**
+ * `--only`: groups by key (`first-mask`) or single models (`first-mask/mask-b`), in the experiment's order. An
+ * unknown key is a ConfigError that lists the valid ones.
+ */
+export function selectGroups(groups: ComparisonGroup[], only: string): ComparisonGroup[] {
+  const keys = only.split(',').map((k) => k.trim());
+  const valid = groups.flatMap((g) => [g.key, ...g.entries.map((e) => `${g.key}/${e.key}`)]);
+  const unknown = keys.filter((k) => !valid.includes(k));
+  if (unknown.length)
+    throw new ConfigError(`--only: unknown group(s) or model(s) ${unknown.join(', ')}; choices: ${valid.join(', ')}`);
+  return groups
+    .map((g) => ({
+      ...g,
+      entries: keys.includes(g.key) ? g.entries : g.entries.filter((e) => keys.includes(`${g.key}/${e.key}`)),
+    }))
+    .filter((g) => g.entries.length > 0);
+}
+
 interface CompareArgs {
   exp: ComparisonExperiment;
   f: ComparisonFlags;
@@ -289,7 +302,7 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
   const { folder, backend, stop } = run;
 
   const rows: ComparisonRow[] = [];
-  const curves: { group: string; entry: string; seed: number; epoch: number; nats: number }[] = [];
+  const curves: ComparisonCurvePoint[] = [];
   const extras: ReportSection[] = [];
   for (const group of groups) {
     const splits: DataSplits = loadDataSplits(group.data, {
@@ -345,12 +358,11 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
             ...fit.curve.map((c) => ({ group: group.key, entry: entry.key, seed, epoch: c.epoch, nats: c.nats })),
           );
           if (seed === seeds[0]) {
-            if (entry.check)
-              extras.push({
-                kind: 'text',
-                title: `${group.title}: ${entry.label}`,
-                paragraphs: [await entry.check(model)],
-              });
+            if (entry.check) {
+              const verdict = await entry.check(model);
+              folder.writeText(`check-${group.key}-${entry.key}.txt`, verdict); // read back by a sweep's --collect
+              extras.push(checkSection(group, entry, verdict));
+            }
             if (group.samples) {
               const { height, width, channels } = splits.test;
               const png = await sampleGrid(model, {
@@ -364,13 +376,7 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
                 stop,
               });
               folder.writeBuffer(`samples-${group.key}-${entry.key}.png`, png);
-              extras.push({
-                kind: 'image',
-                title: `${group.title}: samples from ${entry.label}`,
-                pngBase64: png.toString('base64'),
-                alt: `samples from ${entry.label}`,
-                caption: `seed ${seed}`,
-              });
+              extras.push(samplesSection(group, entry, png, seed));
             }
           }
           failed = false;
@@ -386,11 +392,63 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
     }
   }
 
+  const budgetText = comparisonBudgetLabel(options, rows, backend);
+  const summary = writeComparisonTables(folder, groups, rows, curves, () => budgetText);
+  await stopPoint(stop);
+  const { reportPath } = finishRun(run, {
+    summary: {
+      ...Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
+      optimizer: optimizerOf(options),
+      ...Object.fromEntries(summary.map((s) => [`${s.group}/measured_on`, s.measuredOn])),
+    },
+    html: () =>
+      renderReport({
+        title: `${exp.title} — run ${folder.runId}`,
+        subtitle: `preset ${f.preset}; ${budgetText}`,
+        sections: [
+          { kind: 'text', paragraphs: [exp.description] },
+          ...groups.flatMap((g) => groupSections(g, summary, curves, budgetText)),
+          ...extras,
+        ],
+      }),
+    message: (ended) =>
+      `\n${markdownTable(groups, summary, budgetText)}\nwall time ${formatDuration((ended.getTime() - run.started.getTime()) / 1000)}`,
+  });
+  return { folder, rows, summary, reportPath, backend };
+}
+
+export type ComparisonCurvePoint = { group: string; entry: string; seed: number; epoch: number; nats: number };
+
+export const RUN_COLUMNS = [
+  'group',
+  'entry',
+  'label',
+  'seed',
+  'testNats',
+  'testBitsPerDim',
+  'validationNats',
+  'epochs',
+  'trainImages',
+  'trainSeconds',
+  'parameters',
+  'testImages',
+  'optimizer',
+  'measuredOn',
+] as const;
+
+/** runs.csv, summary.csv, curves.csv and table.md of a comparison: in-process and a sweep's --collect alike. */
+export function writeComparisonTables(
+  folder: RunFolder,
+  groups: ComparisonGroup[],
+  rows: ComparisonRow[],
+  curves: ComparisonCurvePoint[],
+  budgetOf: (group: ComparisonGroup) => string,
+): ComparisonSummary[] {
   const summary = summarize(rows, groups);
   folder.writeCsv(
     'runs.csv',
     rows.map((r) => ({ ...r })),
-    Object.keys(rows[0] ?? {}),
+    [...RUN_COLUMNS],
   );
   folder.writeCsv(
     'summary.csv',
@@ -428,30 +486,28 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
     ],
   );
   folder.writeCsv('curves.csv', curves, ['group', 'entry', 'seed', 'epoch', 'nats']);
-  const budgetText = budgetLabel(options, rows, backend);
-  folder.writeText('table.md', markdownTable(groups, summary, budgetText));
-  await stopPoint(stop);
-  const { reportPath } = finishRun(run, {
-    summary: {
-      ...Object.fromEntries(summary.map((s) => [`${s.group}/${s.entry}`, Number(s.mean.toFixed(4))])),
-      optimizer: optimizerOf(options),
-      ...Object.fromEntries(summary.map((s) => [`${s.group}/measured_on`, s.measuredOn])),
-    },
-    html: () =>
-      renderReport({
-        title: `${exp.title} — run ${folder.runId}`,
-        subtitle: `preset ${f.preset}; ${budgetText}`,
-        sections: [
-          { kind: 'text', paragraphs: [exp.description] },
-          ...groups.flatMap((g) => groupSections(g, summary, curves, budgetText)),
-          ...extras,
-        ],
-      }),
-    message: (ended) =>
-      `\n${markdownTable(groups, summary, budgetText)}\nwall time ${formatDuration((ended.getTime() - run.started.getTime()) / 1000)}`,
-  });
-  return { folder, rows, summary, reportPath, backend };
+  folder.writeText('table.md', groups.map((g) => markdownTable([g], summary, budgetOf(g))).join('\n\n'));
+  return summary;
 }
+
+export const checkSection = (group: ComparisonGroup, entry: ComparisonEntry, verdict: string): ReportSection => ({
+  kind: 'text',
+  title: `${group.title}: ${entry.label}`,
+  paragraphs: [verdict],
+});
+
+export const samplesSection = (
+  group: ComparisonGroup,
+  entry: ComparisonEntry,
+  png: Buffer,
+  seed: number,
+): ReportSection => ({
+  kind: 'image',
+  title: `${group.title}: samples from ${entry.label}`,
+  pngBase64: png.toString('base64'),
+  alt: `samples from ${entry.label}`,
+  caption: `seed ${seed}`,
+});
 
 /**
  * `--binarized-mnist DIR` for a comparison: checked before anything is written. It replaces the data of every
@@ -478,7 +534,11 @@ function binarizedMnistFor(
   return checkBinarizedMnistOption({ dir, levels: 2, dataDir, experiment });
 }
 
-function budgetLabel(o: TrainOptions, rows: ComparisonRow[], backend: BackendInfo): string {
+export function comparisonBudgetLabel(
+  o: TrainOptions,
+  rows: ComparisonRow[],
+  backend: Pick<BackendInfo, 'name' | 'device'>,
+): string {
   const images = rows[0] ? rows[0].trainImages / Math.max(1, rows[0].epochs) : 0;
   return `${o.epochs} epoch(s) of ${images} training images, batch ${o.batchSize}, ${OPTIMIZER_LABELS[optimizerOf(o)]} lr ${o.learningRate}, on ${backend.name} (${backend.device})`;
 }

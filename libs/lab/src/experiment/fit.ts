@@ -11,8 +11,8 @@ import type { RunFolder } from '../results';
 import { type StopFlag, stopPoint } from '../signals';
 import type { Checkpoint } from '../training/checkpoint';
 import { type ConditionFn, evaluateNll, type NllResult } from '../training/evaluate';
+import type { DataParallelOptions } from '../training/data-parallel/pool';
 import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
-import { type CurvePoint, readCurve } from './training-report';
 
 /** Scores the test set; with `stop`, a stop request ends it early with RunInterrupted. */
 export async function scoreTestSet(
@@ -80,6 +80,21 @@ export async function sampleGrid(model: AutoregressiveModel, o: SampleGridOption
   );
 }
 
+/** Mean training loss over a window of batches, at a fractional epoch. */
+export interface CurvePoint {
+  epoch: number;
+  nats: number;
+}
+
+/** Reads curve.csv back (numbers only, written by fitModel). */
+export function readCurve(file: string): CurvePoint[] {
+  const [, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  return lines.map((l) => {
+    const [epoch, nats] = l.split(',').map(Number);
+    return { epoch, nats };
+  });
+}
+
 export interface FitArgs {
   label: string;
   model: AutoregressiveModel;
@@ -93,6 +108,8 @@ export interface FitArgs {
   resume?: Checkpoint<EpochMetrics>;
   stop?: StopFlag;
   condition?: ConditionFn;
+  /** Train on several threads (wasm, unconditional models): see training/data-parallel/pool.ts. */
+  parallel?: DataParallelOptions;
 }
 
 export interface FitResult {
@@ -127,6 +144,7 @@ export async function fitModel(a: FitArgs): Promise<FitResult> {
     resume: a.resume,
     stop: a.stop,
     condition: a.condition,
+    parallel: a.parallel,
     onBatch: (p) => {
       if (p.batch === 1 || !bar)
         bar = new ProgressBar({ label: `${a.label}epoch ${p.epoch + 1}/${p.epochs}`, total: p.batches });

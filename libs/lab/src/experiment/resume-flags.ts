@@ -1,19 +1,19 @@
 /**
  * --resume continues a run as its config.json says, so flags that would change the run are refused rather than
- * silently ignored. Allowed: where it runs and writes (--backend, --out, --reports) and --optimizer (checked
+ * silently ignored. Allowed: where and how it runs and writes (--backend, --threads, --out, --reports) and --optimizer (checked
  * against the checkpoint's, which names the right one when it differs).
  */
 import { givenFlags } from '../cli';
 import { ConfigError } from '@pixel-models/nn';
 
-export const RESUME_ALLOWED = ['resume', 'backend', 'out', 'reports', 'optimizer'];
+export const RESUME_ALLOWED = ['resume', 'backend', 'out', 'reports', 'optimizer', 'threads'];
 
 export function checkResumeFlags(argv: string[]): void {
   const conflicting = [...new Set(givenFlags(argv).filter((f) => f !== '' && !RESUME_ALLOWED.includes(f)))];
   if (conflicting.length) {
     throw new ConfigError(
       `--resume continues the run with its own settings (config.json): ${conflicting.map((f) => `--${f}`).join(', ')} cannot change them. ` +
-        `Drop ${conflicting.length > 1 ? 'them' : 'it'}, or start a new run; only --backend, --out and --reports go with --resume`,
+        `Drop ${conflicting.length > 1 ? 'them' : 'it'}, or start a new run; only --backend, --threads, --out and --reports go with --resume`,
     );
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The runner behind every training experiment (`mnist-gated`, `mnist-pixelrnn`, ...): parse flags, pick the
  * backend, load MNIST, build the model from a preset, train with checkpoints, score the test set, sample, and
- * write the run folder and its report. An experiment only declares its presets and how to build its model.
- * `runTrainingExperiment` is the default sequence of named steps (openTrainingRun, loadTrainingData,
- * buildTrainingModel, prepareModel, trainModel, trainBaseline, scoreModel, drawSamples, reportTrainingRun) inside
- * `withTrainingRun`, which ends a stopped or failed run; the run's frame itself is run-scaffold.ts's.
+ * write the run folder and its report. An experiment declares its presets and how to build its model, and runs
+ * as named steps called in order inside `withTrainingRun` (which ends a stopped or failed run): openTrainingRun,
+ * loadTrainingData, buildTrainingModel, trainModel, trainBaseline, scoreModel, drawSamples, reportTrainingRun.
+ * `runTrainingExperiment` is the default sequence, for the plain experiments; one that conditions, pre-trains,
+ * trains a baseline or adds report sections calls the steps itself. The run's frame is run-scaffold.ts's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,13 +34,15 @@ import {
   loadCheckpoint,
   disposeCheckpoint,
 } from '../training/checkpoint';
-import type { NllResult } from '../training/evaluate';
+import type { ConditionFn, NllResult } from '../training/evaluate';
 import type { ReportSection } from '../report';
-import { type EpochMetrics, type TrainOptions, checkTrainOptions, optimizerOf } from '../training/trainer';
+import { type EpochMetrics, checkTrainOptions, optimizerOf } from '../training/trainer';
 import { checkBinarizedMnistOption, FIXED_BINARIZATION } from '../data/binarized-mnist';
 import type { DataSplits } from '../data/data-splits';
 import { loadMnistSplits, stochasticBinarization } from '../data/mnist-splits';
-import { type FitResult, fitModel, sampleGrid, scoreTestSet } from './fit';
+import { defaultThreads, trainingThreads } from '../training/data-parallel/threads';
+import { type FitResult, fitModel, type SampleGridOptions, sampleGrid, scoreTestSet } from './fit';
+import type { RunConfig } from './run-config';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
 
 /** A training budget: epochs, optimiser settings and how many images of each split to use (all when unset). */
@@ -59,12 +62,6 @@ export interface TrainingPreset<ModelConfig> extends TrainingBudget {
   model: Partial<ModelConfig>;
   samples: number;
 }
-
-/** The conditioning input of a batch: labels -> one-hot, an encoder's code, ... (conditional models only). */
-export type ExperimentCondition<Model> = (
-  model: Model,
-  batch: { x: tf.Tensor4D; labels?: Uint8Array },
-) => tf.Tensor | undefined;
 
 export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveModel = AutoregressiveModel> {
   /** Results folder and report name, e.g. `mnist-gated`. */
@@ -98,51 +95,8 @@ export interface TrainingExperiment<ModelConfig, Model extends AutoregressiveMod
    * the fixed binarization's .amat files have none, so `--binarized-mnist` is refused.
    */
   usesLabels?: boolean;
-  /** Work before training, e.g. pre-training an embedding network; runs again on --resume, so keep it seeded. */
-  prepare?: (model: Model, data: DataSplits, config: RunConfig<ModelConfig>) => void | Promise<void>;
-  condition?: ExperimentCondition<Model>;
-  /** What to sample after training: the conditioning of each sample and the grid's columns. */
-  sampling?: (
-    model: Model,
-    data: DataSplits,
-    count: number,
-  ) => { condition?: tf.Tensor; columns?: number; caption?: string };
-  /** A second model trained on the same data, budget and seed, reported beside the first (e.g. unconditional). */
-  baseline?: {
-    name: string;
-    createModel(config: Partial<ModelConfig> & { channels: number; levels: number }, seed: number): AutoregressiveModel;
-  };
-  /** Further report sections (interpolations, reconstructions, ...), computed after training. */
-  extraSections?: (ctx: {
-    model: Model;
-    data: DataSplits;
-    config: RunConfig<ModelConfig>;
-    folder: RunFolder;
-  }) => ReportSection[] | Promise<ReportSection[]>;
-}
-
-/** Everything that determines a run, saved as config.json (and read back by --resume). */
-export interface RunConfig<ModelConfig = unknown> {
-  experiment: string;
-  preset: string;
-  /** The `--model` choice, for experiments with several models. */
-  variant?: string;
-  seed: number;
-  model: Partial<ModelConfig> & { channels: number; levels: number };
-  train: TrainOptions;
-  data: {
-    dataDir?: string;
-    /** `--binarized-mnist`: the folder with the fixed binarization's .amat files (absolute). */
-    binarizedMnistDir?: string;
-    /** Which binarization the NLLs are measured on (2 levels only): FIXED_BINARIZATION or the stochastic one. */
-    binarization?: string;
-    levels: number;
-    trainImages?: number;
-    validationImages?: number;
-    testImages?: number;
-  };
-  samples: number;
-  temperature: number;
+  /** The URL of the module that exports this experiment (`import.meta.url`): worker threads build replicas from it. */
+  module?: string;
 }
 
 export interface RunResult {
@@ -199,9 +153,14 @@ const flagSpec = (
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
+    threads: {
+      type: 'int',
+      min: 1,
+      help: 'training threads: data-parallel on wasm (one worker thread each beside this one); default: all cores',
+    },
     resume: {
       type: 'string',
-      help: 'continue the run with this id (or folder) from its last checkpoint; only --backend, --out, --reports may go with it',
+      help: 'continue the run with this id (or folder) from its last checkpoint; only --backend, --threads, --out, --reports may go with it',
     },
   });
 
@@ -280,6 +239,8 @@ export interface TrainingRun<M, Model extends AutoregressiveModel> {
   resume?: Checkpoint<EpochMetrics>;
   /** The model, once built; freed when the run closes. */
   model?: Model;
+  /** `--threads` (or all cores) and whether it was given. */
+  threads: { requested: number; explicit: boolean };
 }
 
 /** A baseline trained beside the model (same data, budget and seed) and its test NLL. */
@@ -289,10 +250,19 @@ export interface TrainedBaseline {
   history: EpochMetrics[];
 }
 
+/** A second model trained on the same data, budget and seed and reported beside the first (e.g. unconditional). */
+export interface BaselineModel<ModelConfig> {
+  name: string;
+  createModel(config: RunConfig<ModelConfig>['model'], seed: number): AutoregressiveModel;
+}
+
+/** What to sample after training: the conditioning of each sample, the grid's columns and the report's caption. */
+export type SamplePlan = Pick<SampleGridOptions, 'condition' | 'columns'> & { caption?: string };
+
 /**
- * Runs the experiment from command-line arguments; `root` is the repository root. The steps, in order: open the
- * run, load the data, build the model, prepare it, train, train the baseline, score, sample, report. An
- * experiment that needs another order calls the same steps itself inside `withTrainingRun`.
+ * Runs a plain experiment (unconditional, no baseline, no extra report sections) from command-line arguments;
+ * `root` is the repository root. The default sequence of steps: open the run, load the data, build the model,
+ * train, score, sample, report. An experiment that needs more calls the same steps itself inside `withTrainingRun`.
  */
 export async function runTrainingExperiment<M, Model extends AutoregressiveModel>(
   exp: TrainingExperiment<M, Model>,
@@ -303,16 +273,11 @@ export async function runTrainingExperiment<M, Model extends AutoregressiveModel
   return withTrainingRun(t, async () => {
     const data = loadTrainingData(t);
     const model = buildTrainingModel(t, data);
-    await prepareModel(t, model, data);
     const fit = await trainModel(t, model, data);
     if (fit.outcome === 'interrupted') return stoppedTrainingRun(t, fit.history);
-    const baseline = await trainBaseline(t, data);
-    if (baseline === 'interrupted') return stoppedTrainingRun(t, fit.history);
     const test = await scoreModel(t, model, data);
     const samples = await drawSamples(t, model, data);
-    const extra = (await exp.extraSections?.({ model, data, config: t.config, folder: t.run.folder })) ?? [];
-    await stopPoint(t.run.stop); // the last chance to stop: after this the run is complete
-    return reportTrainingRun(t, { model, data, fit, baseline, test, samples, extra });
+    return reportTrainingRun(t, { model, data, fit, test, samples });
   });
 }
 
@@ -367,7 +332,8 @@ export async function openTrainingRun<M, Model extends AutoregressiveModel>(
         `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`,
     },
   });
-  return { exp, config, run, resumed: resumed !== undefined, resume };
+  const threads = { requested: flags.threads ?? defaultThreads(), explicit: flags.threads !== undefined };
+  return { exp, config, run, resumed: resumed !== undefined, resume, threads };
 }
 
 /**
@@ -418,28 +384,29 @@ export function buildTrainingModel<M, Model extends AutoregressiveModel>(
   return model;
 }
 
-/** Step 4: the experiment's work before training (e.g. pre-training an embedding network), between stop points. */
-export async function prepareModel<M, Model extends AutoregressiveModel>(
+/**
+ * Step 4: training with checkpoints in the run folder, continuing from the --resume checkpoint; `condition` is the
+ * conditioning input of a batch (labels -> one-hot, an encoder's code, ...; conditional models only). A stop
+ * request before it starts ends the run. (Work before training, such as pre-training an embedding network, is an
+ * experiment's own step between buildTrainingModel and this one; it runs again on --resume, so it is seeded.)
+ */
+export async function trainModel<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
   model: Model,
   data: DataSplits,
-): Promise<void> {
-  await stopPoint(t.run.stop);
-  await t.exp.prepare?.(model, data, t.config);
-  await stopPoint(t.run.stop);
-}
-
-/** The experiment's conditioning of a batch, bound to the model (unconditional experiments: none). */
-const conditionOf = <M, Model extends AutoregressiveModel>(t: TrainingRun<M, Model>, model: Model) =>
-  t.exp.condition && ((batch: { x: tf.Tensor4D; labels?: Uint8Array }) => t.exp.condition?.(model, batch));
-
-/** Step 5: training with checkpoints in the run folder, continuing from the --resume checkpoint. */
-export function trainModel<M, Model extends AutoregressiveModel>(
-  t: TrainingRun<M, Model>,
-  model: Model,
-  data: DataSplits,
+  condition?: ConditionFn,
 ): Promise<FitResult> {
-  const { folder, stop } = t.run;
+  const { folder, stop, backend } = t.run;
+  await stopPoint(stop);
+  const { threads, note } = trainingThreads({
+    ...t.threads,
+    backend: backend.name,
+    experiment: { ...t.exp, condition },
+  });
+  backend.threads = threads; // recorded in the manifest
+  if (note) console.log(note);
+  if (threads > 1) console.log(`training on ${threads} threads (data-parallel: each computes a shard of every batch)`);
+  const { model: modelConfig, seed, variant } = t.config;
   return fitModel({
     label: '',
     model,
@@ -450,25 +417,29 @@ export function trainModel<M, Model extends AutoregressiveModel>(
     folder,
     resume: t.resume,
     stop,
-    condition: conditionOf(t, model),
+    condition,
+    parallel:
+      threads > 1
+        ? { threads, replica: { module: t.exp.module!, experiment: t.exp.name, config: modelConfig, seed, variant } }
+        : undefined,
   });
 }
 
-/** Step 6: the experiment's baseline, when it has one, on the same data, budget and seed (checkpoints in baseline/). */
+/** Step 5: a baseline on the same data, budget and seed as the model (checkpoints in baseline/). */
 export async function trainBaseline<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
   data: DataSplits,
-): Promise<TrainedBaseline | undefined | 'interrupted'> {
-  const { exp, config } = t;
+  baseline: BaselineModel<M>,
+): Promise<TrainedBaseline | 'interrupted'> {
+  const { config } = t;
   const { folder, stop } = t.run;
-  if (!exp.baseline) return undefined;
-  const b = exp.baseline.createModel(config.model, config.seed);
+  const b = baseline.createModel(config.model, config.seed);
   try {
     const dir = folder.path('baseline');
     fs.mkdirSync(dir, { recursive: true });
     const bResume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined;
     console.log(
-      `baseline: ${exp.baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`,
+      `baseline: ${baseline.name}, ${countParameters(b).toLocaleString('en')} parameters, same data, budget and seed`,
     );
     const fit = await fitModel({
       label: 'baseline ',
@@ -482,7 +453,7 @@ export async function trainBaseline<M, Model extends AutoregressiveModel>(
     }).finally(() => bResume && disposeCheckpoint(bResume));
     if (fit.outcome === 'interrupted') return 'interrupted';
     return {
-      name: exp.baseline.name,
+      name: baseline.name,
       history: fit.history,
       test: await scoreTestSet(b, data.test, undefined, 'baseline test NLL', stop),
     };
@@ -491,24 +462,29 @@ export async function trainBaseline<M, Model extends AutoregressiveModel>(
   }
 }
 
-/** Step 7: the test NLL (conditional when the experiment says so). */
+/** Step 6: the test NLL, with the same `condition` as training (named conditional when the experiment says so). */
 export function scoreModel<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
   model: Model,
   data: DataSplits,
+  condition?: ConditionFn,
 ): Promise<NllResult> {
-  return scoreTestSet(model, data.test, conditionOf(t, model), testNllName(t.exp.conditionalNll), t.run.stop);
+  return scoreTestSet(model, data.test, condition, testNllName(t.exp.conditionalNll), t.run.stop);
 }
 
-/** Step 8: the sample grid (samples.png) as the experiment plans it; none when the run asks for 0 samples. */
+/**
+ * Step 7: the sample grid (samples.png), planned by `plan` for the run's sample count (default: unconditional, a
+ * square grid); none, and no plan made, when the run asks for 0 samples.
+ */
 export async function drawSamples<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
   model: Model,
   data: DataSplits,
+  plan?: (count: number) => SamplePlan,
 ): Promise<{ png?: Buffer; caption: string }> {
-  const { exp, config } = t;
+  const { config } = t;
   if (!(config.samples > 0)) return { caption: '' };
-  const plan = exp.sampling?.(model, data, config.samples) ?? {};
+  const { caption, ...grid } = plan?.(config.samples) ?? {};
   const { height, width } = data.test;
   const png = await sampleGrid(model, {
     count: config.samples,
@@ -519,14 +495,17 @@ export async function drawSamples<M, Model extends AutoregressiveModel>(
     temperature: config.temperature,
     seed: config.seed,
     stop: t.run.stop,
-    ...plan,
-  }).finally(() => plan.condition?.dispose());
+    ...grid,
+  }).finally(() => grid.condition?.dispose());
   t.run.folder.writeBuffer('samples.png', png);
-  return { png, caption: plan.caption ?? '' };
+  return { png, caption: caption ?? '' };
 }
 
-/** Step 9: the completed manifest, the report, the reports index and the closing summary. */
-export function reportTrainingRun<M, Model extends AutoregressiveModel>(
+/**
+ * Step 8: the last chance to stop, then the completed manifest, the report (with the experiment's `extra`
+ * sections after the samples), the reports index and the closing summary.
+ */
+export async function reportTrainingRun<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
   r: {
     model: Model;
@@ -535,10 +514,11 @@ export function reportTrainingRun<M, Model extends AutoregressiveModel>(
     baseline?: TrainedBaseline;
     test: NllResult;
     samples: { png?: Buffer; caption: string };
-    extra: ReportSection[];
+    extra?: ReportSection[];
   },
-): RunResult {
+): Promise<RunResult> {
   const { exp, config, run } = t;
+  await stopPoint(run.stop); // after this the run is complete
   const { model, data, baseline, test } = r;
   const history = r.fit.history;
   const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);

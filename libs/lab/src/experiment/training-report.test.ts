@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../results';
 import type { EpochMetrics } from '../training/trainer';
-import type { RunConfig } from './run-training';
+import type { RunConfig } from './run-config';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
 
 const history: EpochMetrics[] = [

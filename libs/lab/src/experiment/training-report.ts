@@ -3,14 +3,14 @@
  * binarized-MNIST numbers (labelled as paper numbers, with this run's budget on its own bar). A conditional NLL
  * (-log p(x | code of x)) is labelled as such and never drawn beside the papers' unconditional numbers.
  */
-import fs from 'node:fs';
 import { PAPER_BINARIZED_MNIST_NATS } from '../paper-results';
 import { renderReport, type ReportSection } from '../report';
 import type { Manifest } from '../results';
 import type { NllResult } from '../training/evaluate';
 import { OPTIMIZER_LABELS } from '@pixel-models/nn';
 import { type EpochMetrics, optimizerOf } from '../training/trainer';
-import type { RunConfig } from './run-training';
+import type { CurvePoint } from './fit';
+import type { RunConfig } from './run-config';
 
 /** What a conditional NLL is conditioned on, e.g. `the code of x` (read as -log p(x | the code of x)). */
 export interface ConditionalNll {
@@ -32,21 +32,6 @@ export function conditionalNllNote(conditional: ConditionalNll, hasBaseline: boo
     '(PixelRNN paper, Table 4) are left out of this report for that reason' +
     (hasBaseline ? '; the unconditional baseline is shown for reference, not as a like-for-like comparison.' : '.')
   );
-}
-
-/** Mean training loss over a window of batches, at a fractional epoch. */
-export interface CurvePoint {
-  epoch: number;
-  nats: number;
-}
-
-/** Reads curve.csv back (numbers only, written by the runner). */
-export function readCurve(file: string): CurvePoint[] {
-  const [, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  return lines.map((l) => {
-    const [epoch, nats] = l.split(',').map(Number);
-    return { epoch, nats };
-  });
 }
 
 export interface TrainingReportInput<M> {

@@ -43,6 +43,8 @@ export interface Manifest {
   nodeVersion: string;
   platform: string;
   cpu: string;
+  /** Threads training ran on (data-parallel on wasm), for training runs. */
+  threads?: number;
   started: string;
   ended?: string;
   wallSeconds?: number;
@@ -82,6 +84,7 @@ export function buildManifest(m: ManifestInput): Manifest {
     nodeVersion: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    threads: m.backend.threads,
     started: m.started.toISOString(),
     ended: m.ended?.toISOString(),
     wallSeconds: m.ended ? (m.ended.getTime() - m.started.getTime()) / 1000 : undefined,

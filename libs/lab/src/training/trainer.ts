@@ -30,6 +30,7 @@ import {
 } from './checkpoint';
 import { RunInterrupted, type StopFlag, yieldToSignals } from '../signals';
 import { type ConditionFn, evaluateNll } from './evaluate';
+import { type DataParallelOptions, DataParallelPool } from './data-parallel/pool';
 
 export interface TrainOptions {
   epochs: number;
@@ -98,6 +99,8 @@ export interface TrainArgs {
   onEpoch?: (m: EpochMetrics, history: EpochMetrics[]) => void;
   /** Set `interrupted` (from a signal handler) to stop after the current batch, or the validation pass, with a checkpoint. */
   stop?: StopFlag;
+  /** Train on several threads (wasm): worker replicas compute shards of each batch (data-parallel/pool.ts). */
+  parallel?: DataParallelOptions;
 }
 
 export function checkTrainOptions(o: TrainOptions): void {
@@ -113,6 +116,7 @@ export function checkTrainOptions(o: TrainOptions): void {
 export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; history: EpochMetrics[] }> {
   const { model, train: data, validation, options, checkpointDir, condition } = args;
   checkTrainOptions(options);
+  if (args.parallel && condition) throw new ConfigError('data-parallel training (--threads > 1) takes no condition');
   const variables = model.trainableVariables;
   if (args.resume) checkCheckpointOptimizer(args.resume, optimizerOf(options), checkpointDir);
   const optimizer = createOptimizer(optimizerOf(options), variables, {
@@ -150,7 +154,9 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
       : 'no checkpoint was saved yet';
   const diverged = (what: string) =>
     new TrainingDivergedError(`${what}: training stopped as diverged; ${kept()}. Lower --lr or set --clip (e.g. 1)`);
+  let pool: DataParallelPool | undefined;
   try {
+    if (args.parallel) pool = await DataParallelPool.start(args.parallel, variables);
     for (
       ;
       pos.epoch < options.epochs;
@@ -164,8 +170,11 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
         }
         const started = performance.now();
         const { x, labels, size } = gatherBatch(data, order, pos.batch, options.batchSize);
-        const loss = await trainStep(model, optimizer, x, { condition: condition && (() => condition({ x, labels })) });
-        x.dispose();
+        const loss = await (
+          pool
+            ? pool.step(model, optimizer, x)
+            : trainStep(model, optimizer, x, { condition: condition && (() => condition({ x, labels })) })
+        ).finally(() => x.dispose());
         if (!Number.isFinite(loss)) {
           throw diverged(`the loss became ${loss} at epoch ${pos.epoch + 1}, batch ${pos.batch + 1}`);
         }
@@ -228,6 +237,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
     }
     return { outcome: 'completed', history };
   } finally {
+    await pool?.close(); // on every exit: completed, interrupted, diverged or failed
     optimizer.dispose();
   }
 }

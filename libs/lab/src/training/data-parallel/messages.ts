@@ -1,0 +1,45 @@
+/** What the main thread and the data-parallel workers tell each other (structured clones; buffers shared). */
+import type { AutoregressiveModel } from '@pixel-models/nn';
+import type { ParameterLayout } from './shared-weights';
+
+/**
+ * How a worker builds its replica of the model: it imports `module` and calls `createModel(config, seed, variant)`
+ * on the export named `experiment` (a TrainingExperiment, or any object with that `name` and a `createModel`).
+ */
+export interface ReplicaSpec {
+  /** URL of the module that exports the factory: the experiment's `import.meta.url`. */
+  module: string;
+  experiment: string;
+  config: object;
+  seed: number;
+  variant?: string;
+}
+
+/** What a model factory looks like to a worker. */
+export interface ReplicaFactory {
+  name: string;
+  createModel(config: never, seed: number, variant?: string): AutoregressiveModel;
+}
+
+export interface WorkerSetup {
+  replica: ReplicaSpec;
+  /** The main thread's layout: a replica with another one is refused. */
+  layout: ParameterLayout;
+  /** All parameters (shared; written by the main thread before each step). */
+  weights: Float32Array;
+  /** This worker's shard gradients (shared; written by the worker). */
+  grads: Float32Array;
+}
+
+/** Main -> worker: one shard of the batch, int32 levels [n, H, W, C]. */
+export interface StepMessage {
+  kind: 'step';
+  levels: Int32Array;
+  shape: [number, number, number, number];
+}
+
+/** Worker -> main. */
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'grads'; loss: number }
+  | { kind: 'error'; name: string; message: string; stack?: string };

@@ -1,0 +1,44 @@
+/**
+ * How many threads a training run uses. `--threads N` (default: every core) runs data-parallel on wasm, whose
+ * backend has one thread in Node; the other backends use their own threads (or the GPU), so there N is 1.
+ * Conditional training (a `condition` that closes over the data, or trains an encoder the replicas lack) falls
+ * back to 1 thread, as do experiments that do not name their module (the workers build their replicas from it);
+ * the fallback is printed as a note when --threads was given.
+ */
+import os from 'node:os';
+import { ConfigError } from '@pixel-models/nn';
+
+export const defaultThreads = (): number => os.availableParallelism();
+
+export function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new ConfigError(`--threads must be a positive integer (1 = no worker threads), got ${threads}`);
+  return threads;
+}
+
+export interface ThreadsQuestion {
+  /** The threads asked for (or the default). */
+  requested: number;
+  /** Whether --threads was given: only then is a fallback to 1 thread worth a note. */
+  explicit: boolean;
+  /** The tfjs backend in use. */
+  backend: string;
+  /** The experiment, and the condition its training takes (conditional models only). */
+  experiment: { name: string; module?: string; condition?: unknown };
+}
+
+/** The threads training will use, and a note when fewer than asked for (to print once). */
+export function trainingThreads(q: ThreadsQuestion): { threads: number; note?: string } {
+  const requested = checkThreads(q.requested);
+  if (requested === 1) return { threads: 1 };
+  const why =
+    q.backend !== 'wasm'
+      ? `data-parallel training is for the wasm backend; ${q.backend} is not wasm`
+      : q.experiment.condition
+        ? `${q.experiment.name} trains a conditional model, whose condition the worker replicas do not have`
+        : !q.experiment.module
+          ? `${q.experiment.name} does not name its module (module: import.meta.url), from which workers build replicas`
+          : undefined;
+  if (!why) return { threads: requested };
+  return { threads: 1, note: q.explicit ? `--threads ${requested}: training runs on 1 thread (${why})` : undefined };
+}
