@@ -55,7 +55,7 @@ describe('comparisons (smoke presets)', () => {
     expect(read(r.folder.dir, 'summary.csv').split('\n')[0]).toBe(
       'group,entry,label,unit,paper,paper_source,mean,std,seeds,mean_train_seconds,parameters,test_images,optimizer,measured_on',
     );
-    // Matched sizes: each model's parameter count (core countParameters, printed in the table) within 2% of the Gated PixelCNN's.
+    // Matched sizes: each model's parameter count (nn's countParameters, printed in the table) within 2% of the Gated PixelCNN's.
     const params = Object.fromEntries(r.summary.map((s) => [s.entry, s.parameters]));
     for (const key of ['pixelcnn', 'gated-masked'])
       expect(Math.abs(params[key] / params.gated - 1), key).toBeLessThan(0.02);

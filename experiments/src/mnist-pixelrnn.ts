@@ -75,6 +75,7 @@ export const mnistPixelRnn: TrainingExperiment<Config> = {
     model: (preset, kind) => ({ ...PIXELRNN_PRESETS[presetName(preset, kind)].config }),
   },
   createModel: (config, seed, kind) => createModel((kind ?? 'pixelcnn') as PixelRnnKind, config, seed),
+  module: import.meta.url, // --threads N: worker threads import this module to build their replicas
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

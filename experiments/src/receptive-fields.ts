@@ -1,6 +1,6 @@
 /**
  * Receptive fields of every model, measured, not drawn: for random (seeded) weights, the exact set of inputs
- * whose gradient into the logits of one pixel is non-zero (core `dependencyMap`, united over several random
+ * whose gradient into the logits of one pixel is non-zero (nn's `dependencyMap`, united over several random
  * inputs), against the ideal context (every earlier pixel), at depths 1..N.
  *
  *   npx nx run experiments:receptive-fields [--preset smoke|default|gpu] [--max-depth N] [--size S] ...
@@ -430,7 +430,7 @@ function reportSections(
       kind: 'text',
       paragraphs: [
         `Each map is the set of input pixels with a non-zero gradient into the logits of one pixel, for random seeded weights, united over several random inputs ` +
-          `(core dependencyMap). Coverage is the fraction of the ideal context (every earlier pixel in raster order) that the model sees. ` +
+          `(nn's dependencyMap). Coverage is the fraction of the ideal context (every earlier pixel in raster order) that the model sees. ` +
           `Depth d is the first ${FIRST_KERNEL}x${FIRST_KERNEL} masked convolution plus d layers (kernel ${KERNEL}); every model gets the same d.`,
         `PixelCNN (best centre coverage ${pct(blind('pixelcnn'))}) and the gated model without the vertical/horizontal split (${pct(blind('gated-masked'))}) keep a blind spot ` +
           `above-right of the pixel at every depth. The Row LSTM's field is a triangle above the pixel (${pct(at('row-lstm', maxDepth, 'centre').coverage)} at depth ${maxDepth}). ` +

@@ -1,5 +1,5 @@
 /**
- * Speed of every model on every available backend: training step (forward + backward + core Adam), forward pass,
+ * Speed of every model on every available backend: training step (forward + backward + nn's Adam), forward pass,
  * sampling naive vs fast (Ramachandran et al. 2017: cached activations), a training step's peak working memory
  * (step_peak_mb) and the process's peak RSS, over image sizes.
  *   npx nx run experiments:speed [--preset smoke|default|gpu] [--backends tensorflow,webgpu,wasm,cpu] [--sizes 16,28] [--reference torch.jsonl]

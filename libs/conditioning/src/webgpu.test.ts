@@ -169,7 +169,7 @@ describe.skipIf(!gpu.available)(`conditional Gated PixelCNNs on webgpu (${gpu.de
     });
 
     if (f.trainStep) {
-      it('one trainStep with core Adam (clipNorm 1): identical initial weights, the same loss and updated weights', async () => {
+      it('one trainStep with the nn Adam (clipNorm 1): identical initial weights, the same loss and updated weights', async () => {
         const x = batch(f);
         const cpu = await trainStepOn('cpu', parity(f), x, ADAM);
         const webgpu = await trainStepOn('webgpu', parity(f), x, ADAM);

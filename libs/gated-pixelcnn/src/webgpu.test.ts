@@ -79,7 +79,7 @@ describe.skipIf(!gpu.available)(`Gated PixelCNN on webgpu (${gpu.device})`, () =
       expect(cpu.grads.every((g) => g.some((v) => v !== 0))).toBe(true); // every variable is trained (not vacuous)
     });
 
-    it('one trainStep with core Adam: identical initial weights, the same loss and updated weights', async () => {
+    it('one trainStep with the nn Adam: identical initial weights, the same loss and updated weights', async () => {
       const x = batch(config);
       const cpu = await trainStepOn('cpu', { build: build(config) }, x, ADAM);
       const webgpu = await trainStepOn('webgpu', { build: build(config) }, x, ADAM);
@@ -113,13 +113,13 @@ describe.skipIf(!gpu.available)(`Gated PixelCNN on webgpu (${gpu.device})`, () =
   });
 
   /**
-   * Clipping by global norm on webgpu. Regression test for a bug this file found in core Adam before its fused
+   * Clipping by global norm on webgpu. Regression test for a bug this file found in nn's Adam before its fused
    * webgpu path: the norm was summed with tf.addN over every gradient, and tfjs-backend-webgpu's AddN binds each
    * input as a storage buffer; with more than 7 variables the pipeline exceeded maxStorageBuffersPerShaderStage
    * (8, the WebGPU default). Dawn printed "The number of storage buffers (13) in the Compute stage exceeds the
    * maximum per-stage limit (8)", no exception was thrown, and the weights came out wrong (by up to 6).
    */
-  it('one trainStep with core Adam and clipNorm matches cpu (22 variables: more than AddN can bind)', async () => {
+  it('one trainStep with the nn Adam and clipNorm matches cpu (22 variables: more than AddN can bind)', async () => {
     const config = configs[0][1];
     const x = batch(config);
     const cpu = await trainStepOn('cpu', { build: build(config) }, x, ADAM_CLIP);
@@ -172,7 +172,7 @@ describe.skipIf(!gpu.available)(`Gated PixelCNN on webgpu (${gpu.device})`, () =
   it('negative control: a WebGPU validation error is recorded, not lost (tf.addN over more inputs than storage buffers)', async () => {
     // tfjs-backend-webgpu's AddN binds every input as a storage buffer: past the device's limit the pipeline is
     // invalid, nothing throws, and the sum reads back as zeros (how the Adam clipNorm bug showed up).
-    // Last in this file: core also records the error (every later tidyRead would throw) until it is cleared.
+    // Last in this file: nn also records the error (every later tidyRead would throw) until it is cleared.
     const n = webgpuDevice().limits.maxStorageBuffersPerShaderStage + 4;
     const xs = Array.from({ length: n }, (_, i) => tf.fill([100], i + 1));
     const sum = tf.addN(xs);

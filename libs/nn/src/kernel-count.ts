@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Kernels that launch no work: a reshape shares its buffer; Identity shares it on webgpu, cpu and (core's) wasm. */
+/** Kernels that launch no work: a reshape shares its buffer; Identity shares it on webgpu, cpu and (nn's) wasm. */
 export const NO_OP_KERNELS: ReadonlySet<string> = new Set(['Reshape', 'Identity']);
 
 export interface KernelCount {

@@ -87,7 +87,7 @@ describe.skipIf(!gpu.available)(`PixelRNN-paper models on webgpu (${gpu.device})
 
     // The Adam update does not depend on the model beyond its variables' shapes: one config per family.
     if (config.channels === 1) {
-      it('one trainStep with core Adam (clipNorm 1): identical initial weights, the same loss and updated weights', async () => {
+      it('one trainStep with the nn Adam (clipNorm 1): identical initial weights, the same loss and updated weights', async () => {
         const x = batch(config);
         const cpu = await trainStepOn('cpu', { build: build(kind, config) }, x, ADAM);
         const webgpu = await trainStepOn('webgpu', { build: build(kind, config) }, x, ADAM);

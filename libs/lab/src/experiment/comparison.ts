@@ -97,7 +97,7 @@ export interface ComparisonSummary {
   std: number;
   seeds: number;
   meanTrainSeconds: number;
-  /** Trainable parameters (core `countParameters`): the same for every seed. */
+  /** Trainable parameters (nn's `countParameters`): the same for every seed. */
   parameters: number;
   testImages: number;
   optimizer: string;

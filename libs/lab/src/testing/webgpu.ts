@@ -13,7 +13,7 @@
  *   backends here (a webgpu tensor used on cpu would be read synchronously), so build a model once per backend
  *   with the same seed: seeded initialisation gives identical weights on every backend.
  * - Per model family, on one backend at a time: `gradientsOn` (mean NLL and every variable's gradient),
- *   `trainStepOn` (one core `trainStep` with a fresh core `Adam`: weights before and after), `logitsOn`,
+ *   `trainStepOn` (one nn `trainStep` with a fresh nn `Adam`: weights before and after), `logitsOn`,
  *   `samplesOn` (naive `sampleImages` and cached `sampleFast`); `samplingParity` runs them on webgpu and cpu and
  *   says, with `minDrawMargin`, whether float differences could flip a draw. `nudge` perturbs one weight (for
  *   negative controls). Set WEBGPU_TEST_VERBOSE=1 to print how much of each tolerance the comparisons use.
@@ -325,7 +325,7 @@ export interface DrawMarginOptions {
 }
 
 /**
- * Replays the draws of core's sampler (`drawImages`: raster order, channels R, G, B, images in batch order, one
+ * Replays the draws of nn's sampler (`drawImages`: raster order, channels R, G, B, images in batch order, one
  * uniform each from createRng(seed, 'sampling')) given the logits [count, H, W, C, Q] every draw saw (for an
  * autoregressive model: its logits on the sampled images themselves). Returns the smallest distance, over all
  * draws, from u·Σw to the nearest inner boundary of the cumulative weights, relative to Σw. Logits that change
@@ -464,7 +464,7 @@ export interface TrainStepResult {
   updated: number[][];
 }
 
-/** On `backend`: builds the model, runs one `trainStep` with a fresh core `Adam`, reads the weights before and after. */
+/** On `backend`: builds the model, runs one `trainStep` with a fresh nn `Adam`, reads the weights before and after. */
 export async function trainStepOn<M extends AutoregressiveModel>(
   backend: string,
   c: ParityCase<M>,

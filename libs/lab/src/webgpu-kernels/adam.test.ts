@@ -1,5 +1,5 @@
 /**
- * Core Adam on webgpu (flat moments, fused kernels, the non-finite guard on the device) against core Adam on cpu
+ * nn's Adam on webgpu (flat moments, fused kernels, the non-finite guard on the device) against nn's Adam on cpu
  * (per-variable moments, plain ops): the same weights after several steps with clipping, a skipped NaN step that
  * changes nothing (step count included), and a state()/load() round trip between the two layouts.
  */

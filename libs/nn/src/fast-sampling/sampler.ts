@@ -5,7 +5,7 @@
  * (O(layers) work). What is cached is model specific: a model that has a cached form returns it from its
  * `incrementalSampler()` (the contract's `IncrementalSampler`, model.ts).
  *
- * `sampleFast` and core's naive `sampleImages` share one raster loop (`drawImages`): the same seeded stream,
+ * `sampleFast` and nn's naive `sampleImages` share one raster loop (`drawImages`): the same seeded stream,
  * pixels in raster order, channels R, G, B. So for the same seed and the same logits they return the same levels.
  */
 import type { IncrementalSampler } from '../model';

@@ -24,7 +24,7 @@ const SLOTS = ['m', 'v'] as const;
 /**
  * Where the moments live. Per variable (CPU backends): a handful of elementwise ops per variable, which XNNPACK
  * runs fast. Flat (webgpu): all moments in one [m | v] buffer, updated by one fused kernel, then one fused kernel
- * per variable for its new value (libs/core/src/webgpu/adam.ts), with the non-finite-loss guard on the device.
+ * per variable for its new value (libs/nn/src/webgpu/adam.ts), with the non-finite-loss guard on the device.
  */
 type Moments =
   | { kind: 'per-variable'; m: tf.Variable[]; v: tf.Variable[] }
