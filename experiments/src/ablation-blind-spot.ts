@@ -25,6 +25,7 @@ export const ablationBlindSpot: ComparisonExperiment = {
     'Three models with matched parameter counts (each in the table), the same data, budget and seeds: masked PixelCNN (blind spot), Gated PixelCNN (vertical and horizontal stacks, no blind spot), and gated units on masked convolutions (no split: blind spot). Lower test NLL is better.',
   presets: COMPARISON_PRESETS,
   defaultPreset: 'default',
+  module: import.meta.url, // --threads N: worker threads import this module to build their replicas
   groups: () => [
     {
       key: 'blind-spot',

@@ -37,6 +37,7 @@ export const ablationMasks: ComparisonExperiment = {
   description: 'Each group changes one masking or connection choice and keeps the data, budget and seeds fixed.',
   presets: COMPARISON_PRESETS,
   defaultPreset: 'default',
+  module: import.meta.url, // --threads N: worker threads import this module to build their replicas
   groups: ({ cifarDir, preset }): ComparisonGroup[] => [
     {
       key: 'first-mask',

@@ -147,6 +147,7 @@ export const paperTables: ComparisonExperiment = {
     'Paper numbers are quoted from the papers (converged models trained for days on GPUs, the fixed binarization of Larochelle & Murray); the measured column is this run, with its budget in the same row. Each label says in brackets the size trained and where it comes from: a paper (table or section) or chosen (every CPU size, the MNIST PixelCNN and Row LSTM, every Gated PixelCNN).',
   presets: COMPARISON_PRESETS,
   defaultPreset: 'default',
+  module: import.meta.url, // --threads N: worker threads import this module to build their replicas
   groups: ({ cifarDir, preset }) => [
     {
       key: 'mnist',

@@ -1,14 +1,16 @@
 /**
  * `--threads N` on the training runner: data-parallel training on wasm (worker replicas built from mnist-gated.ts),
- * in-process under vitest and from the CLI under tsx, with Ctrl-C and --resume on another thread count.
+ * in-process under vitest and from the CLI under tsx, with Ctrl-C and --resume on another thread count; and on a
+ * comparison, whose workers build each entry's replica through the experiment's groups.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError, liveWorkers, runTrainingExperiment } from '@pixel-models/lab';
+import { UsageError, liveWorkers, runComparison, runTrainingExperiment } from '@pixel-models/lab';
 import { useTestBackend } from '@pixel-models/nn/testing';
+import { ablationMasks } from './ablation-masks';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
 
@@ -109,5 +111,24 @@ describe('experiments:mnist-gated --threads', () => {
     expect(second.code).toBe(0);
     expect(manifest(out, 'r')).toMatchObject({ status: 'completed', threads: 1 });
     close(nlls(out, 'r'), nlls(out, 'one'));
+  }, 240_000);
+});
+
+describe('a comparison with --threads', () => {
+  // The Row LSTM residual/skip group: replicas of models the registry builds with non-default options.
+  it('trains every model on 2 threads to the NLLs of 1 thread (rtol 1e-4)', async () => {
+    const out = tmp();
+    const args = (threads: string) => [
+      ...['--preset', 'smoke', '--backend', 'wasm', '--seeds', '1', '--only', 'residual-skip/residual,first-mask'],
+      ...['--train-images', '64', '--test-images', '16', '--threads', threads, ...roots(out)],
+    ];
+    const one = await runComparison(ablationMasks, args('1'), REPO_ROOT);
+    const two = await runComparison(ablationMasks, args('2'), REPO_ROOT);
+    expect(liveWorkers()).toBe(0);
+    expect(two.summary.map((s) => s.entry)).toEqual(['mask-a', 'mask-b', 'residual']);
+    two.summary.forEach((s, i) => expect(Math.abs(s.mean - one.summary[i].mean)).toBeLessThanOrEqual(1e-4 * s.mean));
+    const manifestOf = (folder: string) => JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8'));
+    expect(manifestOf(two.folder.dir).threads).toBe(2);
+    expect(manifestOf(one.folder.dir).threads).toBe(1);
   }, 240_000);
 });

@@ -114,7 +114,11 @@ export function runArgs(plan: SweepPlan, run: PlannedRun, state: RunState): stri
   const roots = ['--out', plan.resultsRoot, '--reports', plan.reportsRoot];
   if (state !== 'resumable') return [...flags, ...roots, '--run-id', run.runId];
   // On --resume the run's config.json decides; only the backend and (training runs: checked) optimizer are passed again.
-  const kept = (SWEEP_EXPERIMENTS[run.experiment].kind === 'comparison' ? ['backend'] : ['backend', 'optimizer'])
+  const kept = (
+    SWEEP_EXPERIMENTS[run.experiment].kind === 'comparison'
+      ? ['backend', 'threads']
+      : ['backend', 'optimizer', 'threads']
+  )
     .filter((k) => run.flags[k] !== undefined)
     .flatMap((k) => [`--${k}`, String(run.flags[k])]);
   return ['--resume', run.runId, ...roots, ...kept];

@@ -102,6 +102,7 @@ const TRAINING_FLAGS: Record<string, FlagDef> = {
   'test-images': { kind: 'int', min: 1 },
   samples: { kind: 'int', min: 0 },
   temperature: { kind: 'float', min: 0 },
+  threads: { kind: 'int', min: 1 },
 };
 /** The flags of runComparison (libs/lab/src/experiment/comparison.ts); `preset` is checked against the experiment. */
 const COMPARISON_FLAGS: Record<string, FlagDef> = {
@@ -117,6 +118,7 @@ const COMPARISON_FLAGS: Record<string, FlagDef> = {
   'binarized-mnist': { kind: 'string' },
   'cifar-dir': { kind: 'string' },
   optimizer: { kind: 'enum', choices: OPTIMIZER_NAMES },
+  threads: { kind: 'int', min: 1 },
 };
 /** Set by the sweep for every run: a spec that names them is refused. */
 export const SWEEP_OWNED_FLAGS = ['out', 'reports', 'run-id', 'resume'];

@@ -30,6 +30,7 @@ import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/t
 import { checkBinarizedMnistOption } from '../data/binarized-mnist';
 import { type DatasetKind, loadDataSplits } from '../data/datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
+import { defaultThreads, trainingThreads } from '../training/data-parallel/threads';
 import type { DataSplits } from '../data/data-splits';
 import type { TrainingBudget } from './run-training';
 
@@ -66,6 +67,8 @@ export interface ComparisonExperiment {
   presets: Record<string, ComparisonBudget>;
   defaultPreset: string;
   groups(options: { cifarDir?: string; preset: string }): ComparisonGroup[];
+  /** The URL of the module that exports this experiment (`import.meta.url`): worker threads build replicas from it. */
+  module?: string;
 }
 
 export interface ComparisonRow {
@@ -134,6 +137,11 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
       help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen)",
     },
     'cifar-dir': { type: 'string', help: 'folder with CIFAR-10 binary batches: adds the CIFAR-10 groups' },
+    threads: {
+      type: 'int',
+      min: 1,
+      help: 'training threads: data-parallel on wasm (one worker thread each beside this one); default: all cores',
+    },
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
@@ -304,6 +312,15 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
   const rows: ComparisonRow[] = [];
   const curves: ComparisonCurvePoint[] = [];
   const extras: ReportSection[] = [];
+  const { threads, note } = trainingThreads({
+    requested: f.threads ?? defaultThreads(),
+    explicit: f.threads !== undefined,
+    backend: backend.name,
+    experiment: exp,
+  });
+  backend.threads = threads; // recorded in the manifest
+  if (note) console.log(note);
+  if (threads > 1) console.log(`training on ${threads} threads (data-parallel: each computes a shard of every batch)`);
   for (const group of groups) {
     const splits: DataSplits = loadDataSplits(group.data, {
       levels: group.levels,
@@ -334,6 +351,20 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
             dir,
             resume,
             stop,
+            parallel:
+              threads > 1
+                ? {
+                    threads,
+                    replica: {
+                      module: exp.module!,
+                      experiment: exp.name,
+                      config: { preset: f.preset, cifarDir: f['cifar-dir'], group: group.key, entry: entry.key },
+                      seed,
+                      channels: splits.train.channels,
+                      levels: group.levels,
+                    },
+                  }
+                : undefined,
           }).finally(() => resume && disposeCheckpoint(resume));
           if (fit.outcome === 'interrupted') throw new RunInterrupted();
           const test = await scoreTestSet(model, splits.test, undefined, `${label}test`, stop);

@@ -3,8 +3,10 @@ import type { AutoregressiveModel } from '@pixel-models/nn';
 import type { ParameterLayout } from './shared-weights';
 
 /**
- * How a worker builds its replica of the model: it imports `module` and calls `createModel(config, seed, variant)`
- * on the export named `experiment` (a TrainingExperiment, or any object with that `name` and a `createModel`).
+ * How a worker builds its replica of the model: it imports `module` and finds the export named `experiment`. A
+ * training experiment (or any object with that `name` and a `createModel`) builds it with `createModel(config,
+ * seed, variant)`; a comparison with the `createModel(channels, levels, seed)` of the entry `config` names
+ * (`{ preset, cifarDir, group, entry }`, looked up through its `groups`).
  */
 export interface ReplicaSpec {
   /** URL of the module that exports the factory: the experiment's `import.meta.url`. */
@@ -13,12 +15,24 @@ export interface ReplicaSpec {
   config: object;
   seed: number;
   variant?: string;
+  /** For a comparison's entry: the data's channels and levels. */
+  channels?: number;
+  levels?: number;
 }
 
 /** What a model factory looks like to a worker. */
 export interface ReplicaFactory {
   name: string;
   createModel(config: never, seed: number, variant?: string): AutoregressiveModel;
+}
+
+/** What a comparison looks like to a worker. */
+export interface ComparisonFactory {
+  name: string;
+  groups(options: { preset: string; cifarDir?: string }): {
+    key: string;
+    entries: { key: string; createModel(channels: number, levels: number, seed: number): AutoregressiveModel }[];
+  }[];
 }
 
 export interface WorkerSetup {

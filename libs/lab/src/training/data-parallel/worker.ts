@@ -6,8 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { activateWasm } from '@pixel-models/nn';
-import type { ReplicaFactory, StepMessage, WorkerReply, WorkerSetup } from './messages';
+import { type AutoregressiveModel, activateWasm } from '@pixel-models/nn';
+import type { ComparisonFactory, ReplicaFactory, StepMessage, WorkerReply, WorkerSetup } from './messages';
 import { lossAndGradients } from './shards';
 import { assignFlat, layoutMismatch, layoutOf, writeFlat } from './shared-weights';
 
@@ -19,21 +19,37 @@ const replyError = (e: unknown) => {
   reply({ kind: 'error', name: err.name, message: err.message, stack: err.stack });
 };
 
-const isFactory = (e: unknown, name: string): e is ReplicaFactory =>
-  typeof e === 'object' &&
-  e !== null &&
-  (e as ReplicaFactory).name === name &&
-  typeof (e as ReplicaFactory).createModel === 'function';
+const named = (e: unknown, name: string): e is { name: string } =>
+  typeof e === 'object' && e !== null && (e as { name?: unknown }).name === name;
+const isFactory = (e: unknown): e is ReplicaFactory => typeof (e as ReplicaFactory).createModel === 'function';
+const isComparison = (e: unknown): e is ComparisonFactory => typeof (e as ComparisonFactory).groups === 'function';
+
+/** The replica, built as the main thread built its model (see ReplicaSpec). */
+function buildReplica(found: ReplicaFactory | ComparisonFactory, r: WorkerSetup['replica']): AutoregressiveModel {
+  if (isFactory(found)) return found.createModel(r.config as never, r.seed, r.variant);
+  const c = r.config as { preset: string; cifarDir?: string; group: string; entry: string };
+  const entry = found
+    .groups({ preset: c.preset, cifarDir: c.cifarDir })
+    .find((g) => g.key === c.group)
+    ?.entries.find((e) => e.key === c.entry);
+  if (!entry || r.channels === undefined || r.levels === undefined)
+    throw new Error(`${r.experiment} has no model ${c.group}/${c.entry} to build a replica of`);
+  return entry.createModel(r.channels, r.levels, r.seed);
+}
 
 async function start() {
   tf.env().set('PROD', true);
   await activateWasm();
   const { replica } = setup;
   const mod = (await import(replica.module)) as Record<string, unknown>;
-  const factory = Object.values(mod).find((e) => isFactory(e, replica.experiment));
-  if (!factory)
-    throw new Error(`${replica.module} exports no experiment named "${replica.experiment}" with a createModel`);
-  const model = factory.createModel(replica.config as never, replica.seed, replica.variant);
+  const found = Object.values(mod).find(
+    (e): e is ReplicaFactory | ComparisonFactory => named(e, replica.experiment) && (isFactory(e) || isComparison(e)),
+  );
+  if (!found)
+    throw new Error(
+      `${replica.module} exports no experiment named "${replica.experiment}" with a createModel or groups`,
+    );
+  const model = buildReplica(found, replica);
   const variables = model.trainableVariables;
   const mismatch = layoutMismatch(setup.layout, layoutOf(variables));
   if (mismatch) throw new Error(`the worker's replica of ${model.name} differs from the main thread's: ${mismatch}`);
