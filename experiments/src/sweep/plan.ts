@@ -113,7 +113,8 @@ export function runArgs(plan: SweepPlan, run: PlannedRun, state: RunState): stri
   );
   const roots = ['--out', plan.resultsRoot, '--reports', plan.reportsRoot];
   if (state !== 'resumable') return [...flags, ...roots, '--run-id', run.runId];
-  // On --resume the run's config.json decides; only the backend and (training runs: checked) optimizer are passed again.
+  // On --resume the run's config.json decides; only the backend, the threads and (training runs: checked) optimizer
+  // are passed again.
   const kept = (
     SWEEP_EXPERIMENTS[run.experiment].kind === 'comparison'
       ? ['backend', 'threads']

@@ -30,7 +30,7 @@ import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/t
 import { checkBinarizedMnistOption } from '../data/binarized-mnist';
 import { type DatasetKind, loadDataSplits } from '../data/datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
-import { defaultThreads, trainingThreads } from '../training/data-parallel/threads';
+import { THREADS_FLAG, threadsAsked, useTrainingThreads } from '../training/data-parallel/threads';
 import type { DataSplits } from '../data/data-splits';
 import type { TrainingBudget } from './run-training';
 
@@ -137,17 +137,13 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
       help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen)",
     },
     'cifar-dir': { type: 'string', help: 'folder with CIFAR-10 binary batches: adds the CIFAR-10 groups' },
-    threads: {
-      type: 'int',
-      min: 1,
-      help: 'training threads: data-parallel on wasm (one worker thread each beside this one); default: all cores',
-    },
+    threads: THREADS_FLAG,
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
     resume: {
       type: 'string',
-      help: 'continue the comparison with this id (or folder): finished models are re-scored, the rest continue from their checkpoints; only --backend, --out, --reports may go with it',
+      help: 'continue the comparison with this id (or folder): finished models are re-scored, the rest continue from their checkpoints; only --backend, --threads, --out, --reports may go with it',
     },
   });
 
@@ -312,15 +308,7 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
   const rows: ComparisonRow[] = [];
   const curves: ComparisonCurvePoint[] = [];
   const extras: ReportSection[] = [];
-  const { threads, note } = trainingThreads({
-    requested: f.threads ?? defaultThreads(),
-    explicit: f.threads !== undefined,
-    backend: backend.name,
-    experiment: exp,
-  });
-  backend.threads = threads; // recorded in the manifest
-  if (note) console.log(note);
-  if (threads > 1) console.log(`training on ${threads} threads (data-parallel: each computes a shard of every batch)`);
+  const threads = useTrainingThreads({ ...threadsAsked(f.threads), experiment: exp }, backend);
   for (const group of groups) {
     const splits: DataSplits = loadDataSplits(group.data, {
       levels: group.levels,

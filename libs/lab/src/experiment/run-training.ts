@@ -40,7 +40,7 @@ import { type EpochMetrics, checkTrainOptions, optimizerOf } from '../training/t
 import { checkBinarizedMnistOption, FIXED_BINARIZATION } from '../data/binarized-mnist';
 import type { DataSplits } from '../data/data-splits';
 import { loadMnistSplits, stochasticBinarization } from '../data/mnist-splits';
-import { defaultThreads, trainingThreads } from '../training/data-parallel/threads';
+import { THREADS_FLAG, threadsAsked, useTrainingThreads } from '../training/data-parallel/threads';
 import { type FitResult, fitModel, type SampleGridOptions, sampleGrid, scoreTestSet } from './fit';
 import type { RunConfig } from './run-config';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
@@ -153,11 +153,7 @@ const flagSpec = (
     out: { type: 'string', default: 'results', help: 'results root folder' },
     reports: { type: 'string', default: 'reports', help: 'reports root folder' },
     'run-id': { type: 'string', help: 'name of the run folder (default: a timestamp)' },
-    threads: {
-      type: 'int',
-      min: 1,
-      help: 'training threads: data-parallel on wasm (one worker thread each beside this one); default: all cores',
-    },
+    threads: THREADS_FLAG,
     resume: {
       type: 'string',
       help: 'continue the run with this id (or folder) from its last checkpoint; only --backend, --threads, --out, --reports may go with it',
@@ -332,8 +328,7 @@ export async function openTrainingRun<M, Model extends AutoregressiveModel>(
         `stopping cleanly: a checkpoint is saved at the next safe point; then continue with: ${command}`,
     },
   });
-  const threads = { requested: flags.threads ?? defaultThreads(), explicit: flags.threads !== undefined };
-  return { exp, config, run, resumed: resumed !== undefined, resume, threads };
+  return { exp, config, run, resumed: resumed !== undefined, resume, threads: threadsAsked(flags.threads) };
 }
 
 /**
@@ -398,14 +393,7 @@ export async function trainModel<M, Model extends AutoregressiveModel>(
 ): Promise<FitResult> {
   const { folder, stop, backend } = t.run;
   await stopPoint(stop);
-  const { threads, note } = trainingThreads({
-    ...t.threads,
-    backend: backend.name,
-    experiment: { ...t.exp, condition },
-  });
-  backend.threads = threads; // recorded in the manifest
-  if (note) console.log(note);
-  if (threads > 1) console.log(`training on ${threads} threads (data-parallel: each computes a shard of every batch)`);
+  const threads = useTrainingThreads({ ...t.threads, experiment: { ...t.exp, condition } }, backend);
   const { model: modelConfig, seed, variant } = t.config;
   return fitModel({
     label: '',

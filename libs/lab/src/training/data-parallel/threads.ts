@@ -7,8 +7,22 @@
  */
 import os from 'node:os';
 import { ConfigError } from '@pixel-models/nn';
+import type { BackendInfo } from '../../backend';
 
 export const defaultThreads = (): number => os.availableParallelism();
+
+/** The `--threads` flag of the training runner and the comparisons. */
+export const THREADS_FLAG = {
+  type: 'int',
+  min: 1,
+  help: 'training threads: data-parallel on wasm (one worker thread each beside this one); default: all cores',
+} as const;
+
+/** The threads a run asks for: `--threads`, or every core; and whether the flag was given. */
+export const threadsAsked = (flag: number | undefined): { requested: number; explicit: boolean } => ({
+  requested: flag ?? defaultThreads(),
+  explicit: flag !== undefined,
+});
 
 export function checkThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1)
@@ -41,4 +55,16 @@ export function trainingThreads(q: ThreadsQuestion): { threads: number; note?: s
           : undefined;
   if (!why) return { threads: requested };
   return { threads: 1, note: q.explicit ? `--threads ${requested}: training runs on 1 thread (${why})` : undefined };
+}
+
+/**
+ * The threads a run trains on (trainingThreads), recorded on its backend info (the manifest's `threads`) and
+ * printed: the fallback note, or the data-parallel line.
+ */
+export function useTrainingThreads(q: Omit<ThreadsQuestion, 'backend'>, backend: BackendInfo): number {
+  const { threads, note } = trainingThreads({ ...q, backend: backend.name });
+  backend.threads = threads;
+  if (note) console.log(note);
+  if (threads > 1) console.log(`training on ${threads} threads (data-parallel: each computes a shard of every batch)`);
+  return threads;
 }
