@@ -49,13 +49,14 @@ const flags = defineFlags({
   size: { type: 'int', min: 4, default: 28, help: 'image side' },
   top: { type: 'int', min: 1, default: 20, help: 'rows of the per-shape table' },
   steps: { type: 'int', min: 1, default: 1, help: 'unprofiled steps to average the wall time over' },
+  'kernel-threads': { type: 'int', min: 1, default: 1, help: 'wasm: XNNPACK threads per convolution / product' },
 });
 
 async function main(): Promise<void> {
   const f = parseFlags(flags, process.argv.slice(2), {
     usage: 'npx nx run experiments:profile-step -- [--flag value ...]',
   });
-  const info = await initBackend(parseBackendName(f.backend));
+  const info = await initBackend(parseBackendName(f.backend), { kernelThreads: f['kernel-threads'] });
   const preset = SPEED_PRESETS[f.preset as keyof typeof SPEED_PRESETS];
   const batch = f.batch || preset.batch;
   const model = speedModel(f.model as SpeedModel, preset, 1);

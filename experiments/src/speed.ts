@@ -68,7 +68,7 @@ export const SPEED_PRESETS: Record<'smoke' | 'default' | 'gpu', SpeedPreset> = {
   default: {
     sizes: [16, 28],
     batch: 16,
-    steps: 2,
+    steps: 10,
     sampleCount: 8,
     levels: 2,
     layers: { gated: 5, pixelcnn: 4, 'row-lstm': 2, 'diagonal-bilstm': 1 },
@@ -403,6 +403,7 @@ const flags = defineFlags({
   },
   sizes: { type: 'string', default: '', help: "comma-separated image sides (default: the preset's), e.g. 16,28,32,64" },
   models: { type: 'string', default: SPEED_MODELS.join(','), help: 'comma-separated models' },
+  'kernel-threads': { type: 'int', min: 1, default: 1, help: 'wasm: XNNPACK threads per convolution / product' },
   'sample-count': { type: 'int', min: 1, default: 0, help: "images per sampling run (default: the preset's)" },
   reference: { type: 'string', default: '', help: 'torch_reference.py JSON lines to compare with' },
   'torch-args': {
@@ -447,7 +448,7 @@ export async function speed(argv: string[], log: (s: string) => void = console.l
   for (const name of f.backends.split(',').map((b) => parseBackendName(b.trim()))) {
     let info: BackendInfo;
     try {
-      info = await initBackend(name);
+      info = await initBackend(name, { kernelThreads: f['kernel-threads'] });
     } catch (e) {
       log(`${name}: not available, skipped: ${(e as Error).message.split('\n')[0]}`);
       continue;

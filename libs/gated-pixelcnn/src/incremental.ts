@@ -18,7 +18,6 @@ import {
   FeatureCache,
   type IncrementalRun,
   type IncrementalSampler,
-  addBias,
   conv1x1,
   conv2dValid,
   gatedActivation,
@@ -128,7 +127,7 @@ class GatedRun implements IncrementalRun {
         const half = Math.floor(w.kernel / 2);
         // Horizontal stack at (r, c): 1 x (n/2+1) window of this row (or the n/2+1 x n masked window).
         const win = this.split ? this.hCache[l].window(c, half, 0) : this.hCache[l].window(c, half, half);
-        let pre: Pair = { f: addBias(conv2dValid(win, w.h.f), w.h.bf), g: addBias(conv2dValid(win, w.h.g), w.h.bg) }; // [B, 1, 1, F]
+        let pre: Pair = { f: conv2dValid(win, w.h.f, w.h.bf), g: conv2dValid(win, w.h.g, w.h.bg) }; // [B, 1, 1, F]
         const link = this.links[l];
         if (link) pre = { f: tf.add(pre.f, pixelOf(link.f, 0, c)), g: tf.add(pre.g, pixelOf(link.g, 0, c)) };
         const cond = this.bias[l]?.horizontal;
@@ -171,7 +170,7 @@ class GatedRun implements IncrementalRun {
       return this.weights.map((w, l) => {
         const v = w.v!;
         const stack = this.vCache[l].rows(); // [B, n/2+1, W + n-1, Cin]: rows r-n/2 .. r
-        let pre: Pair = { f: addBias(conv2dValid(stack, v.f), v.bf), g: addBias(conv2dValid(stack, v.g), v.bg) }; // [B, 1, W, F]
+        let pre: Pair = { f: conv2dValid(stack, v.f, v.bf), g: conv2dValid(stack, v.g, v.bg) }; // [B, 1, W, F]
         const cond = this.bias[l]?.vertical;
         if (cond) pre = { f: tf.add(pre.f, rowOf(cond.f, r)), g: tf.add(pre.g, rowOf(cond.g, r)) };
         // 1x1 link V -> H (no bias), read by row r + 1.

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { BackendError, ConfigError, activateBackend, activateWasm, watchWebgpuErrors } from '@pixel-models/nn';
+import { startThreadedWasm } from './wasm-threads';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -27,6 +28,13 @@ export interface BackendInfo {
   softwareAdapter?: string;
   /** Threads training runs on (wasm: data-parallel, one backend each; set by the training runner). */
   threads?: number;
+  /** wasm: the threads XNNPACK runs each convolution and matrix product on (1 unless asked for). */
+  kernelThreads?: number;
+}
+
+export interface BackendOptions {
+  /** wasm: XNNPACK threads (default 1). Fixed once the backend has started in a process. */
+  kernelThreads?: number;
 }
 
 /** What Dawn tells about an adapter (GPUAdapter.info and isFallbackAdapter). */
@@ -90,6 +98,7 @@ function hasVulkanLoader(): boolean {
 interface Loaded {
   device: string;
   softwareAdapter?: string;
+  kernelThreads?: number;
 }
 
 async function useWebgpu(allowSoftware: boolean): Promise<Loaded> {
@@ -151,9 +160,12 @@ async function useWebgpu(allowSoftware: boolean): Promise<Loaded> {
   };
 }
 
-async function useWasm(): Promise<string> {
-  await activateWasm();
-  return `${cpuDevice()}, wasm SIMD, 1 thread`;
+async function useWasm(kernelThreads: number): Promise<Loaded> {
+  const started = await startThreadedWasm(kernelThreads, activateWasm);
+  if (started < kernelThreads)
+    console.log(`wasm: asked for ${kernelThreads} XNNPACK threads, the backend started ${started}`);
+  const threads = started === 1 ? '1 thread' : `${started} XNNPACK threads`;
+  return { device: `${cpuDevice()}, wasm SIMD, ${threads}`, kernelThreads: started };
 }
 
 async function useCpu(): Promise<string> {
@@ -166,21 +178,24 @@ function isModuleMissing(e: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
-const loaders: Record<Exclude<BackendName, 'auto'>, (requested: BackendName) => Promise<Loaded>> = {
+const loaders: Record<
+  Exclude<BackendName, 'auto'>,
+  (requested: BackendName, options: BackendOptions) => Promise<Loaded>
+> = {
   tensorflow: async () => ({ device: await useTensorflow() }),
   webgpu: (requested) => useWebgpu(requested === 'webgpu'),
-  wasm: async () => ({ device: await useWasm() }),
+  wasm: (_requested, options) => useWasm(options.kernelThreads ?? 1),
   cpu: async () => ({ device: await useCpu() }),
 };
 
 /** Selects and initialises a backend; fails with a BackendError that says what is missing. */
-export async function initBackend(requested: BackendName = 'auto'): Promise<BackendInfo> {
+export async function initBackend(requested: BackendName = 'auto', options: BackendOptions = {}): Promise<BackendInfo> {
   tf.env().set('PROD', true); // silences the "install tfjs-node" banner
   const skipped: string[] = [];
   const order: Exclude<BackendName, 'auto'>[] = requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm'] : [requested];
   for (const name of order) {
     try {
-      const { device, softwareAdapter } = await loaders[name](requested);
+      const { device, softwareAdapter, kernelThreads } = await loaders[name](requested, options);
       return {
         requested,
         name: tf.getBackend(),
@@ -188,6 +203,7 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
         tfjsVersion: tf.version.tfjs,
         skipped,
         ...(softwareAdapter ? { softwareAdapter } : {}),
+        ...(kernelThreads ? { kernelThreads } : {}),
       };
     } catch (e) {
       if (requested !== 'auto' || !(e instanceof BackendError)) throw e;

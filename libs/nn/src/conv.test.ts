@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   FILTER_GRAD_TAPS_MIN_CHANNELS,
   addBias,
+  channelSums,
   conv1x1,
   colourMask1x1,
   conv2dValid,
@@ -12,6 +13,7 @@ import {
   matMul2d,
   maskedConv2d,
   pad2d,
+  paddedConv2d,
   rightShift,
   verticalStackConv,
 } from './conv';
@@ -125,6 +127,143 @@ describe('conv2dValid', () => {
     close(grads[w.name], ref[1]);
     close(grads[m.name], ref[2]);
     tf.dispose([w, m]);
+  });
+});
+
+/** Values and gradients (with respect to every input) of `f` at `inputs` against `dy`, on the current backend. */
+function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+  return [f(...inputs), ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs)];
+}
+
+/** `ours` on the test backend (wasm) against `reference` on the cpu backend, values and gradients. */
+async function matchesCpu(
+  ours: (...xs: tf.Tensor[]) => tf.Tensor,
+  reference: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  dy: tf.Tensor,
+  tol = 1e-4,
+): Promise<void> {
+  const got = withGrads(ours, inputs, dy);
+  await tf.setBackend('cpu');
+  const want = withGrads(reference, inputs, dy);
+  got.forEach((t, i) => {
+    expect(t.shape).toEqual(want[i].shape);
+    close(t, want[i], tol);
+  });
+  await tf.setBackend('wasm');
+}
+
+describe('fused padding, bias and cropped masks (CPU path)', () => {
+  // Each padding in 0..k-1 stays inside the convolution; a larger one is padded first.
+  it.each([
+    [
+      [2, 3],
+      [1, 0, 1, 1],
+    ],
+    [
+      [1, 2],
+      [0, 0, 1, 0],
+    ],
+    [
+      [3, 3],
+      [2, 0, 1, 1],
+    ],
+    [
+      [3, 3],
+      [1, 1, 1, 1],
+    ],
+    [
+      [2, 2],
+      [3, 1, 0, 2],
+    ],
+  ] as [[number, number], [number, number, number, number]][])(
+    'paddedConv2d (kernel %j, pads %j) with a bias equals pad, conv and add, gradients included',
+    async ([kh, kw], pads) => {
+      const [t, b, l, r] = pads;
+      for (const cin of [3, 32]) {
+        const x = rand([2, 5, 6, cin], 21);
+        const w = rand([kh, kw, cin, 4], 22);
+        const bias = rand([4], 23);
+        const dy = rand([2, 5 + t + b - kh + 1, 6 + l + r - kw + 1, 4], 24);
+        await matchesCpu(
+          (p, q, c) => paddedConv2d(p as tf.Tensor4D, q as tf.Tensor4D, pads, c as tf.Tensor1D),
+          (p, q, c) => tf.add(tf.conv2d(pad2d(p as tf.Tensor4D, pads), q as tf.Tensor4D, 1, 'valid'), c),
+          [x, w, bias],
+          dy,
+        );
+      }
+    },
+  );
+
+  it('maskedConv2d convolves only the rows down to the centre and equals the whole masked kernel', async () => {
+    for (const [k, type] of [
+      [3, 'B'],
+      [5, 'A'],
+      [7, 'A'],
+    ] as [number, 'A' | 'B'][]) {
+      const m = type === 'A' ? maskA(k, 2, 3) : maskB(k, 2, 3);
+      const x = rand([2, 6, 5, 2], 25);
+      const w = rand([k, k, 2, 3], 26);
+      const bias = rand([3], 27);
+      const dy = rand([2, 6, 5, 3], 28);
+      await matchesCpu(
+        (p, q, c) => maskedConv2d(p as tf.Tensor4D, q as tf.Tensor4D, m, c as tf.Tensor1D),
+        (p, q, c) => tf.add(tf.conv2d(p as tf.Tensor4D, tf.mul(q, m) as tf.Tensor4D, 1, 'same'), c),
+        [x, w, bias],
+        dy,
+      );
+    }
+  });
+
+  it('matMul2d with a bias: values and gradients of a, b and the bias', async () => {
+    const dy = rand([9, 5], 31);
+    await matchesCpu(
+      (p, q, c) => matMul2d(p as tf.Tensor2D, q as tf.Tensor2D, c as tf.Tensor1D),
+      (p, q, c) => tf.add(tf.matMul(p, q), c),
+      [rand([9, 4], 29), rand([4, 5], 30), rand([5], 32)],
+      dy,
+    );
+    // The weight gradient packs the narrower operand: both orientations.
+    await matchesCpu(
+      (p, q) => matMul2d(p as tf.Tensor2D, q as tf.Tensor2D),
+      (p, q) => tf.matMul(p, q),
+      [rand([9, 2], 33), rand([2, 7], 34)],
+      rand([9, 7], 35),
+    );
+  });
+
+  it('channelSums sums every axis but the last (row counts not a multiple of 4 included)', async () => {
+    for (const shape of [
+      [3, 5, 7, 6],
+      [1, 1, 1, 3],
+      [5, 2],
+      [4096, 32],
+    ]) {
+      const x = rand(shape, 36);
+      const got = Array.from(channelSums(x).dataSync());
+      await tf.setBackend('cpu');
+      const want = Array.from(tf.sum(tf.reshape(x, [-1, shape[shape.length - 1]]), 0).dataSync());
+      await tf.setBackend('wasm');
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    }
+  });
+
+  it("downShift and rightShift: the wasm kernel's values and gradients equal pad-and-slice on the cpu backend", async () => {
+    const x = rand([2, 4, 5, 3], 37);
+    for (const [rows, cols] of [
+      [1, 0],
+      [2, 0],
+      [0, 1],
+      [0, 3],
+      [4, 0],
+    ]) {
+      const shifted = (p: tf.Tensor) =>
+        cols === 0 ? downShift(p as tf.Tensor4D, rows) : rightShift(p as tf.Tensor4D, cols);
+      const dy = rand([2, 4, 5, 3], 38 + rows + cols);
+      const reference = (p: tf.Tensor) =>
+        tf.slice(pad2d(p as tf.Tensor4D, [rows, 0, cols, 0]), [0, 0, 0, 0], [2, 4, 5, 3]);
+      await matchesCpu(shifted, reference, [x], dy, 1e-6);
+    }
   });
 });
 

@@ -12,7 +12,6 @@ import {
   FeatureCache,
   type IncrementalRun,
   type IncrementalSampler,
-  addBias,
   conv1x1,
   conv2dValid,
   tidyRead,
@@ -54,7 +53,7 @@ class PixelCnnRun implements IncrementalRun {
       this.net.blocks.forEach(({ down, conv, up }, l) => {
         this.a[l].set(c, tf.relu(conv1x1(tf.relu(xl), down.w, down.b, this.net.downMask))); // a_l(r, c): [B, 1, 1, h]
         const win = this.a[l].window(c, half, half); // [B, k/2+1, k, h]
-        const b = tf.relu(addBias(conv2dValid(win, this.convW[l]), conv.b)); // [B, 1, 1, h]
+        const b = tf.relu(conv2dValid(win, this.convW[l], conv.b)); // [B, 1, 1, h]
         const y = conv1x1(b, up.w, up.b, this.net.upMask); // [B, 1, 1, 2h]
         xl = residual ? tf.add(xl, y) : y;
       });

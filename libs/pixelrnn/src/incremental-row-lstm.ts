@@ -12,7 +12,6 @@ import {
   FeatureCache,
   type IncrementalRun,
   type IncrementalSampler,
-  addBias,
   conv2dValid,
   pad2d,
   pixelOf,
@@ -66,7 +65,7 @@ class RowLstmRun implements IncrementalRun {
         const cache = this.caches[l];
         cache.x.set(c, stream.x);
         const win = cache.x.window(c, side, side); // [B, 1, k, 2h], zeros right of c
-        let pre = addBias(conv2dValid(win, this.isW[l]), layer.is.b); // K^is ⊛ x at (r, c): [B, 1, 1, 4h]
+        let pre = conv2dValid(win, this.isW[l], layer.is.b); // K^is ⊛ x at (r, c): [B, 1, 1, 4h]
         if (cache.prev) pre = tf.add(pre, pixelOf(cache.prev.ss, 0, c)); // + K^ss ⊛ h_{r-1}
         const state = lstmStep(pre, cache.prev ? { h: pre, c: pixelOf(cache.prev.c, 0, c) } : undefined); // h, c: [B, 1, 1, h]
         cache.h.set(c, state.h);

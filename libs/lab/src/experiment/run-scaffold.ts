@@ -5,7 +5,7 @@
  * The training runner, the comparisons, receptive-fields and speed all open and finish their runs here; what
  * happens in between is theirs.
  */
-import { type BackendInfo, type BackendName, initBackend } from '../backend';
+import { type BackendInfo, type BackendName, type BackendOptions, initBackend } from '../backend';
 import { seedGlobalRandom } from '@pixel-models/nn';
 import { writeReport, writeReportIndex } from '../report';
 import {
@@ -50,6 +50,8 @@ export interface OpenRunOptions {
   roots: RunRoots;
   /** The backend to start, or one already started (speed starts several itself). */
   backend: BackendName | BackendInfo;
+  /** How to start it (wasm: XNNPACK threads). */
+  backendOptions?: BackendOptions;
   seed: number;
   preset: string;
   /** Seed the global random generator once the backend is up (runs that draw from it). */
@@ -91,7 +93,7 @@ export interface RunHandle {
 
 /** Starts a run: backend, header line, run folder, config.json, and for lifecycle runs lock, status and signals. */
 export async function openRun(o: OpenRunOptions): Promise<RunHandle> {
-  const backend = typeof o.backend === 'string' ? await initBackend(o.backend) : o.backend;
+  const backend = typeof o.backend === 'string' ? await initBackend(o.backend, o.backendOptions) : o.backend;
   if (o.seedGlobal) seedGlobalRandom(o.seed);
   if (o.header) console.log(o.header(backend));
   const folder = o.resumed ?? createRunFolder({ root: o.roots.results, experiment: o.experiment, runId: o.runId });

@@ -40,7 +40,7 @@ import { type EpochMetrics, checkTrainOptions, optimizerOf } from '../training/t
 import { checkBinarizedMnistOption, FIXED_BINARIZATION } from '../data/binarized-mnist';
 import type { DataSplits } from '../data/data-splits';
 import { loadMnistSplits, stochasticBinarization } from '../data/mnist-splits';
-import { THREADS_FLAG, threadsAsked, useTrainingThreads } from '../training/data-parallel/threads';
+import { THREADS_FLAG, kernelThreadsFor, threadsAsked, useTrainingThreads } from '../training/data-parallel/threads';
 import { type FitResult, fitModel, type SampleGridOptions, sampleGrid, scoreTestSet } from './fit';
 import type { RunConfig } from './run-config';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
@@ -314,6 +314,7 @@ export async function openTrainingRun<M, Model extends AutoregressiveModel>(
     experiment: exp.name,
     roots,
     backend: parseBackendName(flags.backend),
+    backendOptions: { kernelThreads: kernelThreadsFor(exp, flags.threads) },
     seed: config.seed,
     preset: config.preset,
     seedGlobal: true,

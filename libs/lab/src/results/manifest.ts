@@ -45,6 +45,8 @@ export interface Manifest {
   cpu: string;
   /** Threads training ran on (data-parallel on wasm), for training runs. */
   threads?: number;
+  /** wasm: XNNPACK threads each convolution and product ran on (absent: 1). */
+  kernelThreads?: number;
   started: string;
   ended?: string;
   wallSeconds?: number;
@@ -85,6 +87,7 @@ export function buildManifest(m: ManifestInput): Manifest {
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     threads: m.backend.threads,
+    kernelThreads: m.backend.kernelThreads,
     started: m.started.toISOString(),
     ended: m.ended?.toISOString(),
     wallSeconds: m.ended ? (m.ended.getTime() - m.started.getTime()) / 1000 : undefined,

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readScalar } from '../tidy-read';
 import { fusedAdamApply, fusedAdamMoments } from '../webgpu/adam';
 import { onWebgpu } from '../webgpu/program';
-import { clipScale } from './clip';
+import { ADAM_KERNEL } from '../wasm-kernels';
+import { clipFactor, clipScale } from './clip';
 import { type Optimizer, type OptimizerOptions, type OptimizerState, checkSlots } from './optimizer';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -94,6 +95,20 @@ export class Adam implements Optimizer {
     const value = await readScalar(loss);
     if (!Number.isFinite(value)) return value;
     this.step = t;
+    if (tf.getKernel(ADAM_KERNEL, tf.getBackend())) {
+      // One kernel per variable (wasm): the clip factor is read first, as a number the kernel takes.
+      const scale = await clipFactor(grads, clipNorm);
+      grads.forEach((g, i) => {
+        const [x, m, v] = [this.variables[i], moments.m[i], moments.v[i]];
+        const attrs = { beta1, beta2, lrT, epsilon, scale };
+        const [x1, m1, v1] = tf.engine().runKernel(ADAM_KERNEL, { x, m, v, g }, attrs) as tf.Tensor[];
+        x.assign(x1);
+        m.assign(m1);
+        v.assign(v1);
+        tf.dispose([x1, m1, v1]);
+      });
+      return value;
+    }
     tf.tidy(() => {
       const scale = clipScale(grads, clipNorm);
       grads.forEach((g0, i) => {

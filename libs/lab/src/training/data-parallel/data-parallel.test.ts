@@ -10,7 +10,7 @@ import { disposeCheckpoint, loadCheckpoint } from '../checkpoint';
 import { type EpochMetrics, type TrainOptions, train } from '../trainer';
 import { liveWorkers } from './pool';
 import { shardsOf } from './shards';
-import { checkThreads, trainingThreads } from './threads';
+import { checkThreads, kernelThreadsFor, trainingThreads } from './threads';
 
 function data(count: number, seed: number): LevelSet {
   let s = seed;
@@ -189,5 +189,24 @@ describe('--threads', () => {
       experiment: { ...exp, condition: () => undefined },
     });
     expect(conditional).toMatchObject({ threads: 1, note: expect.stringMatching(/conditional/) });
+    // Started with XNNPACK threads instead (kernelThreadsFor), it says so whether or not --threads was given.
+    const kernel = trainingThreads({
+      requested: 2,
+      explicit: false,
+      backend: 'wasm',
+      kernelThreads: 2,
+      experiment: { name: 'c' },
+    });
+    expect(kernel).toEqual({
+      threads: 1,
+      note: 'training on 2 XNNPACK threads in one backend (c does not name its module (module: import.meta.url), from which workers build replicas)',
+    });
+  });
+
+  it('starts wasm with XNNPACK threads only for experiments that cannot train data-parallel', () => {
+    expect(kernelThreadsFor({ module: 'file:///e.ts' }, 4)).toBe(1);
+    expect(kernelThreadsFor({}, 3)).toBe(3);
+    expect(kernelThreadsFor({}, undefined)).toBe(os.availableParallelism());
+    expect(() => kernelThreadsFor({}, 0)).toThrow(/--threads must be a positive integer/);
   });
 });
