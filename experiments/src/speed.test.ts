@@ -32,13 +32,38 @@ describe('experiments:speed', () => {
     expect(text).toMatch(/--reference "\$out\/torch\.jsonl"/);
   });
 
+  it("summarize.py gives every round's ms and the median ratio per model and size", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvt-'));
+    const header = 'model,size,train_ms,torch_ms,tfjs_over_torch';
+    const rounds = [
+      ['gated,28,200,80,2.5', 'pixelcnn,28,90,30,3'],
+      ['gated,28,300,100,3', 'pixelcnn,28,100,25,4'],
+      ['gated,28,150,75,2', 'pixelcnn,28,80,40,2'],
+    ];
+    rounds.forEach((lines, r) =>
+      lines.forEach((line) => {
+        const run = path.join(dir, `round-${r + 1}`, 'speed', line.split(',')[0], 'speed.csv');
+        fs.mkdirSync(path.dirname(run), { recursive: true });
+        fs.writeFileSync(run, `${header}\n${line}\n`);
+      }),
+    );
+    const out = execFileSync('python3', [path.join(REPO_ROOT, 'experiments', 'bench', 'summarize.py'), dir], {
+      encoding: 'utf8',
+    });
+    expect(out).toContain('| gated | 28 | 200 ; 300 ; 150 | 80 ; 100 ; 75 | 2.5 ; 3 ; 2 | **2.50** |');
+    expect(out).toContain('| pixelcnn | 28 | 90 ; 100 ; 80 | 30 ; 25 ; 40 | 3 ; 4 ; 2 | **3.00** |');
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('the CPU side-by-side script is valid bash, runs the repo copy of torch_reference.py at the preset shapes', () => {
     const script = path.join(REPO_ROOT, 'experiments', 'bench', 'cpu-vs-torch.sh');
     execFileSync('bash', ['-n', script]);
     const text = fs.readFileSync(script, 'utf8');
     expect(text).toMatch(/experiments\/bench\/torch_reference\.py \$args --device cpu --threads "\$threads"/);
     expect(text).toMatch(/speed\.ts --preset "\$preset" --torch-args/);
-    expect(text).toMatch(/--reference "\$out\/torch\.jsonl"/);
+    // Interleaved: each model's PyTorch line is the reference of the speed run that follows it.
+    expect(text).toMatch(/> "\$dir\/torch-\$model-\$size\.jsonl"/);
+    expect(text).toMatch(/--models "\$model" --sizes "\$size" \\\n\s+--reference "\$dir\/torch-\$model-\$size\.jsonl"/);
     expect(fs.existsSync(path.join(REPO_ROOT, 'experiments', 'bench', 'torch_reference.py'))).toBe(true);
     // The shapes it asks PyTorch for are the ones speedModel builds.
     const p = SPEED_PRESETS.default;

@@ -10,7 +10,7 @@
  *    replaced too.
  * Strings fall back to the stock kernels. Tests compare every kernel with the cpu backend's, values and gradients.
  *
- * And two kernels of this library's own, plain loops over the heap where a chain of stock kernels copies whole maps:
+ * And kernels of this library's own, plain loops over the heap where chains of stock kernels copy whole maps:
  *  - `PixelModelsChannelSums`: the sum over every axis but the last (a bias gradient). A product with ones
  *    re-packs the whole map as XNNPACK weights on every call (0.7 ms per [16, 28, 28, 16]); wasm's Sum transposes
  *    it first. The loop reads it once.

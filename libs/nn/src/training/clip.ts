@@ -1,4 +1,7 @@
-/** Clipping by global gradient norm, shared by the optimizers: a factor on the device (plain-op paths) or a number (kernel paths). */
+/**
+ * Clipping by global gradient norm, shared by the optimizers: a factor on the device (plain-op paths) or a number
+ * (kernel paths).
+ */
 import * as tf from '@tensorflow/tfjs';
 import { readScalar } from '../tidy-read';
 import { onWebgpu } from '../webgpu/program';
