@@ -18,7 +18,9 @@ export const defaultThreads = (): number => os.availableParallelism();
 export const THREADS_FLAG = {
   type: 'int',
   min: 1,
-  help: 'training threads: data-parallel on wasm (one worker thread each beside this one); default: all cores',
+  help:
+    'threads on wasm: data-parallel training (worker threads beside this one), or XNNPACK threads where training ' +
+    'cannot run data-parallel (conditional models); default: all cores',
 } as const;
 
 /** The threads a run asks for: `--threads`, or every core; and whether the flag was given. */
