@@ -65,7 +65,8 @@ function patchWorker(scriptFile: string): void {
 
 /**
  * Starts the wasm backend with `threads` XNNPACK threads; returns the number it runs. Must come before anything
- * starts the wasm backend in this process or thread.
+ * starts the wasm backend in this process or thread. When the threaded start fails (no writable temp folder for the
+ * worker script, workers refused, ...), says why and starts the one-thread build instead.
  */
 export async function startThreadedWasm(threads: number, activate: () => Promise<void>): Promise<number> {
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
@@ -73,18 +74,26 @@ export async function startThreadedWasm(threads: number, activate: () => Promise
     await activate();
     return 1;
   }
-  patchWorker(workerScriptFile());
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  wasm.setThreadsCount(threads);
-  const cpus = os.cpus;
-  os.cpus = () => {
-    const real = cpus();
-    return Array.from({ length: 2 * threads }, (_, i) => real[i % real.length]);
-  };
   try {
+    patchWorker(workerScriptFile());
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(threads);
+    const cpus = os.cpus;
+    os.cpus = () => {
+      const real = cpus();
+      return Array.from({ length: 2 * threads }, (_, i) => real[i % real.length]);
+    };
+    try {
+      await activate();
+    } finally {
+      os.cpus = cpus;
+    }
+  } catch (e) {
+    console.log(`wasm: ${threads} XNNPACK threads could not start (${(e as Error).message}); using 1 thread`);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasm.setThreadsCount(1);
     await activate();
-  } finally {
-    os.cpus = cpus;
+    return 1;
   }
   // XNNPACK's pool threads run (and so are ref'd) for the backend's life: a finished process must not wait on them.
   const glue = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers: { unref(): void }[] } } }).wasm;

@@ -1,12 +1,14 @@
 /**
  * A child process for wasm-threads.test.ts (a process starts its wasm backend once): starts wasm with the XNNPACK
  * threads given as the first argument, runs a convolution, a matrix product and one training step's gradients of a
- * small masked network, and prints one JSON line with the threads started and the values.
+ * small masked network, and prints one JSON line with the threads started and the values. A second argument, a
+ * path, becomes the temp folder first (a regular file there: the worker script cannot be written).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv1x1, maskB, maskedConv2d } from '@pixel-models/nn';
 import { initBackend } from '../backend';
 
+if (process.argv[3]) process.env.TMPDIR = process.argv[3];
 const info = await initBackend('wasm', { kernelThreads: Number(process.argv[2]) });
 const ramp = (shape: number[]) =>
   tf.tensor(
