@@ -30,13 +30,17 @@ export async function evaluateNll(
     condition,
     onBatch,
     stop,
+    batchSum,
   }: {
     batchSize?: number;
     condition?: ConditionFn;
     onBatch?: (done: number, total: number) => void;
     stop?: StopFlag;
+    /** Scores a batch elsewhere (a data-parallel pool's threads): its summed NLL. Unconditional models only. */
+    batchSum?: (x: tf.Tensor4D) => Promise<number>;
   } = {},
 ): Promise<NllResult> {
+  if (batchSum && condition) throw new Error('evaluateNll: batchSum scores unconditional models only');
   const order = inOrder(set.count);
   const batches = batchCount(set.count, batchSize);
   // Each batch's sum is read back without waiting for it (the device keeps working); the sums are added in
@@ -44,9 +48,14 @@ export async function evaluateNll(
   const sums: Promise<number>[] = [];
   for (let b = 0; b < batches; b++) {
     const { x, labels } = gatherBatch(set, order, b, batchSize);
-    const sum = tf.tidy(() => tf.sum(nllPerImage(model.logits(x, condition?.({ x, labels })), x)));
-    x.dispose();
-    sums.push(readAndDispose(sum));
+    if (batchSum) {
+      // One batch at a time: the pool's workers take one request each.
+      sums.push(Promise.resolve(await batchSum(x).finally(() => x.dispose())));
+    } else {
+      const sum = tf.tidy(() => tf.sum(nllPerImage(model.logits(x, condition?.({ x, labels })), x)));
+      x.dispose();
+      sums.push(readAndDispose(sum));
+    }
     onBatch?.(b + 1, batches);
     if (stop) {
       // A stop abandons the pass: settle the reads already started so no tensor is left undisposed.

@@ -206,6 +206,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
           batchSize: Math.max(options.batchSize, 100),
           condition,
           stop: args.stop,
+          batchSum: pool?.nllSum.bind(pool, model), // on every thread, as training
         });
       } catch (e) {
         if (!(e instanceof RunInterrupted)) throw e;

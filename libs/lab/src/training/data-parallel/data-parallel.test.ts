@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, type LevelSet } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
@@ -8,8 +9,8 @@ import { expectClose, readVariables } from '../../testing/webgpu';
 import { tinyReplica, type TinyReplicaConfig, WORKER_FAILURE } from '../../testing/tiny-replica';
 import { disposeCheckpoint, loadCheckpoint } from '../checkpoint';
 import { type EpochMetrics, type TrainOptions, train } from '../trainer';
-import { liveWorkers } from './pool';
-import { shardsOf } from './shards';
+import { DataParallelPool, liveWorkers } from './pool';
+import { nllSum, shardsOf } from './shards';
 import { checkThreads, kernelThreadsFor, trainingThreads } from './threads';
 
 function data(count: number, seed: number): LevelSet {
@@ -32,16 +33,17 @@ async function run(threads: number, options: TrainOptions, train_: LevelSet, c: 
   const model = tinyReplica.createModel(c, 3);
   const losses: number[] = [];
   try {
-    await train({
+    const { history } = await train({
       model,
       train: train_,
-      validation: data(4, 2),
+      validation: data(5, 2),
       options,
       checkpointDir: tmp(),
       parallel: threads > 1 ? { threads, replica: replica(c) } : undefined,
       onBatch: (p) => losses.push(p.batchNats),
     });
-    return { losses, weights: (await readVariables(model.trainableVariables)).flat() };
+    const validation = history.map((m) => m.validationNats); // scored on every thread too
+    return { losses, weights: (await readVariables(model.trainableVariables)).flat(), validation };
   } finally {
     model.dispose();
   }
@@ -83,6 +85,25 @@ describe('data-parallel training (wasm, worker threads)', () => {
     expect(one.losses).toHaveLength(3);
     expectClose(three.losses, one.losses, { rtol: 1e-5 }, 'losses');
     expectClose(three.weights, one.weights, { rtol: 1e-5, atol: 1e-7 }, 'weights');
+    expectClose(three.validation, one.validation, { rtol: 1e-5 }, 'validation NLL'); // 5 images: shards 2, 2, 1
+    expect(liveWorkers()).toBe(0);
+  }, 120_000);
+
+  it('scores a batch on every thread (nllSum) as one thread does, batches smaller than the threads included', async () => {
+    const model = tinyReplica.createModel(config, 3);
+    const pool = await DataParallelPool.start({ threads: 3, replica: replica() }, model.trainableVariables);
+    try {
+      for (const count of [7, 2, 1]) {
+        const set = data(count, 9);
+        const x = tf.tensor4d(set.levels, [count, 6, 6, 1], 'int32');
+        const one = await nllSum(model, x);
+        expectClose([await pool.nllSum(model, x)], [one], { rtol: 1e-6 }, `${count} images`);
+        x.dispose();
+      }
+    } finally {
+      await pool.close();
+      model.dispose();
+    }
     expect(liveWorkers()).toBe(0);
   }, 120_000);
 

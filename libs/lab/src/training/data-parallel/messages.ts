@@ -45,9 +45,12 @@ export interface WorkerSetup {
   grads: Float32Array;
 }
 
-/** Main -> worker: one shard of the batch, int32 levels [n, H, W, C]. */
+/**
+ * Main -> worker: one shard of the batch, int32 levels [n, H, W, C]: its mean loss and gradients (`step`) or the
+ * summed NLL of its images (`nll`, a scoring pass).
+ */
 export interface StepMessage {
-  kind: 'step';
+  kind: 'step' | 'nll';
   levels: Int32Array;
   shape: [number, number, number, number];
 }
@@ -56,4 +59,5 @@ export interface StepMessage {
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'grads'; loss: number }
+  | { kind: 'nll'; sum: number }
   | { kind: 'error'; name: string; message: string; stack?: string };

@@ -5,13 +5,13 @@
  * mean (the full batch's mean gradient, up to float summation order) and applies the one optimizer update, with
  * clipping and the non-finite-loss guard as `trainStep` does. The main thread alone holds the weights and the
  * optimizer state (checkpoints are unchanged); it shares the weights with the workers through one
- * SharedArrayBuffer before each step.
+ * SharedArrayBuffer before each step. A scoring pass's batches split the same way (`nllSum`: the validation NLL).
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { AutoregressiveModel, Optimizer } from '@pixel-models/nn';
 import type { ReplicaSpec, StepMessage, WorkerReply, WorkerSetup } from './messages';
-import { lossAndGradients, shardsOf } from './shards';
+import { lossAndGradients, nllSum, shardsOf } from './shards';
 import { type ParameterLayout, layoutOf, sharedFloats, tensorsOf, writeFlat } from './shared-weights';
 
 /** What training on several threads needs: how many, and how a worker builds its replica. */
@@ -124,32 +124,63 @@ export class DataParallelPool {
   }
 
   /**
-   * One training step on batch `x`, as `trainStep(model, optimizer, x)` on one thread: resolves to the batch's mean
-   * loss; a non-finite loss leaves the weights and the optimizer unchanged (the optimizer's guard).
+   * Writes the weights as they are now (also after a --resume restore) for the workers, splits `x` into one shard
+   * per thread and sends shard i + 1 to worker i as `kind`. Resolves once every request has settled (failures
+   * caught, so none is left unhandled), with the shards and each worker's reply (undefined for an empty shard).
    */
-  async step(model: AutoregressiveModel, optimizer: Optimizer, x: tf.Tensor4D): Promise<number> {
+  private async scatter(
+    kind: StepMessage['kind'],
+    variables: tf.Variable[],
+    x: tf.Tensor4D,
+  ): Promise<{ shards: [number, number][]; replies: Promise<PromiseSettledResult<WorkerReply | undefined>[]> }> {
     if (this.closed) throw new Error('the data-parallel pool is closed');
-    const variables = model.trainableVariables;
     const [batch, h, w, c] = x.shape;
     const shards = shardsOf(batch, this.threads);
-    // The weights as they are now (also after a --resume restore): the workers read them for this step.
     await writeFlat(variables, this.weights, this.layout);
     const levels = (await x.data()) as Int32Array;
     const replies = shards.slice(1).map(([start, size], i) =>
       size === 0
-        ? undefined
+        ? Promise.resolve(undefined)
         : this.replicas[i].next({
-            kind: 'step',
+            kind,
             levels: levels.slice(start * h * w * c, (start + size) * h * w * c),
             shape: [size, h, w, c],
           }),
     );
-    // Every request is awaited (or its failure caught) before this returns, so none is left unhandled.
-    const settled = Promise.allSettled(replies.map((r) => r ?? Promise.resolve(undefined)));
+    return { shards, replies: Promise.allSettled(replies) };
+  }
 
+  /** Shard 0 of `x` (this thread's): `x` itself when it is the whole batch, else a slice the caller disposes. */
+  private static ownShard(x: tf.Tensor4D, size: number): tf.Tensor4D {
+    const [batch, h, w, c] = x.shape;
+    return size === batch ? x : tf.slice(x, [0, 0, 0, 0], [size, h, w, c]);
+  }
+
+  /** The workers' replies of kind `kind`, or the first failure thrown. */
+  private static replied(
+    results: PromiseSettledResult<WorkerReply | undefined>[],
+    kind: WorkerReply['kind'],
+  ): (WorkerReply | undefined)[] {
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return results.map((r) => {
+      const value = (r as PromiseFulfilledResult<WorkerReply | undefined>).value;
+      if (value && value.kind !== kind) throw new Error(`a data-parallel worker replied ${value.kind} to ${kind}`);
+      return value;
+    });
+  }
+
+  /**
+   * One training step on batch `x`, as `trainStep(model, optimizer, x)` on one thread: resolves to the batch's mean
+   * loss; a non-finite loss leaves the weights and the optimizer unchanged (the optimizer's guard).
+   */
+  async step(model: AutoregressiveModel, optimizer: Optimizer, x: tf.Tensor4D): Promise<number> {
+    const variables = model.trainableVariables;
+    const batch = x.shape[0];
+    const { shards, replies } = await this.scatter('step', variables, x);
     // Shard 0, on this thread, while the workers compute theirs.
     const [, size0] = shards[0];
-    const x0 = size0 === batch ? x : tf.slice(x, [0, 0, 0, 0], [size0, h, w, c]);
+    const x0 = DataParallelPool.ownShard(x, size0);
     const own = lossAndGradients(model, x0, variables);
     if (x0 !== x) x0.dispose();
     let grads: tf.Tensor[] | undefined;
@@ -158,16 +189,12 @@ export class DataParallelPool {
       const flat = new Float32Array(this.layout.size);
       await writeFlat(own.grads, flat, this.layout);
       const [ownLoss] = await own.value.data();
-      const results = await settled;
-      const failed = results.find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const results = DataParallelPool.replied(await replies, 'grads');
       // The shard-size-weighted mean of the shards' mean gradients and losses = the batch's mean.
       let total = (ownLoss * size0) / batch;
       const sum = Float64Array.from(flat, (g) => (g * size0) / batch);
-      results.forEach((r, i) => {
-        const value = (r as PromiseFulfilledResult<WorkerReply | undefined>).value;
-        if (!value) return; // an empty shard
-        if (value.kind !== 'grads') throw new Error(`a data-parallel worker replied ${value.kind} to a step`);
+      results.forEach((value, i) => {
+        if (value?.kind !== 'grads') return; // an empty shard
         const share = shards[i + 1][1] / batch;
         total += value.loss * share;
         const g = this.replicas[i].grads;
@@ -180,6 +207,21 @@ export class DataParallelPool {
     } finally {
       tf.dispose([own.value, ...own.grads, ...(grads ?? []), ...(loss ? [loss] : [])]);
     }
+  }
+
+  /**
+   * The summed NLL (nats) of the images of `x` under the model's current weights, each thread scoring its shard:
+   * a scoring pass's batch (validation), equal to one thread's up to float summation order.
+   */
+  async nllSum(model: AutoregressiveModel, x: tf.Tensor4D): Promise<number> {
+    const { shards, replies } = await this.scatter('nll', model.trainableVariables, x);
+    const x0 = DataParallelPool.ownShard(x, shards[0][1]);
+    const own = await nllSum(model, x0).finally(() => {
+      if (x0 !== x) x0.dispose();
+    });
+    let total = own;
+    for (const value of DataParallelPool.replied(await replies, 'nll')) if (value?.kind === 'nll') total += value.sum;
+    return total;
   }
 
   /** Terminates every worker and waits until each has exited. Safe to call more than once. */

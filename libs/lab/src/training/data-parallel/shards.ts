@@ -1,6 +1,6 @@
 /** Splitting a batch across threads, and what each thread computes on its part. */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, meanNll } from '@pixel-models/nn';
+import { type AutoregressiveModel, meanNll, nllPerImage } from '@pixel-models/nn';
 
 /**
  * `batch` images in `parts` contiguous shards, as even as can be (the first `batch % parts` get one more); a batch
@@ -29,4 +29,14 @@ export function lossAndGradients(
 ): { value: tf.Scalar; grads: tf.Tensor[] } {
   const { value, grads } = tf.tidy(() => tf.variableGrads(() => meanNll(model.logits(x), x), variables));
   return { value, grads: variables.map((v) => grads[v.name]) };
+}
+
+/** The summed NLL of the images of `x` (nats), as a scoring pass adds them: every thread scores its shard with this. */
+export async function nllSum(model: AutoregressiveModel, x: tf.Tensor4D): Promise<number> {
+  const sum = tf.tidy(() => tf.sum(nllPerImage(model.logits(x), x)));
+  try {
+    return (await sum.data())[0];
+  } finally {
+    sum.dispose();
+  }
 }

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { type AutoregressiveModel, activateWasm } from '@pixel-models/nn';
 import type { ComparisonFactory, ReplicaFactory, StepMessage, WorkerReply, WorkerSetup } from './messages';
-import { lossAndGradients } from './shards';
+import { lossAndGradients, nllSum } from './shards';
 import { assignFlat, layoutMismatch, layoutOf, writeFlat } from './shared-weights';
 
 const port = parentPort!;
@@ -64,6 +64,11 @@ port.on('message', (m: StepMessage) => {
       const { model, variables } = await started;
       assignFlat(variables, setup.weights, setup.layout);
       const x = tf.tensor4d(m.levels, m.shape, 'int32');
+      if (m.kind === 'nll') {
+        const sum = await nllSum(model, x).finally(() => x.dispose());
+        reply({ kind: 'nll', sum });
+        return;
+      }
       const { value, grads } = lossAndGradients(model, x, variables);
       x.dispose();
       try {
