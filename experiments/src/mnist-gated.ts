@@ -33,7 +33,7 @@ export const mnistGated: TrainingExperiment<GatedPixelCnnConfig> = {
       learningRate: 0.002,
       trainImages: 40000,
       samples: 16,
-      note: 'about 11-14 minutes on 2 CPU cores (wasm, 2 threads)',
+      note: 'about 12-14 minutes on 2 CPU cores (wasm, 2 threads)',
     },
     gpu: {
       model: GATED_PRESETS.gpu,
