@@ -10,16 +10,15 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, trainStep } from '@pixel-models/nn';
 import { DataParallelPool, checkThreads, defineFlags, initBackend, parseFlags, runMain } from '@pixel-models/lab';
-import { GATED_PRESETS, type GatedPresetName, RENAMED_GATED_PRESETS } from '@pixel-models/gated-pixelcnn';
 import { mnistGated } from './mnist-gated';
 import { median, timeOnce } from './timing';
 
 const flags = defineFlags({
   preset: {
     type: 'enum',
-    choices: Object.keys(GATED_PRESETS),
+    choices: Object.keys(mnistGated.presets),
     default: 'default',
-    renamed: RENAMED_GATED_PRESETS,
+    renamed: mnistGated.renamedPresets,
     help: "the main job's preset whose model is timed",
   },
   batch: { type: 'int', min: 1, default: 32, help: 'global batch size' },
@@ -50,7 +49,7 @@ async function perStep(steps: number, step: () => Promise<number>): Promise<{ wa
 
 /** The main job's model at the preset (mnist-gated's, which may differ from the Gated preset of that name). */
 const modelConfig = (f: Flags) => ({
-  ...mnistGated.presets[f.preset as GatedPresetName].model,
+  ...mnistGated.presets[f.preset].model,
   channels: 1,
   levels: f.levels,
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import {
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
+import { runMainJob } from './testing/main-job-cli';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-gated-'));
 const smoke = (out: string, ...extra: string[]) => [
@@ -30,28 +30,6 @@ const smoke = (out: string, ...extra: string[]) => [
   'wasm',
   ...extra,
 ];
-
-/** Runs the entry point in a child process: its exit code and output. */
-function runCli(
-  args: string[],
-  onStderr?: (text: string, kill: () => void) => void,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args],
-      { cwd: REPO_ROOT },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, () => child.kill('SIGINT'));
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   await useTestBackend();
@@ -144,7 +122,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
   });
 
   it('exits 2 with the usage on an unknown flag (CLI)', async () => {
-    const { code, stderr } = await runCli(['--bogus']);
+    const { code, stderr } = await runMainJob(['--bogus']);
     expect(code).toBe(2);
     expect(stderr).toContain('unknown flag --bogus');
     expect(stderr).toContain('--levels <int>');
@@ -155,7 +133,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
     // 64 training images in 32 batches of 2 an epoch: Ctrl-C after epoch 1 lands part-way through epoch 2.
     const flags = ['--epochs', '2', '--train-images', '64', '--batch', '2', '--test-images', '32', '--samples', '0'];
     let sent = false;
-    const first = await runCli(smoke(out, '--run-id', 'r', ...flags), (text, kill) => {
+    const first = await runMainJob(smoke(out, '--run-id', 'r', ...flags), (text, kill) => {
       if (!sent && text.includes('epoch 1/2 100%')) {
         sent = true;
         kill();
@@ -167,7 +145,7 @@ describe('experiments:mnist-gated --preset smoke', () => {
     const saved = loadCheckpoint(dir).meta.position;
     expect(saved.epoch).toBe(1);
     expect(saved.batch).toBeGreaterThan(0); // mid-epoch: the partial loss of epoch 2 must carry over too
-    const second = await runCli([
+    const second = await runMainJob([
       '--out',
       path.join(out, 'results'),
       '--reports',

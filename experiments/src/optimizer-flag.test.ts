@@ -4,7 +4,6 @@
  * unknown optimizer is a usage error (exit 2 from the CLI); resuming a run with the other optimizer is a
  * ConfigError that leaves the run untouched.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { useTestBackend } from '@pixel-models/nn/testing';
 import { mnistGated } from './mnist-gated';
 import { paperTables } from './paper-tables';
 import { REPO_ROOT } from './repo-root';
+import { runMainJob } from './testing/main-job-cli';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'optimizer-flag-'));
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
@@ -35,20 +35,6 @@ const common = (out: string) => [
 const small = (out: string, ...extra: string[]) => [...common(out), '--samples', '0', ...extra];
 /** Comparisons have no --samples flag. */
 const comparison = (out: string, ...extra: string[]) => [...common(out), ...extra];
-
-/** The entry point in a child process: exit code and stderr. */
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args],
-      { cwd: REPO_ROOT },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 beforeAll(async () => {
   await useTestBackend();
@@ -132,7 +118,7 @@ describe('--optimizer', () => {
       '--optimizer must be one of adam, rmsprop, got "sgd"',
     );
     expect(fs.existsSync(path.join(out, 'results'))).toBe(false);
-    const { code, stderr } = await runCli(['--optimizer', 'sgd']);
+    const { code, stderr } = await runMainJob(['--optimizer', 'sgd']);
     expect(code).toBe(2);
     expect(stderr).toContain('--optimizer must be one of adam, rmsprop, got "sgd"');
     expect(stderr).toContain('--optimizer <adam|rmsprop>');

@@ -3,7 +3,6 @@
  * in-process under vitest and from the CLI under tsx, with Ctrl-C and --resume on another thread count; and on a
  * comparison, whose workers build each entry's replica through the experiment's groups.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { useTestBackend } from '@pixel-models/nn/testing';
 import { ablationMasks } from './ablation-masks';
 import { mnistGated } from './mnist-gated';
 import { REPO_ROOT } from './repo-root';
+import { runMainJob } from './testing/main-job-cli';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'threads-'));
 const roots = (out: string) => ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports')];
@@ -35,24 +35,6 @@ const smoke = (out: string, ...extra: string[]) => [
   ...roots(out),
   ...extra,
 ];
-
-function runCli(args: string[], onStderr?: (text: string, kill: () => void) => void) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args],
-      { cwd: REPO_ROOT },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, () => child.kill('SIGINT'));
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const runDir = (out: string, run: string) => path.join(out, 'results/mnist-gated', run);
 const manifest = (out: string, run: string) =>
@@ -98,7 +80,7 @@ describe('experiments:mnist-gated --threads', () => {
     expect(manifest(out, 'two').summary.testNats).toBeCloseTo(manifest(out, 'one').summary.testNats, 2);
 
     let sent = false;
-    const first = await runCli(smoke(out, '--run-id', 'r', '--threads', '2'), (text, kill) => {
+    const first = await runMainJob(smoke(out, '--run-id', 'r', '--threads', '2'), (text, kill) => {
       if (!sent && text.includes('epoch 1/2 100%')) {
         sent = true;
         kill();
@@ -107,7 +89,7 @@ describe('experiments:mnist-gated --threads', () => {
     expect(first.code).toBe(130); // stopped cleanly, workers and all: the process exits
     expect(first.stdout).toContain('training on 2 threads');
     expect(manifest(out, 'r')).toMatchObject({ status: 'interrupted', threads: 2 });
-    const second = await runCli([...roots(out), '--backend', 'wasm', '--resume', 'r', '--threads', '1']);
+    const second = await runMainJob([...roots(out), '--backend', 'wasm', '--resume', 'r', '--threads', '1']);
     expect(second.code).toBe(0);
     expect(manifest(out, 'r')).toMatchObject({ status: 'completed', threads: 1 });
     close(nlls(out, 'r'), nlls(out, 'one'));

@@ -11,7 +11,6 @@
  * 16 test images and no samples (`--samples 0`; sampling 28x28 costs ~0.1 s per pixel there, and the libraries'
  * webgpu tests check sampling on webgpu).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,26 +18,9 @@ import { describe, expect, it } from 'vitest';
 import { checkpointBinary } from '@pixel-models/lab';
 import { webgpuOrSkip } from '@pixel-models/lab/testing';
 import { REPO_ROOT } from './repo-root';
+import { runMainJob } from './testing/main-job-cli';
 
 const gpu = await webgpuOrSkip();
-
-/** Runs the main job's entry point in a child process (it inherits VK_ICD_FILENAMES): exit code and output. */
-function runCli(
-  args: string[],
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'experiments/src/mnist-gated.ts'), ...args],
-      { cwd: REPO_ROOT },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 const smallest = (out: string, backend: string, runId: string) => [
   '--preset',
@@ -76,7 +58,7 @@ describe.skipIf(!gpu.available)(`experiments:mnist-gated --preset smoke --backen
     { timeout: 240_000 },
     async () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-smoke-'));
-      const run = await runCli(smallest(out, 'webgpu', 'gpu'));
+      const run = await runMainJob(smallest(out, 'webgpu', 'gpu'));
       const detail = `exit ${run.code} (signal ${run.signal})\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
       expect(run.code, detail).toBe(0);
       expect(run.stdout).toMatch(/backend webgpu/);
@@ -117,7 +99,7 @@ describe.skipIf(!gpu.available)(`experiments:mnist-gated --preset smoke --backen
       // The same run on wasm (seconds): the same data, initial weights and batches, so the NLLs agree up to float
       // differences amplified by two Adam steps (measured: 1e-6 relative; allowed: 1e-3). A backend that computes
       // garbage gradients or updates (e.g. the AddN storage-buffer overflow) is off by far more.
-      const ref = await runCli(smallest(out, 'wasm', 'ref'));
+      const ref = await runMainJob(smallest(out, 'wasm', 'ref'));
       expect(ref.code, ref.stderr).toBe(0);
       const refManifest = JSON.parse(fs.readFileSync(path.join(out, 'results/mnist-gated/ref/manifest.json'), 'utf8'));
       expect(refManifest.backend).toBe('wasm');

@@ -21,7 +21,6 @@ const v = tf.variable(ramp([16, 8]) as tf.Tensor2D);
 const m = maskB(3, 16, 16);
 const loss = () => tf.sum(tf.square(conv1x1(maskedConv2d(x, w, m), v))) as tf.Scalar;
 const { value, grads } = tf.variableGrads(loss, [w, v]);
-const values = [value, grads[w.name], grads[v.name], tf.matMul(ramp([300, 16]), ramp([16, 24]))].map((t) =>
-  Array.from(t.dataSync()),
-);
+const outputs = [value, grads[w.name], grads[v.name], tf.matMul(ramp([300, 16]), ramp([16, 24]))];
+const values = await Promise.all(outputs.map(async (t) => Array.from(await t.data())));
 console.log(JSON.stringify({ kernelThreads: info.kernelThreads ?? 1, device: info.device, values }));
