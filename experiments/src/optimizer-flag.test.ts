@@ -2,7 +2,8 @@
  * `--optimizer adam|rmsprop` through the real entry points: recorded in config.json, the manifest summary, the
  * checkpoint, the printed line and the report (mnist-gated), and in every measured row of paper-tables; an
  * unknown optimizer is a usage error (exit 2 from the CLI); resuming a run with the other optimizer is a
- * ConfigError that leaves the run untouched.
+ * ConfigError that leaves the run untouched. `--lr-schedule constant|cosine` likewise: recorded, reported, refused
+ * when unknown or given with --resume.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -122,5 +123,40 @@ describe('--optimizer', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--optimizer must be one of adam, rmsprop, got "sgd"');
     expect(stderr).toContain('--optimizer <adam|rmsprop>');
+  });
+});
+
+describe('--lr-schedule', () => {
+  it('cosine: recorded in config.json, named in the report and in paper-tables budgets; trains differently', async () => {
+    const out = tmp();
+    const r = await runTrainingExperiment(
+      mnistGated,
+      small(out, '--run-id', 'cos', '--lr-schedule', 'cosine'),
+      REPO_ROOT,
+    );
+    expect(JSON.parse(read(r.folder.dir, 'config.json')).train.lrSchedule).toBe('cosine');
+    expect(fs.readFileSync(r.reportPath!, 'utf8')).toContain('trained with Adam (lr 0.003, cosine decay)');
+    const constant = await runTrainingExperiment(mnistGated, small(out, '--run-id', 'const'), REPO_ROOT);
+    expect(JSON.parse(read(constant.folder.dir, 'config.json')).train.lrSchedule).toBe('constant'); // the preset's
+    expect(constant.test!.nats).not.toBe(r.test!.nats);
+
+    const table = await runComparison(
+      paperTables,
+      comparison(out, '--lr-schedule', 'cosine', '--only', 'mnist/gated'),
+      REPO_ROOT,
+    );
+    expect(read(table.folder.dir, 'table.md')).toMatch(/Adam lr [0-9.]+, cosine decay, on wasm/);
+  });
+
+  it('an unknown schedule is a usage error; with --resume it is refused, the run untouched', async () => {
+    const out = tmp();
+    const runner = runTrainingExperiment(mnistGated, small(out, '--lr-schedule', 'step'), REPO_ROOT);
+    await expect(runner).rejects.toThrow(UsageError);
+    await expect(runner).rejects.toThrow('--lr-schedule must be one of constant, cosine, got "step"');
+    expect(fs.existsSync(path.join(out, 'results'))).toBe(false);
+    const roots = ['--out', path.join(out, 'results'), '--reports', path.join(out, 'reports')];
+    await expect(
+      runTrainingExperiment(mnistGated, [...roots, '--resume', 'x', '--lr-schedule', 'cosine'], REPO_ROOT),
+    ).rejects.toThrow(/--lr-schedule cannot change them/);
   });
 });

@@ -8,9 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OPTIMIZER_LABELS } from '@pixel-models/nn';
+import { type LrSchedule, OPTIMIZER_LABELS } from '@pixel-models/nn';
 import {
   type BackendInfo,
+  learningRateLabel,
   type ComparisonEntry,
   type ComparisonGroup,
   type ComparisonCurvePoint,
@@ -120,7 +121,7 @@ function collectTrainingRuns(plan: SweepPlan, done: PlannedRun[]): CollectedPart
   for (const run of done) {
     const manifest = readJson<Manifest>(path.join(run.dir, 'manifest.json'));
     const config = readJson<{
-      train: { epochs: number; batchSize: number; learningRate: number; optimizer?: string };
+      train: { epochs: number; batchSize: number; learningRate: number; lrSchedule?: LrSchedule; optimizer?: string };
       data: { levels: number };
       seed: number;
     }>(path.join(run.dir, 'config.json'));
@@ -180,7 +181,7 @@ function collectTrainingRuns(plan: SweepPlan, done: PlannedRun[]): CollectedPart
     if (!budgets.has(group.key)) {
       budgets.set(
         group.key,
-        `${config.train.epochs} epoch(s) of ${Math.round(trainPerEpoch)} training images, batch ${config.train.batchSize}, ${optimizer} lr ${config.train.learningRate}, on ${manifest.backend} (${manifest.device})`,
+        `${config.train.epochs} epoch(s) of ${Math.round(trainPerEpoch)} training images, batch ${config.train.batchSize}, ${optimizer} ${learningRateLabel(config.train)}, on ${manifest.backend} (${manifest.device})`,
       );
     }
   }

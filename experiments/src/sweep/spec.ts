@@ -10,7 +10,7 @@
  *     "slurm": { "partition": "gpu", "time": "04:00:00", "gres": "gpu:1", "cpusPerTask": 4, "mem": "16G" } }
  */
 import fs from 'node:fs';
-import { ConfigError, OPTIMIZER_NAMES } from '@pixel-models/nn';
+import { ConfigError, LR_SCHEDULES, OPTIMIZER_NAMES } from '@pixel-models/nn';
 import { BACKEND_NAMES, type ComparisonExperiment, type TrainingExperiment, selectGroups } from '@pixel-models/lab';
 
 export type FlagValue = string | number | boolean;
@@ -92,6 +92,7 @@ const TRAINING_FLAGS: Record<string, FlagDef> = {
   epochs: { kind: 'int', min: 1 },
   batch: { kind: 'int', min: 1 },
   lr: { kind: 'float', min: 0 },
+  'lr-schedule': { kind: 'enum', choices: LR_SCHEDULES },
   optimizer: { kind: 'enum', choices: OPTIMIZER_NAMES },
   clip: { kind: 'float', min: 0 },
   seed: { kind: 'int', min: 1 },
@@ -118,6 +119,7 @@ const COMPARISON_FLAGS: Record<string, FlagDef> = {
   'binarized-mnist': { kind: 'string' },
   'cifar-dir': { kind: 'string' },
   optimizer: { kind: 'enum', choices: OPTIMIZER_NAMES },
+  'lr-schedule': { kind: 'enum', choices: LR_SCHEDULES },
   threads: { kind: 'int', min: 1 },
 };
 /** Set by the sweep for every run: a spec that names them is refused. */

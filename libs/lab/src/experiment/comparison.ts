@@ -14,6 +14,7 @@ import {
   countParameters,
   checkSeed,
   seedGlobalRandom,
+  LR_SCHEDULES,
   OPTIMIZER_LABELS,
   OPTIMIZER_NAMES,
 } from '@pixel-models/nn';
@@ -26,7 +27,7 @@ import { disposeCheckpoint, hasCheckpoint, loadCheckpoint } from '../training/ch
 import { checkResumeFlags } from './resume-flags';
 import { openRunToResume } from './run-lifecycle';
 import { finishRun, openRun, type RunHandle, runRoots } from './run-scaffold';
-import { type EpochMetrics, type TrainOptions, optimizerOf } from '../training/trainer';
+import { type EpochMetrics, type TrainOptions, learningRateLabel, optimizerOf } from '../training/trainer';
 import { checkBinarizedMnistOption } from '../data/binarized-mnist';
 import { type DatasetKind, loadDataSplits } from '../data/datasets';
 import { fitModel, sampleGrid, scoreTestSet } from './fit';
@@ -136,6 +137,11 @@ const flagSpec = (presets: string[], defaultPreset: string) =>
       default: 'adam',
       help: "adam, or rmsprop (the PixelRNN paper's; decay 0.95, epsilon 1e-6 chosen)",
     },
+    'lr-schedule': {
+      type: 'enum',
+      choices: LR_SCHEDULES,
+      help: "constant, or cosine: from the preset's rate down to ~0 at each model's last update (default: the preset's, else constant)",
+    },
     'cifar-dir': { type: 'string', help: 'folder with CIFAR-10 binary batches: adds the CIFAR-10 groups' },
     threads: THREADS_FLAG,
     out: { type: 'string', default: 'results', help: 'results root folder' },
@@ -217,6 +223,7 @@ export async function runComparison(
     clipNorm: budget.clipNorm ?? 0,
     seed: seeds[0],
     optimizer: f.optimizer,
+    lrSchedule: f['lr-schedule'] ?? budget.lrSchedule ?? 'constant',
   };
   const binarizedMnistDir = binarizedMnistFor(f['binarized-mnist'], groups, f['data-dir'], exp.name);
   const data = {
@@ -559,7 +566,7 @@ export function comparisonBudgetLabel(
   backend: Pick<BackendInfo, 'name' | 'device'>,
 ): string {
   const images = rows[0] ? rows[0].trainImages / Math.max(1, rows[0].epochs) : 0;
-  return `${o.epochs} epoch(s) of ${images} training images, batch ${o.batchSize}, ${OPTIMIZER_LABELS[optimizerOf(o)]} lr ${o.learningRate}, on ${backend.name} (${backend.device})`;
+  return `${o.epochs} epoch(s) of ${images} training images, batch ${o.batchSize}, ${OPTIMIZER_LABELS[optimizerOf(o)]} ${learningRateLabel(o)}, on ${backend.name} (${backend.device})`;
 }
 
 const count = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en') : '?');

@@ -12,7 +12,7 @@ import { type StopFlag, stopPoint } from '../signals';
 import type { Checkpoint } from '../training/checkpoint';
 import { type ConditionFn, evaluateNll, type NllResult } from '../training/evaluate';
 import type { DataParallelOptions } from '../training/data-parallel/pool';
-import { type EpochMetrics, type TrainOptions, train } from '../training/trainer';
+import { type EpochMetrics, type TrainOptions, lrScheduleOf, train } from '../training/trainer';
 
 /** Scores the test set; with `stop`, a stop request ends it early with RunInterrupted. */
 export async function scoreTestSet(
@@ -152,6 +152,7 @@ export async function fitModel(a: FitArgs): Promise<FitResult> {
         nats: p.nats.toFixed(2),
         'bits/dim': p.bitsPerDim.toFixed(4),
         'img/s': p.imagesPerSecond.toFixed(1),
+        ...(lrScheduleOf(a.options) === 'constant' ? {} : { lr: p.learningRate.toPrecision(2) }),
       });
       window = { nats: window.nats + p.batchNats * p.batchSize, images: window.images + p.batchSize };
       if (p.batch % Math.max(1, Math.floor(p.batches / 50)) === 0 || p.batch === p.batches) {

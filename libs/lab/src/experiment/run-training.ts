@@ -16,6 +16,8 @@ import {
   countParameters,
   type AutoregressiveModel,
   checkSeed,
+  LR_SCHEDULES,
+  type LrSchedule,
   OPTIMIZER_LABELS,
   OPTIMIZER_NAMES,
 } from '@pixel-models/nn';
@@ -50,6 +52,8 @@ export interface TrainingBudget {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** How the learning rate moves over the run (default constant). */
+  lrSchedule?: LrSchedule;
   clipNorm?: number;
   trainImages?: number;
   validationImages?: number;
@@ -128,6 +132,11 @@ const flagSpec = (
     epochs: { type: 'int', min: 1, help: "training epochs (default: the preset's)" },
     batch: { type: 'int', min: 1, help: "batch size (default: the preset's)" },
     lr: { type: 'float', min: 0, help: "learning rate (default: the preset's)" },
+    'lr-schedule': {
+      type: 'enum',
+      choices: LR_SCHEDULES,
+      help: "constant, or cosine: from --lr down to ~0 at the run's last update (default: the preset's, else constant)",
+    },
     optimizer: {
       type: 'enum',
       choices: OPTIMIZER_NAMES,
@@ -189,6 +198,7 @@ function resolveConfig<M, Model extends AutoregressiveModel>(
       epochs: f.epochs ?? preset.epochs,
       batchSize: f.batch ?? preset.batchSize,
       learningRate: f.lr ?? preset.learningRate,
+      lrSchedule: f['lr-schedule'] ?? preset.lrSchedule ?? 'constant',
       clipNorm: f.clip ?? preset.clipNorm ?? 0,
       seed: f.seed,
       optimizer: f.optimizer ?? 'adam',

@@ -8,7 +8,7 @@ import { renderReport, type ReportSection } from '../report';
 import type { Manifest } from '../results';
 import type { NllResult } from '../training/evaluate';
 import { OPTIMIZER_LABELS } from '@pixel-models/nn';
-import { type EpochMetrics, optimizerOf } from '../training/trainer';
+import { type EpochMetrics, learningRateLabel, optimizerOf } from '../training/trainer';
 import type { CurvePoint } from './fit';
 import type { RunConfig } from './run-config';
 
@@ -133,7 +133,7 @@ export function trainingReport<M>(r: TrainingReportInput<M>): string {
     },
   ];
   const measuredOn = r.binarization ?? 'data in the Run table';
-  const trainedWith = OPTIMIZER_LABELS[optimizerOf(r.config.train)];
+  const trainedWith = `${OPTIMIZER_LABELS[optimizerOf(r.config.train)]} (${learningRateLabel(r.config.train)})`;
   const conditional = r.experiment.conditionalNll;
   const scored = `${r.test.images.toLocaleString('en')} test images`;
   if (binary && !conditional) {

@@ -85,50 +85,56 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     expect(runs[0].history[2].trainNats).toBeLessThan(runs[0].history[0].trainNats);
   });
 
-  it('an interrupted run resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
-    const full = tinyModel(3);
-    const fullRun = await train({
-      model: full,
-      train: data(40, 1),
-      validation: data(16, 2),
-      options,
-      checkpointDir: tmp(),
-    });
+  it.each([
+    ['constant', options],
+    ['cosine', { ...options, lrSchedule: 'cosine' } as TrainOptions],
+  ])(
+    'an interrupted run resumed from its checkpoint ends exactly where an uninterrupted run ends (%s lr)',
+    async (_s, options) => {
+      const full = tinyModel(3);
+      const fullRun = await train({
+        model: full,
+        train: data(40, 1),
+        validation: data(16, 2),
+        options,
+        checkpointDir: tmp(),
+      });
 
-    const dir = tmp();
-    const first = tinyModel(3);
-    const stop = { interrupted: false };
-    let seen = 0;
-    const part = await train({
-      model: first,
-      train: data(40, 1),
-      validation: data(16, 2),
-      options,
-      checkpointDir: dir,
-      stop,
-      onBatch: () => {
-        if (++seen === 7) stop.interrupted = true;
-      }, // mid-way through epoch 2 (5 batches an epoch)
-    });
-    expect(part.outcome).toBe('interrupted');
-    expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 1, batch: 2 });
+      const dir = tmp();
+      const first = tinyModel(3);
+      const stop = { interrupted: false };
+      let seen = 0;
+      const part = await train({
+        model: first,
+        train: data(40, 1),
+        validation: data(16, 2),
+        options,
+        checkpointDir: dir,
+        stop,
+        onBatch: () => {
+          if (++seen === 7) stop.interrupted = true;
+        }, // mid-way through epoch 2 (5 batches an epoch)
+      });
+      expect(part.outcome).toBe('interrupted');
+      expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 1, batch: 2 });
 
-    const resumed = tinyModel(99); // different init: everything must come from the checkpoint
-    const rest = await train({
-      model: resumed,
-      train: data(40, 1),
-      validation: data(16, 2),
-      options,
-      checkpointDir: dir,
-      resume: loadCheckpoint(dir),
-    });
-    expect(rest.outcome).toBe('completed');
-    expect(await weightsOf(resumed)).toEqual(await weightsOf(full));
-    expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(
-      fullRun.history.map((h) => [h.trainNats, h.validationNats]),
-    );
-    [full, first, resumed].forEach((m) => m.dispose());
-  });
+      const resumed = tinyModel(99); // different init: everything must come from the checkpoint
+      const rest = await train({
+        model: resumed,
+        train: data(40, 1),
+        validation: data(16, 2),
+        options,
+        checkpointDir: dir,
+        resume: loadCheckpoint(dir),
+      });
+      expect(rest.outcome).toBe('completed');
+      expect(await weightsOf(resumed)).toEqual(await weightsOf(full));
+      expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(
+        fullRun.history.map((h) => [h.trainNats, h.validationNats]),
+      );
+      [full, first, resumed].forEach((m) => m.dispose());
+    },
+  );
 
   it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', async () => {
     const dir = tmp();
@@ -227,6 +233,35 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     model.dispose();
   });
 
+  it('a cosine schedule trains differently from a constant rate, reproducibly', async () => {
+    const rates: number[][] = [];
+    const run = async (o: TrainOptions) => {
+      const model = tinyModel(3);
+      const seen: number[] = [];
+      rates.push(seen);
+      await train({
+        model,
+        train: data(40, 1),
+        validation: data(16, 2),
+        options: o,
+        checkpointDir: tmp(),
+        onBatch: (p) => seen.push(p.learningRate),
+      });
+      const w = await weightsOf(model);
+      model.dispose();
+      return w;
+    };
+    const cosine = await run({ ...options, lrSchedule: 'cosine' });
+    expect(cosine).toEqual(await run({ ...options, lrSchedule: 'cosine' }));
+    expect(cosine).not.toEqual(await run(options));
+    expect(await run({ ...options, lrSchedule: 'constant' })).toEqual(await run(options)); // absent = constant
+    // Each batch reports the rate of its update: 2 epochs x 5 batches, from the base down; constant stays at it.
+    const base = options.learningRate;
+    expect(rates[0]).toHaveLength(10);
+    rates[0].forEach((r, u) => expect(r).toBeCloseTo((base * (1 + Math.cos((Math.PI * u) / 10))) / 2, 12));
+    expect(rates[2]).toEqual(new Array(10).fill(base));
+  });
+
   it('rejects bad options', async () => {
     const model = tinyModel(1);
     await expect(
@@ -247,6 +282,15 @@ describe.each(BACKENDS)('train on %s', (backend) => {
         checkpointDir: tmp(),
       }),
     ).rejects.toThrow(/learning rate/);
+    await expect(
+      train({
+        model,
+        train: data(8, 1),
+        validation: data(8, 2),
+        options: { ...options, lrSchedule: 'step' as TrainOptions['lrSchedule'] },
+        checkpointDir: tmp(),
+      }),
+    ).rejects.toThrow(/lr schedule must be one of constant, cosine, got step/);
     model.dispose();
   });
 

@@ -13,6 +13,11 @@ import {
   OPTIMIZER_NAMES,
   type OptimizerName,
   isOptimizerName,
+  isLrSchedule,
+  LEGACY_LR_SCHEDULE,
+  learningRateFactor,
+  LR_SCHEDULES,
+  type LrSchedule,
   trainStep,
   type LevelSet,
   batchCount,
@@ -41,9 +46,16 @@ export interface TrainOptions {
   seed: number;
   /** Adam (the default, also for options saved before this field existed) or RMSProp (the PixelRNN paper's). */
   optimizer?: OptimizerName;
+  /** The learning rate over the run's epochs x batches updates: constant (the default, also for older runs) or cosine. */
+  lrSchedule?: LrSchedule;
 }
 
 export const optimizerOf = (o: TrainOptions): OptimizerName => o.optimizer ?? LEGACY_OPTIMIZER;
+export const lrScheduleOf = (o: TrainOptions): LrSchedule => o.lrSchedule ?? LEGACY_LR_SCHEDULE;
+
+/** The learning rate as reports and budgets name it: "lr 0.002", or "lr 0.004, cosine decay". */
+export const learningRateLabel = (o: Pick<TrainOptions, 'learningRate' | 'lrSchedule'>): string =>
+  `lr ${o.learningRate}${o.lrSchedule === 'cosine' ? ', cosine decay' : ''}`;
 
 export interface EpochMetrics {
   epoch: number;
@@ -67,6 +79,8 @@ export interface BatchProgress {
   batchSize: number;
   bitsPerDim: number;
   imagesPerSecond: number;
+  /** The learning rate of the update this batch made (the schedule's value; constant: the base rate). */
+  learningRate: number;
 }
 
 export class TrainingDivergedError extends Error {
@@ -111,6 +125,8 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (!(o.clipNorm >= 0)) throw new ConfigError(`clip norm must be >= 0, got ${o.clipNorm}`);
   if (o.optimizer !== undefined && !isOptimizerName(o.optimizer))
     throw new ConfigError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(o.optimizer)}`);
+  if (o.lrSchedule !== undefined && !isLrSchedule(o.lrSchedule))
+    throw new ConfigError(`lr schedule must be one of ${LR_SCHEDULES.join(', ')}, got ${String(o.lrSchedule)}`);
 }
 
 export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; history: EpochMetrics[] }> {
@@ -119,10 +135,16 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   if (args.parallel && condition) throw new ConfigError('data-parallel training (--threads > 1) takes no condition');
   const variables = model.trainableVariables;
   if (args.resume) checkCheckpointOptimizer(args.resume, optimizerOf(options), checkpointDir);
+  const batches = batchCount(data.count, options.batchSize);
+  const updates = options.epochs * batches;
+  const schedule = lrScheduleOf(options);
   const optimizer = createOptimizer(optimizerOf(options), variables, {
     learningRate: options.learningRate,
     clipNorm: options.clipNorm,
+    // Indexed by the optimizer's own update count, which the checkpoint keeps: a resumed run continues the curve.
+    schedule: schedule === 'constant' ? undefined : (update) => learningRateFactor(schedule, update, updates),
   });
+  const rateOf = (update: number) => options.learningRate * learningRateFactor(schedule, update, updates);
   const history: EpochMetrics[] = [];
   let pos: TrainingPosition = { epoch: 0, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
   if (args.resume) {
@@ -145,7 +167,6 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
     }
   };
   const dims = levelSetDims(data);
-  const batches = batchCount(data.count, options.batchSize);
   const uniform = uniformNll(dims, model.config.levels);
   // Says which checkpoint is kept only when there is one: a run can fail before its first.
   const kept = () =>
@@ -197,6 +218,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
           batchSize: size,
           bitsPerDim: bitsPerDim(nats, dims),
           imagesPerSecond: pos.partialImages / pos.partialSeconds,
+          learningRate: rateOf(optimizer.iterations - 1),
         });
         await yieldToSignals(); // lets signal handlers run between batches
       }

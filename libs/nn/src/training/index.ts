@@ -5,3 +5,4 @@ export * from './create-optimizer';
 export * from './clip';
 export * from './step';
 export * from './batches';
+export * from './lr-schedule';

@@ -37,6 +37,11 @@ export interface Optimizer {
 
 export interface OptimizerOptions {
   learningRate: number;
+  /**
+   * The factor on `learningRate` for each update (0-based count of updates applied before it, which checkpoints
+   * keep, so a resumed run continues the schedule): e.g. `learningRateFactor` of a cosine schedule. Default 1.
+   */
+  schedule?: (update: number) => number;
   /** Rescale gradients whose global L2 norm exceeds this (0 or undefined: no clipping). */
   clipNorm?: number;
 }

@@ -44,9 +44,10 @@ export class RmsProp implements Optimizer {
 
   /** Applies one update unless `loss` is not finite (then weights, mean squares and step count stay). */
   async update(grads: tf.Tensor[], loss: tf.Scalar): Promise<number> {
-    const { learningRate, clipNorm, decay = RMSPROP_DEFAULTS.decay, epsilon = RMSPROP_DEFAULTS.epsilon } = this.options;
+    const { clipNorm, decay = RMSPROP_DEFAULTS.decay, epsilon = RMSPROP_DEFAULTS.epsilon, schedule } = this.options;
     const value = await readScalar(loss);
     if (!Number.isFinite(value)) return value;
+    const learningRate = this.options.learningRate * (schedule ? schedule(this.step) : 1);
     this.step += 1;
     tf.tidy(() => {
       const scale = clipScale(grads, clipNorm);
