@@ -337,6 +337,20 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
           const label = `${group.key}/${entry.key} seed ${seed}: `;
           const dir = folder.path(`checkpoints/${group.key}-${entry.key}-${seed}`);
           const resume = hasCheckpoint(dir) ? loadCheckpoint<EpochMetrics>(dir) : undefined; // from an interrupted run
+          const parallel =
+            threads > 1
+              ? {
+                  threads,
+                  replica: {
+                    module: exp.module!,
+                    experiment: exp.name,
+                    config: { preset: f.preset, cifarDir: f['cifar-dir'], group: group.key, entry: entry.key },
+                    seed,
+                    channels: splits.train.channels,
+                    levels: group.levels,
+                  },
+                }
+              : undefined;
           const fit = await fitModel({
             label,
             model,
@@ -346,23 +360,10 @@ async function compare(a: CompareArgs): Promise<ComparisonResult> {
             dir,
             resume,
             stop,
-            parallel:
-              threads > 1
-                ? {
-                    threads,
-                    replica: {
-                      module: exp.module!,
-                      experiment: exp.name,
-                      config: { preset: f.preset, cifarDir: f['cifar-dir'], group: group.key, entry: entry.key },
-                      seed,
-                      channels: splits.train.channels,
-                      levels: group.levels,
-                    },
-                  }
-                : undefined,
+            parallel,
           }).finally(() => resume && disposeCheckpoint(resume));
           if (fit.outcome === 'interrupted') throw new RunInterrupted();
-          const test = await scoreTestSet(model, splits.test, undefined, `${label}test`, stop);
+          const test = await scoreTestSet(model, splits.test, undefined, `${label}test`, stop, parallel);
           const trainSeconds = fit.history.reduce((s, h) => s + h.seconds, 0);
           rows.push({
             group: group.key,

@@ -11,26 +11,37 @@ import type { RunFolder } from '../results';
 import { type StopFlag, stopPoint } from '../signals';
 import type { Checkpoint } from '../training/checkpoint';
 import { type ConditionFn, evaluateNll, type NllResult } from '../training/evaluate';
-import type { DataParallelOptions } from '../training/data-parallel/pool';
+import { type DataParallelOptions, DataParallelPool } from '../training/data-parallel/pool';
 import { type EpochMetrics, type TrainOptions, lrScheduleOf, train } from '../training/trainer';
 
-/** Scores the test set; with `stop`, a stop request ends it early with RunInterrupted. */
+/**
+ * Scores the test set; with `stop`, a stop request ends it early with RunInterrupted. With `parallel` (the threads
+ * an unconditional model trained on), on that many threads: a data-parallel pool started for this pass, each
+ * thread summing its shard of every batch, closed when the pass ends.
+ */
 export async function scoreTestSet(
   model: AutoregressiveModel,
   test: LevelSet,
   condition: ConditionFn | undefined,
   label: string,
   stop?: StopFlag,
+  parallel?: DataParallelOptions,
 ): Promise<NllResult> {
-  const bar = new ProgressBar({ label, total: Math.ceil(test.count / 100) });
-  const result = await evaluateNll(model, test, {
-    batchSize: 100,
-    condition,
-    stop,
-    onBatch: (done) => bar.update(done, {}),
-  });
-  bar.finish({ nats: result.nats.toFixed(2), 'bits/dim': result.bitsPerDim.toFixed(4) });
-  return result;
+  const pool = parallel && !condition ? await DataParallelPool.start(parallel, model.trainableVariables) : undefined;
+  try {
+    const bar = new ProgressBar({ label, total: Math.ceil(test.count / 100) });
+    const result = await evaluateNll(model, test, {
+      batchSize: 100,
+      condition,
+      stop,
+      onBatch: (done) => bar.update(done, {}),
+      batchSum: pool?.nllSum.bind(pool, model),
+    });
+    bar.finish({ nats: result.nats.toFixed(2), 'bits/dim': result.bitsPerDim.toFixed(4) });
+    return result;
+  } finally {
+    await pool?.close();
+  }
 }
 
 export interface SampleGridOptions {

@@ -43,6 +43,7 @@ import { checkBinarizedMnistOption, FIXED_BINARIZATION } from '../data/binarized
 import type { DataSplits } from '../data/data-splits';
 import { loadMnistSplits, stochasticBinarization } from '../data/mnist-splits';
 import { THREADS_FLAG, kernelThreadsFor, threadsAsked, useTrainingThreads } from '../training/data-parallel/threads';
+import type { DataParallelOptions } from '../training/data-parallel/pool';
 import { type FitResult, fitModel, type SampleGridOptions, sampleGrid, scoreTestSet } from './fit';
 import type { RunConfig } from './run-config';
 import { type ConditionalNll, testNllName, trainingReport } from './training-report';
@@ -247,6 +248,8 @@ export interface TrainingRun<M, Model extends AutoregressiveModel> {
   model?: Model;
   /** `--threads` (or all cores) and whether it was given. */
   threads: { requested: number; explicit: boolean };
+  /** The data-parallel threads the model trained on (set by trainModel): the test set is scored on them too. */
+  parallel?: DataParallelOptions;
 }
 
 /** A baseline trained beside the model (same data, budget and seed) and its test NLL. */
@@ -406,6 +409,10 @@ export async function trainModel<M, Model extends AutoregressiveModel>(
   await stopPoint(stop);
   const threads = useTrainingThreads({ ...t.threads, experiment: { ...t.exp, condition } }, backend);
   const { model: modelConfig, seed, variant } = t.config;
+  t.parallel =
+    threads > 1
+      ? { threads, replica: { module: t.exp.module!, experiment: t.exp.name, config: modelConfig, seed, variant } }
+      : undefined;
   return fitModel({
     label: '',
     model,
@@ -417,10 +424,7 @@ export async function trainModel<M, Model extends AutoregressiveModel>(
     resume: t.resume,
     stop,
     condition,
-    parallel:
-      threads > 1
-        ? { threads, replica: { module: t.exp.module!, experiment: t.exp.name, config: modelConfig, seed, variant } }
-        : undefined,
+    parallel: t.parallel,
   });
 }
 
@@ -461,14 +465,17 @@ export async function trainBaseline<M, Model extends AutoregressiveModel>(
   }
 }
 
-/** Step 6: the test NLL, with the same `condition` as training (named conditional when the experiment says so). */
+/**
+ * Step 6: the test NLL, with the same `condition` as training (named conditional when the experiment says so), on
+ * the threads the model trained on.
+ */
 export function scoreModel<M, Model extends AutoregressiveModel>(
   t: TrainingRun<M, Model>,
   model: Model,
   data: DataSplits,
   condition?: ConditionFn,
 ): Promise<NllResult> {
-  return scoreTestSet(model, data.test, condition, testNllName(t.exp.conditionalNll), t.run.stop);
+  return scoreTestSet(model, data.test, condition, testNllName(t.exp.conditionalNll), t.run.stop, t.parallel);
 }
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, type LevelSet } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { expectClose, readVariables } from '../../testing/webgpu';
@@ -12,6 +12,7 @@ import { type EpochMetrics, type TrainOptions, train } from '../trainer';
 import { DataParallelPool, liveWorkers } from './pool';
 import { nllSum, shardsOf } from './shards';
 import { checkThreads, kernelThreadsFor, trainingThreads } from './threads';
+import { scoreTestSet } from '../../experiment/fit';
 
 function data(count: number, seed: number): LevelSet {
   let s = seed;
@@ -105,6 +106,24 @@ describe('data-parallel training (wasm, worker threads)', () => {
       model.dispose();
     }
     expect(liveWorkers()).toBe(0);
+  }, 120_000);
+
+  it('scores a test set on every thread (scoreTestSet with the training threads) as one thread does', async () => {
+    const model = tinyReplica.createModel(config, 3);
+    try {
+      const set = data(250, 11); // batches of 100, 100 and 50
+      const start = vi.spyOn(DataParallelPool, 'start');
+      const one = await scoreTestSet(model, set, undefined, 'test');
+      expect(start).not.toHaveBeenCalled();
+      const three = await scoreTestSet(model, set, undefined, 'test', undefined, { threads: 3, replica: replica() });
+      expect(start).toHaveBeenCalledTimes(1);
+      start.mockRestore();
+      expect(three.images).toBe(250);
+      expectClose([three.nats], [one.nats], { rtol: 1e-6 }, 'test NLL');
+      expect(liveWorkers()).toBe(0); // the pool started for the pass is closed after it
+    } finally {
+      model.dispose();
+    }
   }, 120_000);
 
   it('matches with 1 worker (2 threads), RMSProp, no clipping', async () => {
