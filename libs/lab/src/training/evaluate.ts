@@ -22,6 +22,10 @@ export interface NllResult {
   images: number;
 }
 
+/** The summed NLL (nats) of the images of `x`, a scalar on the device: what a scoring pass adds up per batch. */
+export const summedNll = (model: AutoregressiveModel, x: tf.Tensor4D, condition?: tf.Tensor): tf.Scalar =>
+  tf.tidy(() => tf.sum(nllPerImage(model.logits(x, condition), x)));
+
 export async function evaluateNll(
   model: AutoregressiveModel,
   set: LevelSet,
@@ -52,7 +56,7 @@ export async function evaluateNll(
       // One batch at a time: the pool's workers take one request each.
       sums.push(Promise.resolve(await batchSum(x).finally(() => x.dispose())));
     } else {
-      const sum = tf.tidy(() => tf.sum(nllPerImage(model.logits(x, condition?.({ x, labels })), x)));
+      const sum = tf.tidy(() => summedNll(model, x, condition?.({ x, labels }))); // the tidy frees the condition
       x.dispose();
       sums.push(readAndDispose(sum));
     }

@@ -3,48 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  colourGroups,
-  mask,
-  conv1x1,
-  maskedConv2d,
-  type AutoregressiveModel,
-  levelsToInput,
-  toLogits,
-  Params,
-  Adam,
-  trainStep,
-  type LevelSet,
-} from '@pixel-models/nn';
+import { type AutoregressiveModel, Adam, trainStep } from '@pixel-models/nn';
 import { useTestBackend } from '@pixel-models/nn/testing';
 import { readVariables, webgpuOrSkip } from '../testing/webgpu';
 import { checkpointBinary, loadCheckpoint } from './checkpoint';
 import { TrainingDivergedError, type TrainOptions, train } from './trainer';
-
-/** A one-layer masked CNN: enough to train for a few steps in milliseconds. */
-function tinyModel(seed: number, scale = 1): AutoregressiveModel & { params: Params } {
-  const p = new Params(seed);
-  const w1 = p.weight('w1', [3, 3, 1, 4], 9, scale);
-  const w2 = p.weight('w2', [4, 2], 4);
-  const m1 = mask({ kernel: [3, 3], type: 'A', inGroups: colourGroups(1, 1), outGroups: colourGroups(4, 1) });
-  const logitsFromInput = (x: tf.Tensor4D) =>
-    tf.tidy(() => toLogits(conv1x1(tf.relu(maskedConv2d(x, w1 as tf.Tensor4D, m1)), w2 as tf.Tensor2D), 1, 2));
-  return {
-    name: 'tiny',
-    config: { channels: 1, levels: 2 },
-    params: p,
-    logitsFromInput,
-    logits: (x) => logitsFromInput(levelsToInput(x, 2)),
-    trainableVariables: p.variables,
-    dispose: () => p.dispose(),
-  };
-}
-
-function data(count: number, seed: number): LevelSet {
-  let s = seed;
-  const levels = Int32Array.from({ length: count * 36 }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) >> 16) % 2);
-  return { levels, count, height: 6, width: 6, channels: 1 };
-}
+import { tinyImages, tinyModel, trainStoppedMidway } from '../testing/tiny-training';
 
 const options: TrainOptions = { epochs: 2, batchSize: 8, learningRate: 0.01, clipNorm: 0, seed: 7 };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-'));
@@ -70,8 +34,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
       const dir = tmp();
       const { history, outcome } = await train({
         model,
-        train: data(40, 1),
-        validation: data(16, 2),
+        train: tinyImages(40, 1),
+        validation: tinyImages(16, 2),
         options: { ...options, epochs: 3 },
         checkpointDir: dir,
       });
@@ -94,35 +58,20 @@ describe.each(BACKENDS)('train on %s', (backend) => {
       const full = tinyModel(3);
       const fullRun = await train({
         model: full,
-        train: data(40, 1),
-        validation: data(16, 2),
+        train: tinyImages(40, 1),
+        validation: tinyImages(16, 2),
         options,
         checkpointDir: tmp(),
       });
 
-      const dir = tmp();
-      const first = tinyModel(3);
-      const stop = { interrupted: false };
-      let seen = 0;
-      const part = await train({
-        model: first,
-        train: data(40, 1),
-        validation: data(16, 2),
-        options,
-        checkpointDir: dir,
-        stop,
-        onBatch: () => {
-          if (++seen === 7) stop.interrupted = true;
-        }, // mid-way through epoch 2 (5 batches an epoch)
-      });
-      expect(part.outcome).toBe('interrupted');
+      const dir = await trainStoppedMidway(options, 'trainer-'); // mid-way through epoch 2 (5 batches an epoch)
       expect(loadCheckpoint(dir).meta.position).toMatchObject({ epoch: 1, batch: 2 });
 
       const resumed = tinyModel(99); // different init: everything must come from the checkpoint
       const rest = await train({
         model: resumed,
-        train: data(40, 1),
-        validation: data(16, 2),
+        train: tinyImages(40, 1),
+        validation: tinyImages(16, 2),
         options,
         checkpointDir: dir,
         resume: loadCheckpoint(dir),
@@ -132,7 +81,7 @@ describe.each(BACKENDS)('train on %s', (backend) => {
       expect(rest.history.map((h) => [h.trainNats, h.validationNats])).toEqual(
         fullRun.history.map((h) => [h.trainNats, h.validationNats]),
       );
-      [full, first, resumed].forEach((m) => m.dispose());
+      [full, resumed].forEach((m) => m.dispose());
     },
   );
 
@@ -141,8 +90,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const model = tinyModel(3);
     await train({
       model,
-      train: data(16, 1),
-      validation: data(8, 2),
+      train: tinyImages(16, 1),
+      validation: tinyImages(8, 2),
       options: { ...options, epochs: 1 },
       checkpointDir: dir,
     });
@@ -150,8 +99,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, NaN));
     const run = train({
       model,
-      train: data(16, 1),
-      validation: data(8, 2),
+      train: tinyImages(16, 1),
+      validation: tinyImages(8, 2),
       options: { ...options, epochs: 1 },
       checkpointDir: dir,
     });
@@ -168,8 +117,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     // Set on the last batch of the last epoch: the validation pass that follows must see it, not finish the run.
     const first = await train({
       model,
-      train: data(16, 1),
-      validation: data(8, 2),
+      train: tinyImages(16, 1),
+      validation: tinyImages(8, 2),
       options: { ...options, epochs: 1 },
       checkpointDir: dir,
       stop,
@@ -182,8 +131,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const resumed = tinyModel(99);
     const rest = await train({
       model: resumed,
-      train: data(16, 1),
-      validation: data(8, 2),
+      train: tinyImages(16, 1),
+      validation: tinyImages(8, 2),
       options: { ...options, epochs: 1 },
       checkpointDir: dir,
       resume: loadCheckpoint(dir),
@@ -191,8 +140,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const full = tinyModel(3);
     const ref = await train({
       model: full,
-      train: data(16, 1),
-      validation: data(8, 2),
+      train: tinyImages(16, 1),
+      validation: tinyImages(8, 2),
       options: { ...options, epochs: 1 },
       checkpointDir: tmp(),
     });
@@ -210,8 +159,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     await expect(
       train({
         model,
-        train: data(16, 1),
-        validation: data(8, 2),
+        train: tinyImages(16, 1),
+        validation: tinyImages(8, 2),
         options: { ...options, epochs: 1 },
         checkpointDir: dir,
       }),
@@ -224,8 +173,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     await expect(
       train({
         model,
-        train: data(64, 1),
-        validation: data(8, 2),
+        train: tinyImages(64, 1),
+        validation: tinyImages(8, 2),
         options: { ...options, epochs: 1 },
         checkpointDir: tmp(),
       }),
@@ -241,8 +190,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
       rates.push(seen);
       await train({
         model,
-        train: data(40, 1),
-        validation: data(16, 2),
+        train: tinyImages(40, 1),
+        validation: tinyImages(16, 2),
         options: o,
         checkpointDir: tmp(),
         onBatch: (p) => seen.push(p.learningRate),
@@ -267,8 +216,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     await expect(
       train({
         model,
-        train: data(8, 1),
-        validation: data(8, 2),
+        train: tinyImages(8, 1),
+        validation: tinyImages(8, 2),
         options: { ...options, batchSize: 0 },
         checkpointDir: tmp(),
       }),
@@ -276,8 +225,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     await expect(
       train({
         model,
-        train: data(8, 1),
-        validation: data(8, 2),
+        train: tinyImages(8, 1),
+        validation: tinyImages(8, 2),
         options: { ...options, learningRate: -1 },
         checkpointDir: tmp(),
       }),
@@ -285,8 +234,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     await expect(
       train({
         model,
-        train: data(8, 1),
-        validation: data(8, 2),
+        train: tinyImages(8, 1),
+        validation: tinyImages(8, 2),
         options: { ...options, lrSchedule: 'step' as TrainOptions['lrSchedule'] },
         checkpointDir: tmp(),
       }),
@@ -299,8 +248,8 @@ describe.each(BACKENDS)('train on %s', (backend) => {
     const counts: number[] = [];
     await train({
       model,
-      train: data(16, 1),
-      validation: data(8, 2),
+      train: tinyImages(16, 1),
+      validation: tinyImages(8, 2),
       options: { ...options, epochs: 3 },
       checkpointDir: tmp(),
       onEpoch: () => counts.push(tf.memory().numTensors),
@@ -315,7 +264,7 @@ describe('trainStep', () => {
     await tf.setBackend('wasm');
   });
 
-  const batch = () => tf.tensor4d(data(4, 5).levels, [4, 6, 6, 1], 'int32');
+  const batch = () => tf.tensor4d(tinyImages(4, 5).levels, [4, 6, 6, 1], 'int32');
 
   it('updates the weights from a finite loss and leaves no tensors behind', async () => {
     const model = tinyModel(4);

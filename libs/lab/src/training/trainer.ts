@@ -15,8 +15,10 @@ import {
   isOptimizerName,
   isLrSchedule,
   LEGACY_LR_SCHEDULE,
+  learningRateAt,
   learningRateFactor,
   LR_SCHEDULES,
+  type OptimizerOptions,
   type LrSchedule,
   trainStep,
   type LevelSet,
@@ -138,13 +140,13 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
   const batches = batchCount(data.count, options.batchSize);
   const updates = options.epochs * batches;
   const schedule = lrScheduleOf(options);
-  const optimizer = createOptimizer(optimizerOf(options), variables, {
+  const optimizerOptions: OptimizerOptions = {
     learningRate: options.learningRate,
     clipNorm: options.clipNorm,
     // Indexed by the optimizer's own update count, which the checkpoint keeps: a resumed run continues the curve.
     schedule: schedule === 'constant' ? undefined : (update) => learningRateFactor(schedule, update, updates),
-  });
-  const rateOf = (update: number) => options.learningRate * learningRateFactor(schedule, update, updates);
+  };
+  const optimizer = createOptimizer(optimizerOf(options), variables, optimizerOptions);
   const history: EpochMetrics[] = [];
   let pos: TrainingPosition = { epoch: 0, batch: 0, partialLoss: 0, partialImages: 0, partialSeconds: 0 };
   if (args.resume) {
@@ -218,7 +220,7 @@ export async function train(args: TrainArgs): Promise<{ outcome: TrainOutcome; h
           batchSize: size,
           bitsPerDim: bitsPerDim(nats, dims),
           imagesPerSecond: pos.partialImages / pos.partialSeconds,
-          learningRate: rateOf(optimizer.iterations - 1),
+          learningRate: learningRateAt(optimizerOptions, optimizer.iterations - 1),
         });
         await yieldToSignals(); // lets signal handlers run between batches
       }

@@ -9,7 +9,7 @@ import { fusedAdamApply, fusedAdamMoments } from '../webgpu/adam';
 import { onWebgpu } from '../webgpu/program';
 import { ADAM_KERNEL } from '../wasm-kernels';
 import { clipFactor, clipScale } from './clip';
-import { type Optimizer, type OptimizerOptions, type OptimizerState, checkSlots } from './optimizer';
+import { type Optimizer, type OptimizerOptions, type OptimizerState, checkSlots, learningRateAt } from './optimizer';
 
 export interface AdamOptions extends OptimizerOptions {
   beta1?: number;
@@ -67,9 +67,9 @@ export class Adam implements Optimizer {
    * webgpu the update is enqueued before the loss is read, so the step has no round trip in its middle.
    */
   async update(grads: tf.Tensor[], loss: tf.Scalar): Promise<number> {
-    const { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, clipNorm, schedule } = this.options;
+    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, clipNorm } = this.options;
     const t = this.step + 1;
-    const lr = learningRate * (schedule ? schedule(this.step) : 1);
+    const lr = learningRateAt(this.options, this.step);
     const lrT = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t); // bias corrections folded in
     const moments = this.moments;
     if (moments.kind === 'flat') {

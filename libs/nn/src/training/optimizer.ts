@@ -46,6 +46,10 @@ export interface OptimizerOptions {
   clipNorm?: number;
 }
 
+/** The learning rate of update `update` (0-based): the base rate times the schedule's factor, if any. */
+export const learningRateAt = (o: OptimizerOptions, update: number): number =>
+  o.learningRate * (o.schedule ? o.schedule(update) : 1);
+
 export function isOptimizerName(name: unknown): name is OptimizerName {
   return typeof name === 'string' && (OPTIMIZER_NAMES as readonly string[]).includes(name);
 }

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readScalar } from '../tidy-read';
 import { clipScale } from './clip';
-import { type Optimizer, type OptimizerOptions, type OptimizerState, checkSlots } from './optimizer';
+import { type Optimizer, type OptimizerOptions, type OptimizerState, checkSlots, learningRateAt } from './optimizer';
 
 export interface RmsPropOptions extends OptimizerOptions {
   /** Decay of the running mean of squared gradients (default 0.95, chosen). */
@@ -44,10 +44,10 @@ export class RmsProp implements Optimizer {
 
   /** Applies one update unless `loss` is not finite (then weights, mean squares and step count stay). */
   async update(grads: tf.Tensor[], loss: tf.Scalar): Promise<number> {
-    const { clipNorm, decay = RMSPROP_DEFAULTS.decay, epsilon = RMSPROP_DEFAULTS.epsilon, schedule } = this.options;
+    const { clipNorm, decay = RMSPROP_DEFAULTS.decay, epsilon = RMSPROP_DEFAULTS.epsilon } = this.options;
     const value = await readScalar(loss);
     if (!Number.isFinite(value)) return value;
-    const learningRate = this.options.learningRate * (schedule ? schedule(this.step) : 1);
+    const learningRate = learningRateAt(this.options, this.step);
     this.step += 1;
     tf.tidy(() => {
       const scale = clipScale(grads, clipNorm);

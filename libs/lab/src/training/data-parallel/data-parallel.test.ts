@@ -13,12 +13,7 @@ import { DataParallelPool, liveWorkers } from './pool';
 import { nllSum, shardsOf } from './shards';
 import { checkThreads, kernelThreadsFor, trainingThreads } from './threads';
 import { scoreTestSet } from '../../experiment/fit';
-
-function data(count: number, seed: number): LevelSet {
-  let s = seed;
-  const levels = Int32Array.from({ length: count * 36 }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) >> 16) % 2);
-  return { levels, count, height: 6, width: 6, channels: 1 };
-}
+import { tinyImages } from '../../testing/tiny-training';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'data-parallel-'));
 const config: TinyReplicaConfig = { channels: 1, levels: 2, features: 6 };
@@ -37,7 +32,7 @@ async function run(threads: number, options: TrainOptions, train_: LevelSet, c: 
     const { history } = await train({
       model,
       train: train_,
-      validation: data(5, 2),
+      validation: tinyImages(5, 2),
       options,
       checkpointDir: tmp(),
       parallel: threads > 1 ? { threads, replica: replica(c) } : undefined,
@@ -81,8 +76,8 @@ describe('data-parallel training (wasm, worker threads)', () => {
   // Tolerance: rtol 1e-5 (atol 1e-7 for entries near 0) on losses and on every weight after the 3 steps. The
   // threads' results differ from one thread's only in float summation order.
   it('gives the losses and weights of single-thread training after 3 steps (2 workers + main)', async () => {
-    const one = await run(1, options, data(11, 1));
-    const three = await run(3, options, data(11, 1));
+    const one = await run(1, options, tinyImages(11, 1));
+    const three = await run(3, options, tinyImages(11, 1));
     expect(one.losses).toHaveLength(3);
     expectClose(three.losses, one.losses, { rtol: 1e-5 }, 'losses');
     expectClose(three.weights, one.weights, { rtol: 1e-5, atol: 1e-7 }, 'weights');
@@ -95,7 +90,7 @@ describe('data-parallel training (wasm, worker threads)', () => {
     const pool = await DataParallelPool.start({ threads: 3, replica: replica() }, model.trainableVariables);
     try {
       for (const count of [7, 2, 1]) {
-        const set = data(count, 9);
+        const set = tinyImages(count, 9);
         const x = tf.tensor4d(set.levels, [count, 6, 6, 1], 'int32');
         const one = await nllSum(model, x);
         expectClose([await pool.nllSum(model, x)], [one], { rtol: 1e-6 }, `${count} images`);
@@ -111,7 +106,7 @@ describe('data-parallel training (wasm, worker threads)', () => {
   it('scores a test set on every thread (scoreTestSet with the training threads) as one thread does', async () => {
     const model = tinyReplica.createModel(config, 3);
     try {
-      const set = data(250, 11); // batches of 100, 100 and 50
+      const set = tinyImages(250, 11); // batches of 100, 100 and 50
       const start = vi.spyOn(DataParallelPool, 'start');
       const one = await scoreTestSet(model, set, undefined, 'test');
       expect(start).not.toHaveBeenCalled();
@@ -128,23 +123,23 @@ describe('data-parallel training (wasm, worker threads)', () => {
 
   it('matches with 1 worker (2 threads), RMSProp, no clipping', async () => {
     const o: TrainOptions = { ...options, optimizer: 'rmsprop', clipNorm: 0, batchSize: 4 };
-    const one = await run(1, o, data(9, 5));
-    const two = await run(2, o, data(9, 5));
+    const one = await run(1, o, tinyImages(9, 5));
+    const two = await run(2, o, tinyImages(9, 5));
     expectClose(two.losses, one.losses, { rtol: 1e-5 }, 'losses');
     expectClose(two.weights, one.weights, { rtol: 1e-5, atol: 1e-7 }, 'weights');
   }, 120_000);
 
   it('checkpoints as one thread does: stopped on 2 threads, resumed on 1, it ends where 1 thread ends', async () => {
     const o: TrainOptions = { ...options, epochs: 2 };
-    const one = await run(1, o, data(11, 1));
+    const one = await run(1, o, tinyImages(11, 1));
     const dir = tmp();
     const stop = { interrupted: false };
     const first = tinyReplica.createModel(config, 3);
     try {
       const r = await train({
         model: first,
-        train: data(11, 1),
-        validation: data(4, 2),
+        train: tinyImages(11, 1),
+        validation: tinyImages(4, 2),
         options: o,
         checkpointDir: dir,
         parallel: { threads: 2, replica: replica() },
@@ -163,8 +158,8 @@ describe('data-parallel training (wasm, worker threads)', () => {
     try {
       const { outcome, history } = await train({
         model: second,
-        train: data(11, 1),
-        validation: data(4, 2),
+        train: tinyImages(11, 1),
+        validation: tinyImages(4, 2),
         options: o,
         checkpointDir: dir,
         resume,
@@ -181,7 +176,7 @@ describe('data-parallel training (wasm, worker threads)', () => {
 
   it('a worker that throws fails the run with its error and leaves no thread', async () => {
     const failing = { ...config, failInWorker: true };
-    await expect(run(2, options, data(11, 1), failing)).rejects.toThrow(WORKER_FAILURE);
+    await expect(run(2, options, tinyImages(11, 1), failing)).rejects.toThrow(WORKER_FAILURE);
     expect(liveWorkers()).toBe(0);
   }, 120_000);
 
@@ -191,8 +186,8 @@ describe('data-parallel training (wasm, worker threads)', () => {
       await expect(
         train({
           model,
-          train: data(11, 1),
-          validation: data(4, 2),
+          train: tinyImages(11, 1),
+          validation: tinyImages(4, 2),
           options,
           checkpointDir: tmp(),
           parallel: { threads: 2, replica: replica({ ...config, features: 5 }) },

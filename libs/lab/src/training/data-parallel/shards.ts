@@ -1,6 +1,7 @@
 /** Splitting a batch across threads, and what each thread computes on its part. */
 import * as tf from '@tensorflow/tfjs';
-import { type AutoregressiveModel, meanNll, nllPerImage } from '@pixel-models/nn';
+import { type AutoregressiveModel, meanNll } from '@pixel-models/nn';
+import { summedNll } from '../evaluate';
 
 /**
  * `batch` images in `parts` contiguous shards, as even as can be (the first `batch % parts` get one more); a batch
@@ -33,7 +34,7 @@ export function lossAndGradients(
 
 /** The summed NLL of the images of `x` (nats), as a scoring pass adds them: every thread scores its shard with this. */
 export async function nllSum(model: AutoregressiveModel, x: tf.Tensor4D): Promise<number> {
-  const sum = tf.tidy(() => tf.sum(nllPerImage(model.logits(x), x)));
+  const sum = summedNll(model, x);
   try {
     return (await sum.data())[0];
   } finally {
