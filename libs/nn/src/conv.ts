@@ -1,26 +1,34 @@
 /**
  * The convolutions every model is built from. One `paddedConv2d` (zero padding and bias inside the convolution)
- * with a hand-written gradient (both gradients are forward convolutions, so they run on wasm, which has no
- * Conv2DBackpropFilter kernel, and avoid the pure-JS cpu backend's very slow backprop kernels), and on top of it the
- * causal variants:
+ * with a hand-written gradient (the input gradient is a forward convolution, the filter gradient `convFilterGrad`,
+ * so they run on wasm, which has no Conv2DBackpropFilter kernel, and avoid the pure-JS cpu backend's very slow
+ * backprop kernels), and on top of it the causal variants:
  *  - `maskedConv2d`: PixelCNN's masked k x k convolution (mask A or B, colour groups);
  *  - `verticalStackConv`: Gated PixelCNN's vertical stack, rows at and above the current one;
  *  - `horizontalStackConv`: the 1 x k horizontal stack, the current row up to the current pixel;
  *  - `downShift` / `rightShift`: move a feature map one row down / one column right (zeros enter).
  * Tensors are NHWC; weights are [k_h, k_w, C_in, C_out].
  *
- * On webgpu both gradients come from tfjs-webgpu's own backprop kernels: 1 dispatch forward and 2 backward, where
- * the CPU path's transposes and per-tap products would each be a dispatch of their own. Same values; the CPU path
- * stays as measured fastest there.
+ * On wasm the convolutions, products and filter gradients run this library's own SIMD kernels (wasm-simd/) where
+ * they take the shapes, XNNPACK elsewhere. On webgpu both gradients come from tfjs-webgpu's own backprop kernels:
+ * 1 dispatch forward and 2 backward, where the CPU path's transposes and per-tap products would each be a dispatch
+ * of their own. Same values; the CPU path stays as measured fastest there.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mask, type MaskType, colourGroups } from './masks';
 import { onWebgpu } from './webgpu/program';
-import { CHANNEL_SUMS_KERNEL, SHIFT_KERNEL } from './wasm-kernels';
+import {
+  CHANNEL_SUMS_KERNEL,
+  CONV_SIMD_KERNEL,
+  FILTER_GRAD_KERNEL,
+  MATMUL_SIMD_KERNEL,
+  SHIFT_KERNEL,
+} from './wasm-kernels';
+import { filterGradTakes } from './wasm-simd/filter-grad';
 
 /**
- * Inputs at least this wide take the per-tap filter gradient; narrower ones the batch-as-channels convolution.
- * Measured on wasm (28x28, 2x3 kernel): 64 -> 64 channels, batch 16, taps 33 ms vs conv 36-49 ms (1x1: 5 vs 12 ms);
+ * Without the SIMD kernel (C_out not a multiple of 4, or the cpu backend): inputs at least this wide take the
+ * per-tap filter gradient; narrower ones the batch-as-channels convolution. Measured on wasm (28x28, 2x3 kernel): 64 -> 64 channels, batch 16, taps 33 ms vs conv 36-49 ms (1x1: 5 vs 12 ms);
  * 16 -> 16 channels, batch 32, taps 13 ms vs conv 7 ms.
  */
 export const FILTER_GRAD_TAPS_MIN_CHANNELS = 32;
@@ -36,9 +44,23 @@ const explicitPad = ([top, bottom, left, right]: Pads): tf.backend_util.Explicit
   [0, 0],
 ];
 
+/** How `convFilterGrad` computes a filter gradient. */
+export type FilterGradMethod = 'simd' | 'taps' | 'conv';
+
+/**
+ * The fastest filter-gradient method the backend has for these channel counts: wasm's SIMD kernel where it is
+ * registered and C_out is a multiple of 4 (measured on a [16, 28, 28, 16] map: 2x3 kernel 1.1 ms, against 6-8 ms
+ * by convolution and 12-14 ms by taps; 1x1 0.2 ms against 1.3-1.7 ms by product), else by `cin`.
+ */
+export function filterGradMethod(cin: number, cout: number): FilterGradMethod {
+  if (filterGradTakes(cout) && tf.getKernel(FILTER_GRAD_KERNEL, tf.getBackend())) return 'simd';
+  return cin >= FILTER_GRAD_TAPS_MIN_CHANNELS ? 'taps' : 'conv';
+}
+
 /**
  * dL/dw of a stride-1 convolution of `x` zero-padded by `pads`, [k_h, k_w, C_in, C_out], from `x` and the output
  * gradient `dy`.
+ *  - 'simd': wasm's `PixelModelsFilterGrad`, one pass over the positions per tap, the padding never copied.
  *  - 'taps': one matrix product per kernel tap, x[:, i:, j:, :]^T dy: large products XNNPACK runs near its
  *    matmul peak, and `dy` is the same right-hand operand for every tap.
  *  - 'conv': correlate x with dy, batch playing the role of channels ([C_in, H, W, B] * [H', W', B, C_out]):
@@ -48,11 +70,13 @@ export function convFilterGrad(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   [kh, kw]: [number, number],
-  method: 'taps' | 'conv',
+  method: FilterGradMethod,
   pads: Pads = [0, 0, 0, 0],
 ): tf.Tensor4D {
   const [b, oh, ow, cout] = dy.shape;
   const cin = x.shape[3];
+  if (method === 'simd')
+    return tf.engine().runKernel(FILTER_GRAD_KERNEL, { x, dy }, { kh, kw, top: pads[0], left: pads[2] }) as tf.Tensor4D;
   if (method === 'conv') {
     const xT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
@@ -79,7 +103,8 @@ export function conv2dValid(x: tf.Tensor4D, w: tf.Tensor4D, bias?: tf.Tensor1D):
 }
 
 /**
- * A kernel of this library's own: the backend's `base` kernel with fixed `attrs` (plus those of each call), and a
+ * A kernel of this library's own: the backend's first kernel of `bases` with fixed `attrs` (plus those of each call),
+ * and a
  * gradient per input, as tfjs's own kernels have, so the engine computes an input's gradient only when something
  * needs it. (A tf.customGrad computes every input's gradient on every backward pass: for a first layer that is
  * dL/d(image), a "full" convolution nobody reads, 15-20 ms of a CPU-default step; the receptive-field tool, which
@@ -87,7 +112,7 @@ export function conv2dValid(x: tf.Tensor4D, w: tf.Tensor4D, bias?: tf.Tensor1D):
  */
 function ownKernel(
   name: string,
-  base: string,
+  bases: string[],
   attrs: tf.NamedAttrMap,
   inputsToSave: string[],
   gradFunc: (dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) => Record<string, () => tf.Tensor>,
@@ -102,8 +127,8 @@ function ownKernel(
   return (inputs, callAttrs = {}) => {
     const backendName = tf.getBackend();
     if (!tf.getKernel(name, backendName)) {
-      const baseKernel = tf.getKernel(base, backendName);
-      if (!baseKernel) throw new Error(`backend ${backendName} has no ${base} kernel`);
+      const baseKernel = bases.map((base) => tf.getKernel(base, backendName)).find((k) => k);
+      if (!baseKernel) throw new Error(`backend ${backendName} has no ${bases.join(' or ')} kernel`);
       tf.registerKernel({
         kernelName: name,
         backendName,
@@ -115,27 +140,28 @@ function ownKernel(
 }
 
 /**
- * Convolution with the zero padding and the bias inside the backend's one fused kernel (XNNPACK pads as it
- * gathers its input), so neither a padded copy of the input nor a bias pass over the output is made; its input
- * gradient is one convolution padded the other way, its filter gradient `convFilterGrad`.
+ * Convolution with the zero padding and the bias inside one kernel (wasm's SIMD convolution, or the backend's
+ * fused one: both pad as they read their input), so neither a padded copy of the input nor a bias pass over the
+ * output is made; its input gradient is the same kernel padded the other way, its filter gradient
+ * `convFilterGrad`.
  */
 const paddedConvKernel = ownKernel(
   'PixelModelsConv2D',
-  'FusedConv2D',
+  [CONV_SIMD_KERNEL, 'FusedConv2D'],
   { strides: 1, dataFormat: 'NHWC', dilations: 1, activation: 'linear' },
   ['x', 'filter'],
   (dy, saved, attrs) => {
     const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const [kh, kw, cin] = ws.shape;
+    const [kh, kw, cin, cout] = ws.shape;
     const [, [top, bottom], [left, right]] = attrs.pad as tf.backend_util.ExplicitPadding;
-    const method = cin >= FILTER_GRAD_TAPS_MIN_CHANNELS ? 'taps' : 'conv';
+    const method = filterGradMethod(cin, cout);
     return {
       // dL/dx: dy correlated with the spatially flipped, in/out-transposed filter, padded to a "full" convolution
       // less the forward padding (the padded border has no gradient).
       x: () => {
         const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
         const back: Pads = [kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right];
-        return tf.conv2d(dy as tf.Tensor4D, flipped, 1, explicitPad(back));
+        return paddedConvKernel({ x: dy, filter: flipped }, { pad: explicitPad(back) });
       },
       filter: () => convFilterGrad(xs, dy as tf.Tensor4D, [kh, kw], method, [top, bottom, left, right]),
       bias: () => channelSums(dy),
@@ -178,7 +204,7 @@ export function addBias<T extends tf.Tensor>(y: T, bias?: tf.Tensor1D): T {
   return (onWebgpu() ? tf.add(y, bias) : addBiasKernel({ a: y, b: bias })) as T;
 }
 
-const addBiasKernel = ownKernel('PixelModelsAddBias', 'Add', {}, [], (dy) => ({
+const addBiasKernel = ownKernel('PixelModelsAddBias', ['Add'], {}, [], (dy) => ({
   a: () => dy,
   b: () => channelSums(dy),
 }));
@@ -273,7 +299,7 @@ if (!tf.getGradient(SHIFT_KERNEL))
 
 /**
  * Matrix product [N, K] x [K, M], plus an optional bias [M] added to every row (inside the product's own kernel on
- * CPU backends). On CPU backends its gradients use explicitly transposed operands: tfjs's own gradient calls matMul
+ * CPU backends: wasm's SIMD product where M is a multiple of 4, else the backend's fused one). On CPU backends its gradients use explicitly transposed operands: tfjs's own gradient calls matMul
  * with transposeA/transposeB, which the wasm backend runs about 9x slower than a transpose and a plain product
  * (measured: 90 ms vs 10 ms for [25088, 64]^T x [25088, 64]). On webgpu the transposed product is one kernel, so
  * tfjs's own gradient is used (2 dispatches instead of 4).
@@ -289,7 +315,7 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf
 
 const matMul2dKernel = ownKernel(
   'PixelModelsMatMul2d',
-  '_FusedMatMul',
+  [MATMUL_SIMD_KERNEL, '_FusedMatMul'],
   { transposeA: false, transposeB: false, activation: 'linear' },
   ['a', 'b'],
   (dy, saved) => {
@@ -297,7 +323,7 @@ const matMul2dKernel = ownKernel(
     const matrix = (t: tf.Tensor): tf.Tensor2D => tf.reshape(t, [t.shape[1] as number, t.shape[2] as number]);
     const [as, bs, dy2] = [matrix(saved[0]), matrix(saved[1]), matrix(dy)];
     return {
-      a: () => tf.reshape(tf.matMul(dy2, tf.transpose(bs)), [1, ...as.shape]),
+      a: () => tf.reshape(matMul2d(dy2, tf.transpose(bs)), [1, ...as.shape]),
       b: () => tf.reshape(productTransposedA(as, dy2), [1, ...bs.shape]),
       bias: () => channelSums(dy),
     };
@@ -305,10 +331,18 @@ const matMul2dKernel = ownKernel(
 );
 
 /**
- * a^T b for tall a [N, K] and b [N, M] (a weight gradient). XNNPACK packs the right-hand operand on every call,
- * which costs more than the product here, so the narrower of the two is packed: (b^T a)^T when b is wider.
+ * a^T b for tall a [N, K] and b [N, M] (a weight gradient). On wasm with M a multiple of 4 it is a 1x1 filter
+ * gradient (the SIMD kernel); otherwise XNNPACK, which packs the right-hand operand on every call, costing more than
+ * the product here, so the narrower of the two is packed: (b^T a)^T when b is wider.
  */
 export function productTransposedA(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const [n, k] = a.shape;
+  const m = b.shape[1];
+  if (filterGradMethod(k, m) === 'simd') {
+    // One row of n columns: the kernel runs along a row without stopping.
+    const w = convFilterGrad(tf.reshape(a, [1, 1, n, k]), tf.reshape(b, [1, 1, n, m]), [1, 1], 'simd');
+    return tf.reshape(w, [k, m]);
+  }
   if (b.shape[1] <= a.shape[1]) return tf.matMul(tf.transpose(a), b);
   return tf.transpose(tf.matMul(tf.transpose(b), a));
 }
