@@ -17,19 +17,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { mask, type MaskType, colourGroups } from './masks';
 import { onWebgpu } from './webgpu/program';
-import {
-  CHANNEL_SUMS_KERNEL,
-  CONV_SIMD_KERNEL,
-  FILTER_GRAD_KERNEL,
-  MATMUL_SIMD_KERNEL,
-  SHIFT_KERNEL,
-} from './wasm-kernels';
+import { CHANNEL_SUMS_KERNEL, SHIFT_KERNEL } from './wasm-kernels';
+import { CONV_SIMD_KERNEL, FILTER_GRAD_KERNEL, MATMUL_SIMD_KERNEL } from './wasm-simd/kernels';
 import { filterGradTakes } from './wasm-simd/filter-grad';
 
 /**
  * Without the SIMD kernel (C_out not a multiple of 4, or the cpu backend): inputs at least this wide take the
- * per-tap filter gradient; narrower ones the batch-as-channels convolution. Measured on wasm (28x28, 2x3 kernel): 64 -> 64 channels, batch 16, taps 33 ms vs conv 36-49 ms (1x1: 5 vs 12 ms);
- * 16 -> 16 channels, batch 32, taps 13 ms vs conv 7 ms.
+ * per-tap filter gradient; narrower ones the batch-as-channels convolution. Measured on wasm (28x28, 2x3 kernel):
+ * 64 -> 64 channels, batch 16, taps 33 ms vs conv 36-49 ms (1x1: 5 vs 12 ms); 16 -> 16 channels, batch 32, taps
+ * 13 ms vs conv 7 ms.
  */
 export const FILTER_GRAD_TAPS_MIN_CHANNELS = 32;
 
@@ -103,10 +99,9 @@ export function conv2dValid(x: tf.Tensor4D, w: tf.Tensor4D, bias?: tf.Tensor1D):
 }
 
 /**
- * A kernel of this library's own: the backend's first kernel of `bases` with fixed `attrs` (plus those of each call),
- * and a
- * gradient per input, as tfjs's own kernels have, so the engine computes an input's gradient only when something
- * needs it. (A tf.customGrad computes every input's gradient on every backward pass: for a first layer that is
+ * A kernel of this library's own: the backend's first kernel of `bases` with fixed `attrs` (plus those of each
+ * call), and a gradient per input, as tfjs's own kernels have, so the engine computes an input's gradient only when
+ * something needs it. (A tf.customGrad computes every input's gradient on every backward pass: for a first layer that is
  * dL/d(image), a "full" convolution nobody reads, 15-20 ms of a CPU-default step; the receptive-field tool, which
  * differentiates with respect to the image, still gets it.) Registered for a backend on its first use there.
  */
@@ -299,10 +294,11 @@ if (!tf.getGradient(SHIFT_KERNEL))
 
 /**
  * Matrix product [N, K] x [K, M], plus an optional bias [M] added to every row (inside the product's own kernel on
- * CPU backends: wasm's SIMD product where M is a multiple of 4, else the backend's fused one). On CPU backends its gradients use explicitly transposed operands: tfjs's own gradient calls matMul
- * with transposeA/transposeB, which the wasm backend runs about 9x slower than a transpose and a plain product
- * (measured: 90 ms vs 10 ms for [25088, 64]^T x [25088, 64]). On webgpu the transposed product is one kernel, so
- * tfjs's own gradient is used (2 dispatches instead of 4).
+ * CPU backends: wasm's SIMD product where M is a multiple of 4, else the backend's fused one). On CPU backends its
+ * gradients use explicitly transposed operands: tfjs's own gradient calls matMul with transposeA/transposeB, which
+ * the wasm backend runs about 9x slower than a transpose and a plain product (measured: 90 ms vs 10 ms for
+ * [25088, 64]^T x [25088, 64]). On webgpu the transposed product is one kernel, so tfjs's own gradient is used
+ * (2 dispatches instead of 4).
  */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
   if (onWebgpu()) return addBias(tf.matMul(a, b), bias);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { matMul2d, paddedConv2d, type Pads } from '../conv';
 import { useTestBackend } from '../testing/backend';
 import { randomTensor, relativeError } from '../testing/compare';
-import { CONV_SIMD_KERNEL, MATMUL_SIMD_KERNEL } from '../wasm-kernels';
+import { CONV_SIMD_KERNEL, MATMUL_SIMD_KERNEL } from './kernels';
 
 const rand = randomTensor;
 

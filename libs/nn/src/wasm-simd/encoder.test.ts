@@ -1,5 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { encodeModule, FunctionBuilder, I32, sleb, uleb } from './encoder';
+import {
+  add,
+  and,
+  choose,
+  encodeModule,
+  eq,
+  FunctionBuilder,
+  ge,
+  gt,
+  I32,
+  lt,
+  max,
+  min,
+  mul,
+  sleb,
+  sub,
+  uleb,
+} from './encoder';
 
 describe('the WebAssembly encoder', () => {
   it('writes LEB128 integers as the specification does', () => {
@@ -13,26 +30,35 @@ describe('the WebAssembly encoder', () => {
     expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
   });
 
-  it('builds modules that validate and run: a loop summing a range into memory', () => {
-    // sum(out, n): memory[out] = 0 + 1 + ... + (n - 1), through forLoop, when and the i32 ops.
-    const f = new FunctionBuilder(2);
-    const [i, total] = [f.local(I32), f.local(I32)];
-    f.forLoop(i, 1, 1, () => f.increment(total, () => f.get(i)));
-    f.when(
-      () => (f.get(1), f.i32(0), f.equal()),
-      () => (f.i32(-7), f.set(total)),
-    );
-    (f.get(0), f.get(total), f.i32Store());
-    const bytes = encodeModule({ sum: f });
+  it('builds modules that validate and run: a loop summing a range, and the i32 expressions', () => {
+    // sum(out, n): memory[out] = 0 + 1 + ... + (n - 1), or -7 for n = 0.
+    const sum = new FunctionBuilder(2);
+    const [out, count] = sum.args;
+    const [i, total] = sum.localsOf(I32, 2);
+    sum.forLoop(i, count, 1, () => sum.increment(total, i));
+    sum.when(eq(count, 0), () => sum.assign(total, -7));
+    sum.storeI32(out, total);
+    // calc(out, a, b): max, min, a < b ? 1 : 2, a - b, a & b, (a + b + 1) * 3 * a, a >= b, a > b.
+    const calc = new FunctionBuilder(3);
+    const [o, a, b] = calc.args;
+    const values = [max(a, b), min(a, b), choose(I32, lt(a, b), 1, 2), sub(a, b), and(a, b)];
+    values.push(mul(add(a, b, 1), 3, a), ge(a, b), gt(a, b));
+    values.forEach((v, k) => calc.storeI32(o, v, 4 * k));
+    const bytes = encodeModule({ sum, calc });
     expect(WebAssembly.validate(bytes)).toBe(true);
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const sum = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.sum as (
-      ...a: number[]
-    ) => void;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as Record<
+      string,
+      (...args: number[]) => void
+    >;
     const view = new Int32Array(memory.buffer);
-    sum(16, 10);
+    exports.sum(16, 10);
     expect(view[4]).toBe(45);
-    sum(16, 0);
+    exports.sum(16, 0);
     expect(view[4]).toBe(-7); // a zero count runs no iteration
+    exports.calc(64, 6, -3);
+    expect(Array.from(view.subarray(16, 24))).toEqual([6, -3, 2, 9, 6 & -3, 72, 1, 1]);
+    exports.calc(64, 2, 5);
+    expect(Array.from(view.subarray(16, 24))).toEqual([5, 2, 1, -3, 0, 48, 0, 0]);
   });
 });

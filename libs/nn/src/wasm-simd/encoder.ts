@@ -44,91 +44,160 @@ const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 /** Memory immediate: alignment as a power of two (a hint: unaligned accesses stay correct), byte offset. */
 const memarg = (alignLog2: number, offset: number): number[] => [...uleb(alignLog2), ...uleb(offset)];
 
+/** A parameter or local of a function being built. */
+export class Local {
+  constructor(readonly index: number) {}
+}
+
+/** Code that leaves one value on the stack. */
+export class Expr {
+  constructor(readonly write: (code: number[]) => void) {}
+}
+
+/** A value: a local, an i32 constant, or an expression. */
+export type Operand = Local | number | Expr;
+
+function push(code: number[], op: Operand): void {
+  if (op instanceof Local) code.push(0x20, ...uleb(op.index));
+  else if (op instanceof Expr) op.write(code);
+  else code.push(0x41, ...sleb(op));
+}
+
+/** `ops` pushed in order, then `opcode` bytes. */
+const instruction = (opcode: number[], ...ops: Operand[]) =>
+  new Expr((code) => {
+    for (const op of ops) push(code, op);
+    code.push(...opcode);
+  });
+/** An i32 operation folded over two or more operands: a op b op c ... */
+const fold =
+  (opcode: number) =>
+  (first: Operand, ...rest: Operand[]): Expr =>
+    new Expr((code) => {
+      push(code, first);
+      for (const op of rest) (push(code, op), code.push(opcode));
+    });
+
+// i32 arithmetic and signed comparisons.
+export const add = fold(0x6a);
+export const mul = fold(0x6c);
+export const sub = (a: Operand, b: Operand) => instruction([0x6b], a, b);
+export const and = (a: Operand, b: Operand) => instruction([0x71], a, b);
+export const eq = (a: Operand, b: Operand) => instruction([0x46], a, b);
+export const lt = (a: Operand, b: Operand) => instruction([0x48], a, b);
+export const gt = (a: Operand, b: Operand) => instruction([0x4a], a, b);
+export const ge = (a: Operand, b: Operand) => instruction([0x4e], a, b);
+/** cond ? a : b (both evaluated). */
+export const select = (a: Operand, b: Operand, cond: Operand) => instruction([0x1b], a, b, cond);
+export const max = (a: Operand, b: Operand) => select(a, b, gt(a, b));
+/** condition ? a : b, of value type `type` (I32, V128), only the one taken evaluated. */
+export const choose = (type: number, condition: Operand, a: Operand, b: Operand) =>
+  new Expr((code) => {
+    push(code, condition);
+    code.push(0x04, type);
+    push(code, a);
+    code.push(0x05);
+    push(code, b);
+    code.push(0x0b);
+  });
+export const min = (a: Operand, b: Operand) => select(a, b, lt(a, b));
+
+// 4 x f32 SIMD. Addresses are byte addresses; `offset` is added to them.
+/** 16 bytes at address + offset. */
+export const load = (address: Operand, offset = 0) => instruction([...simd(0x00), ...memarg(2, offset)], address);
+/** One f32 at address + offset, in all four lanes. */
+export const splat = (address: Operand, offset = 0) => instruction([...simd(0x09), ...memarg(2, offset)], address);
+export const zeros = new Expr((code) => code.push(...simd(0x0c), ...new Array<number>(16).fill(0)));
+export const f32x4Add = (a: Operand, b: Operand) => instruction(simd(0xe4), a, b);
+export const f32x4Mul = (a: Operand, b: Operand) => instruction(simd(0xe6), a, b);
+
 /**
- * One function's body, written instruction by instruction. Locals are numbered after the parameters in the order
- * `local` declares them.
+ * One function's body. Parameters and locals are `Local`s: the first `params` are the i32 parameters, `local`
+ * declares the others.
  */
 export class FunctionBuilder {
-  readonly code: number[] = [];
+  private readonly code: number[] = [];
   private readonly locals: number[] = [];
+  readonly args: Local[];
 
-  constructor(readonly params: number) {}
-
-  /** A new local of type `type`; returns its index. */
-  local(type: number): number {
-    this.locals.push(type);
-    return this.params + this.locals.length - 1;
+  constructor(readonly params: number) {
+    this.args = Array.from({ length: params }, (_, i) => new Local(i));
   }
 
-  get = (i: number) => this.emit(0x20, ...uleb(i));
-  set = (i: number) => this.emit(0x21, ...uleb(i));
-  i32 = (v: number) => this.emit(0x41, ...sleb(v));
-  add = () => this.emit(0x6a);
-  sub = () => this.emit(0x6b);
-  and = () => this.emit(0x71);
-  equal = () => this.emit(0x46);
-  mul = () => this.emit(0x6c);
-  /** Signed comparisons a < b, a > b, a >= b. */
-  lessThan = () => this.emit(0x48);
-  greaterThan = () => this.emit(0x4a);
-  greaterOrEqual = () => this.emit(0x4e);
-  /** a, b, condition -> condition ? a : b. */
-  select = () => this.emit(0x1b);
-  i32Store = (offset = 0) => this.emit(0x36, ...memarg(2, offset));
-  v128Zero = () => this.emit(...simd(0x0c), ...new Array<number>(16).fill(0));
-  v128Load = (offset = 0) => this.emit(...simd(0x00), ...memarg(2, offset));
-  /** Loads one f32 into all four lanes. */
-  loadSplat = (offset = 0) => this.emit(...simd(0x09), ...memarg(2, offset));
-  v128Store = (offset = 0) => this.emit(...simd(0x0b), ...memarg(2, offset));
-  f32x4Add = () => this.emit(...simd(0xe4));
-  f32x4Mul = () => this.emit(...simd(0xe6));
+  /** A new local of type `type` (I32, V128). */
+  local(type: number): Local {
+    this.locals.push(type);
+    return new Local(this.params + this.locals.length - 1);
+  }
 
-  /** local[i] += delta (i32). */
-  increment(i: number, delta: number | (() => void)): void {
-    this.get(i);
-    if (typeof delta === 'number') this.i32(delta);
-    else delta();
-    this.add();
-    this.set(i);
+  /** `count` new locals of type `type`. */
+  localsOf(type: number, count: number): Local[] {
+    return Array.from({ length: count }, () => this.local(type));
+  }
+
+  /** local = value. */
+  assign(local: Local, value: Operand): void {
+    push(this.code, value);
+    this.code.push(0x21, ...uleb(local.index));
+  }
+
+  /** local += delta (i32). */
+  increment(local: Local, delta: Operand): void {
+    this.assign(local, add(local, delta));
+  }
+
+  /** acc += a * b (4 x f32). */
+  multiplyAdd(acc: Local, a: Operand, b: Operand): void {
+    this.assign(acc, f32x4Add(acc, f32x4Mul(a, b)));
+  }
+
+  /** 16 bytes of `value` to address + offset. */
+  store(address: Operand, value: Operand, offset = 0): void {
+    push(this.code, address);
+    push(this.code, value);
+    this.code.push(...simd(0x0b), ...memarg(2, offset));
+  }
+
+  /** One i32 to address + offset. */
+  storeI32(address: Operand, value: Operand, offset = 0): void {
+    push(this.code, address);
+    push(this.code, value);
+    this.code.push(0x36, ...memarg(2, offset));
+  }
+
+  /** `for (i = 0; i < limit; i += step) body()`. The test comes first, so a zero limit runs nothing. */
+  forLoop(i: Local, limit: Operand, step: number, body: () => void): void {
+    this.assign(i, 0);
+    this.code.push(0x02, 0x40, 0x03, 0x40); // block, loop (no results)
+    push(this.code, lt(i, limit));
+    this.code.push(0x45, 0x0d, 1); // i32.eqz, br_if to the block's end
+    body();
+    this.increment(i, step);
+    this.code.push(0x0c, 0, 0x0b, 0x0b); // br to the loop's start, end loop, end block
   }
 
   /**
-   * `for (local[i] = 0; local[i] < limit; local[i] += step) body()`, limit an i32 local. The test comes first, so
-   * a zero limit runs nothing.
+   * Tiles of up to 16 channels, as 4 x f32 vectors: `tile(4)` with `co` = 0, 16, .. while 16 channels are left, then
+   * `tile(v)` with the v = 1, 2 or 3 vectors of the 4, 8 or 12 channels left (`channels` a multiple of 4).
    */
-  forLoop(i: number, limit: number, step: number, body: () => void): void {
-    this.i32(0);
-    this.set(i);
-    this.emit(0x02, 0x40, 0x03, 0x40); // block, loop (no results)
-    this.get(i);
-    this.get(limit);
-    this.lessThan();
-    this.emit(0x45, 0x0d, 1); // i32.eqz, br_if to the block's end
+  forChannelTiles(co: Local, channels: Operand, tile: (vectors: number) => void): void {
+    const [whole, tail] = this.localsOf(I32, 2);
+    this.assign(whole, and(channels, -16));
+    this.assign(tail, sub(channels, whole));
+    this.forLoop(co, whole, 16, () => tile(4));
+    for (let v = 1; v < 4; v++)
+      this.when(eq(tail, 4 * v), () => {
+        this.assign(co, whole);
+        tile(v);
+      });
+  }
+
+  /** `if (condition) body()`. */
+  when(condition: Operand, body: () => void): void {
+    push(this.code, condition);
+    this.code.push(0x04, 0x40);
     body();
-    this.increment(i, step);
-    this.emit(0x0c, 0, 0x0b, 0x0b); // br to the loop's start, end loop, end block
-  }
-
-  /** `if (cond) body()`, cond an i32 left on the stack by `condition`. */
-  when(condition: () => void, body: () => void): void {
-    condition();
-    this.emit(0x04, 0x40);
-    body();
-    this.emit(0x0b);
-  }
-
-  /** `cond ? a() : b()` leaving one value of `type`; cond an i32 left on the stack by `condition`. */
-  choose(type: number, condition: () => void, a: () => void, b: () => void): void {
-    condition();
-    this.emit(0x04, type);
-    a();
-    this.emit(0x05);
-    b();
-    this.emit(0x0b);
-  }
-
-  emit(...bytes: number[]): void {
-    for (const b of bytes) this.code.push(b);
+    this.code.push(0x0b);
   }
 
   /** The code-section entry: locals (one run per local) and the body. */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { convFilterGrad, filterGradMethod, productTransposedA, type Pads } from '../conv';
 import { useTestBackend } from '../testing/backend';
 import { randomTensor, relativeError } from '../testing/compare';
-import { FILTER_GRAD_KERNEL } from '../wasm-kernels';
+import { FILTER_GRAD_KERNEL } from './kernels';
 
 const rand = randomTensor;
 

@@ -7,10 +7,7 @@
  * pass over the positions it sees (the padding is a smaller rectangle, never a padded copy), accumulating a tile
  * of 2 input channels x 16 output channels in eight 4-lane registers (C_out a multiple of 4).
  */
-import { FunctionBuilder, heapFunction, I32, V128 } from './encoder';
-
-/** Output channels per tile (four 4-lane registers). */
-const CO_TILE = 16;
+import { add, and, FunctionBuilder, heapFunction, I32, load, lt, mul, splat, V128 } from './encoder';
 
 /** Whether the kernel takes `cout` output channels: whole vectors of 4. */
 export const filterGradTakes = (cout: number): boolean => cout % 4 === 0;
@@ -22,67 +19,45 @@ export const filterGradTakes = (cout: number): boolean => cout % 4 === 0;
  */
 function tapFunction(): FunctionBuilder {
   const f = new FunctionBuilder(12);
-  const [x, dy, out, images, rows, cols, cin, cout, xImage, xRow, dyImage, dyRow] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-  ];
-  const [n, r, ci, co, c, xr, dr, xc, dc, o0, o1, xCol, dyCol, cinEven, coWhole, coTail] = Array.from(
-    { length: 16 },
-    () => f.local(I32),
-  );
-  const acc = Array.from({ length: 8 }, () => f.local(V128));
-  const d = Array.from({ length: 4 }, () => f.local(V128));
-  const s = Array.from({ length: 2 }, () => f.local(V128));
+  const [x, dy, out, images, rows, cols, cin, cout, xImage, xRow, dyImage, dyRow] = f.args;
+  const [n, r, ci, co, c, xr, dr, xc, dc, o0, o1, xCol, dyCol, cinEven] = f.localsOf(I32, 14);
+  const acc = f.localsOf(V128, 8);
+  const d = f.localsOf(V128, 4);
+  const s = f.localsOf(V128, 2);
 
   // A tile of `k` input channels (ci .. ci + k - 1) x `vectors` x 4 output channels (co ..).
   const tile = (k: number, vectors: number) => {
-    // o0 = out + (ci * cout + co) * 4, o1 = o0 + cout * 4
-    (f.get(ci), f.get(cout), f.mul(), f.get(co), f.add(), f.i32(4), f.mul(), f.get(out), f.add(), f.set(o0));
-    (f.get(o0), f.get(dyCol), f.add(), f.set(o1));
-    for (let t = 0; t < k; t++)
-      for (let v = 0; v < vectors; v++) (f.get(t === 0 ? o0 : o1), f.v128Load(16 * v), f.set(acc[4 * t + v]));
-    (f.get(ci), f.i32(4), f.mul(), f.get(xr), f.add(), f.set(xc));
-    (f.get(co), f.i32(4), f.mul(), f.get(dr), f.add(), f.set(dc));
+    f.assign(o0, add(mul(add(mul(ci, cout), co), 4), out));
+    f.assign(o1, add(o0, dyCol));
+    for (let t = 0; t < k; t++) for (let v = 0; v < vectors; v++) f.assign(acc[4 * t + v], load([o0, o1][t], 16 * v));
+    f.assign(xc, add(mul(ci, 4), xr));
+    f.assign(dc, add(mul(co, 4), dr));
     f.forLoop(c, cols, 1, () => {
-      for (let t = 0; t < k; t++) (f.get(xc), f.loadSplat(4 * t), f.set(s[t]));
-      for (let v = 0; v < vectors; v++) (f.get(dc), f.v128Load(16 * v), f.set(d[v]));
-      for (let t = 0; t < k; t++)
-        for (let v = 0; v < vectors; v++)
-          (f.get(acc[4 * t + v]), f.get(s[t]), f.get(d[v]), f.f32x4Mul(), f.f32x4Add(), f.set(acc[4 * t + v]));
-      f.increment(xc, () => f.get(xCol));
-      f.increment(dc, () => f.get(dyCol));
+      for (let t = 0; t < k; t++) f.assign(s[t], splat(xc, 4 * t));
+      for (let v = 0; v < vectors; v++) f.assign(d[v], load(dc, 16 * v));
+      for (let t = 0; t < k; t++) for (let v = 0; v < vectors; v++) f.multiplyAdd(acc[4 * t + v], s[t], d[v]);
+      f.increment(xc, xCol);
+      f.increment(dc, dyCol);
     });
-    for (let t = 0; t < k; t++)
-      for (let v = 0; v < vectors; v++) (f.get(t === 0 ? o0 : o1), f.get(acc[4 * t + v]), f.v128Store(16 * v));
+    for (let t = 0; t < k; t++) for (let v = 0; v < vectors; v++) f.store([o0, o1][t], acc[4 * t + v], 16 * v);
   };
-  // Every output channel for input channels ci .. ci + k - 1: whole tiles of 16, then one of 4, 8 or 12.
-  const tileRow = (k: number) => {
-    f.forLoop(co, coWhole, CO_TILE, () => tile(k, 4));
-    for (let v = 1; v < 4; v++)
-      f.when(
-        () => (f.get(coTail), f.i32(4 * v), f.equal()),
-        () => (f.get(coWhole), f.set(co), tile(k, v)),
-      );
-  };
+  // Every output channel for input channels ci .. ci + k - 1.
+  const tileRow = (k: number) => f.forChannelTiles(co, cout, (vectors) => tile(k, vectors));
 
-  (f.get(cin), f.i32(4), f.mul(), f.set(xCol));
-  (f.get(cout), f.i32(4), f.mul(), f.set(dyCol));
-  (f.get(cin), f.i32(-2), f.and(), f.set(cinEven));
-  (f.get(cout), f.i32(-CO_TILE), f.and(), f.set(coWhole));
-  (f.get(cout), f.get(coWhole), f.sub(), f.set(coTail));
+  f.assign(xCol, mul(cin, 4));
+  f.assign(dyCol, mul(cout, 4));
+  f.assign(cinEven, and(cin, -2));
   f.forLoop(n, images, 1, () => {
-    (f.get(n), f.get(xImage), f.mul(), f.get(x), f.add(), f.set(xr));
-    (f.get(n), f.get(dyImage), f.mul(), f.get(dy), f.add(), f.set(dr));
+    f.assign(xr, add(mul(n, xImage), x));
+    f.assign(dr, add(mul(n, dyImage), dy));
     f.forLoop(r, rows, 1, () => {
       f.forLoop(ci, cinEven, 2, () => tileRow(2));
-      f.when(
-        () => (f.get(cinEven), f.get(cin), f.lessThan()),
-        () => {
-          (f.get(cinEven), f.set(ci));
-          tileRow(1);
-        },
-      );
-      f.increment(xr, () => f.get(xRow));
-      f.increment(dr, () => f.get(dyRow));
+      f.when(lt(cinEven, cin), () => {
+        f.assign(ci, cinEven);
+        tileRow(1);
+      });
+      f.increment(xr, xRow);
+      f.increment(dr, dyRow);
     });
   });
   return f;

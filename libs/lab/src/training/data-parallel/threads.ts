@@ -3,10 +3,11 @@
  * backend has one thread in Node; the other backends use their own threads (or the GPU), so there N is 1.
  * Conditional training (a `condition` that closes over the data, or trains an encoder the replicas lack) cannot run
  * data-parallel, nor can experiments that do not name their module (the workers build their replicas from it):
- * those start wasm with N XNNPACK threads instead (`kernelThreadsFor`), which split each convolution and product.
- * Measured here (2 cores, batch 16-32): data-parallel trains the Gated PixelCNN 1.4-1.55x faster, XNNPACK threads
- * 1.1x (PixelCNN 1.4x); forward passes (scoring) gain 1.6-1.7x from XNNPACK threads, cached sampling loses (its
- * kernels are too small for threads). So data-parallel where it can, XNNPACK threads where it cannot.
+ * those run on one thread, or with an explicit `--threads N` on N XNNPACK threads (`kernelThreadsFor`), which split
+ * the convolutions and products XNNPACK still runs. Measured here (2 cores, the main job's model, batch 32): data-
+ * parallel trains 1.39-1.45x faster than one thread; XNNPACK threads 0.91-0.92x, since nn's own SIMD kernels (one thread)
+ * took over the convolutions and products XNNPACK's threads used to split (before them: 1.04-1.1x, PixelCNN 1.4x).
+ * So data-parallel where it can, one thread by default where it cannot.
  */
 import os from 'node:os';
 import { ConfigError } from '@pixel-models/nn';
@@ -19,8 +20,8 @@ export const THREADS_FLAG = {
   type: 'int',
   min: 1,
   help:
-    'threads on wasm: data-parallel training (worker threads beside this one), or XNNPACK threads where training ' +
-    'cannot run data-parallel (conditional models); default: all cores',
+    'threads on wasm: data-parallel training (worker threads beside this one), default: all cores; where training ' +
+    'cannot run data-parallel (conditional models) one thread, or N XNNPACK threads when given',
 } as const;
 
 /** The threads a run asks for: `--threads`, or every core; and whether the flag was given. */
@@ -36,11 +37,12 @@ export function checkThreads(threads: number): number {
 }
 
 /**
- * The XNNPACK threads to start wasm with for an experiment: `--threads` (or every core) when its training cannot
- * run data-parallel (it names no module), else 1 (its data-parallel workers take the cores).
+ * The XNNPACK threads to start wasm with for an experiment: an explicit `--threads` when its training cannot run
+ * data-parallel (it names no module), else 1 (its data-parallel workers take the cores; without the flag, one
+ * thread was measured faster than XNNPACK's threads).
  */
 export const kernelThreadsFor = (experiment: { module?: string }, threadsFlag: number | undefined): number =>
-  experiment.module ? 1 : checkThreads(threadsAsked(threadsFlag).requested);
+  experiment.module || threadsFlag === undefined ? 1 : checkThreads(threadsFlag);
 
 export interface ThreadsQuestion {
   /** The threads asked for (or the default). */
