@@ -19,7 +19,7 @@ import { mask, type MaskType, colourGroups } from './masks';
 import { onWebgpu } from './webgpu/program';
 import { CHANNEL_SUMS_KERNEL, SHIFT_KERNEL } from './wasm-kernels';
 import { CONV_SIMD_KERNEL, FILTER_GRAD_KERNEL, MATMUL_SIMD_KERNEL } from './wasm-simd/kernels';
-import { filterGradTakes } from './wasm-simd/filter-grad';
+import { wholeVectors } from './wasm-simd/encoder';
 
 /**
  * Without the SIMD kernel (C_out not a multiple of 4, or the cpu backend): inputs at least this wide take the
@@ -49,7 +49,7 @@ export type FilterGradMethod = 'simd' | 'taps' | 'conv';
  * by convolution and 12-14 ms by taps; 1x1 0.2 ms against 1.3-1.7 ms by product), else by `cin`.
  */
 export function filterGradMethod(cin: number, cout: number): FilterGradMethod {
-  if (filterGradTakes(cout) && tf.getKernel(FILTER_GRAD_KERNEL, tf.getBackend())) return 'simd';
+  if (wholeVectors(cout) && tf.getKernel(FILTER_GRAD_KERNEL, tf.getBackend())) return 'simd';
   return cin >= FILTER_GRAD_TAPS_MIN_CHANNELS ? 'taps' : 'conv';
 }
 

@@ -5,9 +5,6 @@
  */
 import { add, and, f32x4Add, FunctionBuilder, heapFunction, I32, load, lt, mul, V128, zeros } from './encoder';
 
-/** Whether the kernel takes `c` channels: whole vectors of 4. */
-export const channelSumsTakes = (c: number): boolean => c % 4 === 0;
-
 /** sums(x, out, rows, c): out[c] = sum over r of x[r, c]; byte addresses, sizes in elements. */
 function sumsFunction(): FunctionBuilder {
   const f = new FunctionBuilder(4);

@@ -27,9 +27,6 @@ import {
   zeros,
 } from './encoder';
 
-/** Whether the kernel takes `cout` output channels: whole vectors of 4. */
-export const convTakes = (cout: number): boolean => cout % 4 === 0;
-
 /**
  * conv(x, w, bias, out, images, oh, ow, h, wd, cin, cout, kh, kw, top, left): bias is a byte address, or 0 for
  * none; the others as in the comment above, addresses in bytes, sizes in elements.

@@ -9,6 +9,12 @@
 export const I32 = 0x7f;
 export const V128 = 0x7b;
 
+/**
+ * Whether `channels` come in whole 4 x f32 vectors: what every kernel here needs of the channels it tiles (output
+ * channels of the convolution and the filter gradient, the summed channels).
+ */
+export const wholeVectors = (channels: number): boolean => channels % 4 === 0;
+
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
   const out: number[] = [];

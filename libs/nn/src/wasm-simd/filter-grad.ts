@@ -9,9 +9,6 @@
  */
 import { add, and, FunctionBuilder, heapFunction, I32, load, lt, mul, splat, V128 } from './encoder';
 
-/** Whether the kernel takes `cout` output channels: whole vectors of 4. */
-export const filterGradTakes = (cout: number): boolean => cout % 4 === 0;
-
 /**
  * tap(x, dy, out, images, rows, cols, cin, cout, xImage, xRow, dyImage, dyRow): adds the products of a
  * rows x cols rectangle of positions in each of `images` images into out [cin, cout]; x and dy are byte addresses

@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapAddress, heapOf, type KernelArgs, type WasmBackendLike, type WasmTensorInfo } from '../wasm-backend';
-import { channelSumsOnHeap, channelSumsTakes } from './channel-sums';
-import { convOnHeap, convTakes } from './conv';
-import { filterGradTakes, filterGradTap, runFilterGrad } from './filter-grad';
+import { channelSumsOnHeap } from './channel-sums';
+import { convOnHeap } from './conv';
+import { wholeVectors } from './encoder';
+import { filterGradTap, runFilterGrad } from './filter-grad';
 
 /**
  * Name of the filter-gradient kernel: inputs x [B, H, W, C_in], dy [B, OH, OW, C_out] (C_out a multiple of 4);
@@ -22,7 +23,7 @@ function filterGrad(args: KernelArgs): tf.TensorInfo {
   const { kh, kw, top, left } = args.attrs as Record<string, number>;
   const [b, h, w, cin] = x.shape;
   const [, oh, ow, cout] = dy.shape;
-  if (!filterGradTakes(cout)) throw new Error(`${FILTER_GRAD_KERNEL}: ${cout} output channels, not a multiple of 4`);
+  if (!wholeVectors(cout)) throw new Error(`${FILTER_GRAD_KERNEL}: ${cout} output channels, not a multiple of 4`);
   const out = backend.makeOutput([kh, kw, cin, cout], 'float32');
   backend.typedArrayFromHeap(out).fill(0); // the taps add into it
   const at = (t: WasmTensorInfo) => heapAddress(backend, t);
@@ -51,7 +52,7 @@ function convSimd(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
     !Array.isArray(pad) ||
     (activation ?? 'linear') !== 'linear' ||
     (dataFormat ?? 'NHWC') !== 'NHWC' ||
-    !convTakes(cout) ||
+    !wholeVectors(cout) ||
     (bias && bias.shape.length !== 1)
   )
     return runWasmKernel('FusedConv2D', args);
@@ -75,7 +76,7 @@ function matMulSimd(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
     (activation ?? 'linear') !== 'linear' ||
     batch !== 1 ||
     batchB !== 1 ||
-    !convTakes(m) ||
+    !wholeVectors(m) ||
     (bias && bias.shape.length !== 1)
   )
     return runWasmKernel('_FusedMatMul', args);
@@ -110,7 +111,7 @@ export const SIMD_KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | 
 /** Sums x [.., C] over every axis but the last into out [C] when C is a multiple of 4; false (nothing done) if not. */
 export function simdChannelSums(backend: WasmBackendLike, x: WasmTensorInfo, out: WasmTensorInfo): boolean {
   const c = x.shape[x.shape.length - 1];
-  if (!channelSumsTakes(c)) return false;
+  if (!wholeVectors(c)) return false;
   const rows = tf.util.sizeFromShape(x.shape) / c;
   channelSumsOnHeap(heapOf(backend))(heapAddress(backend, x), heapAddress(backend, out), rows, c);
   return true;
