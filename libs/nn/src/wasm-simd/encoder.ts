@@ -240,7 +240,8 @@ export function encodeModule(
   ]);
 }
 
-type HeapFunction = (...args: number[]) => void;
+/** An exported function of i32 arguments bound to a heap. */
+export type HeapFunction = (...args: number[]) => void;
 
 /**
  * A function `build` writes, bound to a wasm heap: `(memory) => the exported function`, compiled once per kind of

@@ -52,31 +52,31 @@ describe(`${FILTER_GRAD_KERNEL} (wasm SIMD filter gradient)`, () => {
       const w0 = tf.zeros([kh, kw, cin, cout]);
       const ref = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, padding), dy)))(w0);
       await tf.setBackend('wasm');
-      expect(relativeError(ours, ref)).toBeLessThan(1e-5);
-      expect(relativeError(byConv, ref)).toBeLessThan(1e-5);
+      expect(await relativeError(ours, ref)).toBeLessThan(1e-5);
+      expect(await relativeError(byConv, ref)).toBeLessThan(1e-5);
       tf.dispose([x, dy, ours, byConv, ref]);
     },
   );
 
-  it('sums every position of a full-size map the same as the per-tap products (28x28, 16 -> 16, 2x3)', () => {
+  it('sums every position of a full-size map the same as the per-tap products (28x28, 16 -> 16, 2x3)', async () => {
     const x = rand([4, 28, 28, 16], 3) as tf.Tensor4D;
     const dy = rand([4, 28, 28, 16], 4) as tf.Tensor4D;
     const pads: Pads = [1, 0, 1, 1];
     expect(
-      relativeError(convFilterGrad(x, dy, [2, 3], 'simd', pads), convFilterGrad(x, dy, [2, 3], 'taps', pads)),
+      await relativeError(convFilterGrad(x, dy, [2, 3], 'simd', pads), convFilterGrad(x, dy, [2, 3], 'taps', pads)),
     ).toBeLessThan(1e-5);
     tf.dispose([x, dy]);
   });
 
-  it('gives product weight gradients a^T b (1x1), and reads the heap right after it grows', () => {
+  it('gives product weight gradients a^T b (1x1), and reads the heap right after it grows', async () => {
     const a = rand([300, 7], 5) as tf.Tensor2D;
     const b = rand([300, 12], 6) as tf.Tensor2D;
     const ref = tf.matMul(a, b, true, false);
-    expect(relativeError(productTransposedA(a, b), ref)).toBeLessThan(1e-5);
+    expect(await relativeError(productTransposedA(a, b), ref)).toBeLessThan(1e-5);
     const big = tf.zeros([64, 1024, 1024]); // 256 MB: the wasm heap grows, the kernel's view of it must follow
     const a2 = rand([300, 7], 5) as tf.Tensor2D;
     const b2 = rand([300, 12], 6) as tf.Tensor2D;
-    expect(relativeError(productTransposedA(a2, b2), ref)).toBeLessThan(1e-5);
+    expect(await relativeError(productTransposedA(a2, b2), ref)).toBeLessThan(1e-5);
     tf.dispose([a, b, a2, b2, big, ref]);
   });
 

@@ -7,7 +7,7 @@
  * pass over the positions it sees (the padding is a smaller rectangle, never a padded copy), accumulating a tile
  * of 2 input channels x 16 output channels in eight 4-lane registers (C_out a multiple of 4).
  */
-import { add, and, FunctionBuilder, heapFunction, I32, load, lt, mul, splat, V128 } from './encoder';
+import { add, and, FunctionBuilder, heapFunction, type HeapFunction, I32, load, lt, mul, splat, V128 } from './encoder';
 
 /**
  * tap(x, dy, out, images, rows, cols, cin, cout, xImage, xRow, dyImage, dyRow): adds the products of a
@@ -60,8 +60,6 @@ function tapFunction(): FunctionBuilder {
   return f;
 }
 
-type TapFn = (...args: number[]) => void;
-
 /** The kernel's entry point bound to one heap. */
 export const filterGradTap = heapFunction(tapFunction);
 
@@ -85,7 +83,7 @@ export interface FilterGradShape {
  * Fills `out` (byte address of [kh, kw, cin, cout] float32, zeroed by the caller) with the filter gradient of x and
  * dy at byte addresses `x` and `dy`.
  */
-export function runFilterGrad(tap: TapFn, x: number, dy: number, out: number, s: FilterGradShape): void {
+export function runFilterGrad(tap: HeapFunction, x: number, dy: number, out: number, s: FilterGradShape): void {
   const xImage = s.h * s.w * s.cin * 4;
   const xRow = s.w * s.cin * 4;
   const dyImage = s.oh * s.ow * s.cout * 4;
